@@ -1,0 +1,50 @@
+// In-process account store: the default when REDIS_URL is unset, and a test double.
+import type { AccountRecord, AuditEntry } from '../../domain/account';
+import type { AccountStore, InvalidationListener, SaveResult } from '../types';
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+export class MemoryAccountStore implements AccountStore {
+  private readonly records = new Map<string, AccountRecord>();
+  private readonly audits = new Map<string, AuditEntry[]>();
+  private readonly days = new Map<string, Set<string>>();
+
+  constructor(private readonly announce: InvalidationListener) {}
+
+  async get(accountId: string): Promise<AccountRecord | null> {
+    const record = this.records.get(accountId);
+    return record ? clone(record) : null;
+  }
+
+  async save(record: AccountRecord, expectedVersion: number, audit: AuditEntry): Promise<SaveResult> {
+    const current = this.records.get(record.id);
+    if ((current?.version ?? 0) !== expectedVersion) return 'conflict';
+    this.records.set(record.id, clone({ ...record, version: expectedVersion + 1 }));
+    const trail = this.audits.get(record.id) ?? [];
+    trail.push(clone(audit));
+    this.audits.set(record.id, trail);
+    this.announce(record.id);
+    return 'ok';
+  }
+
+  async audit(accountId: string, limit: number): Promise<AuditEntry[]> {
+    return clone((this.audits.get(accountId) ?? []).slice(-limit));
+  }
+
+  async list(): Promise<string[]> {
+    return [...this.records.keys()];
+  }
+
+  async reserveDay(day: string, migrationId: string, capacity: number): Promise<boolean> {
+    const taken = this.days.get(day) ?? new Set<string>();
+    if (taken.has(migrationId)) return true;
+    if (taken.size >= capacity) return false;
+    taken.add(migrationId);
+    this.days.set(day, taken);
+    return true;
+  }
+
+  async releaseDay(day: string, migrationId: string): Promise<void> {
+    this.days.get(day)?.delete(migrationId);
+  }
+}

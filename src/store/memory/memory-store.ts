@@ -1,0 +1,29 @@
+// The embedded store: everything in this process. Not durable, one instance only.
+import { EventEmitter } from 'node:events';
+import type { InvalidationListener, Store } from '../types';
+import { MemoryAccountStore } from './memory-account-store';
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  private readonly events = new EventEmitter();
+  readonly accounts: MemoryAccountStore;
+
+  constructor() {
+    this.events.setMaxListeners(0);
+    this.accounts = new MemoryAccountStore((id) => this.events.emit('invalidate', id));
+  }
+
+  async onInvalidate(listener: InvalidationListener): Promise<void> {
+    this.events.on('invalidate', listener);
+  }
+
+  onResync(): void {
+    // One process, one map: nothing can be missed.
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.events.removeAllListeners();
+  }
+}

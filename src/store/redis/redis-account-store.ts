@@ -1,0 +1,55 @@
+// Account records in Redis: one JSON string per account, compare-and-set through Lua, audit list beside it.
+import type { AccountRecord, AuditEntry } from '../../domain/account';
+import type { AccountStore, SaveResult } from '../types';
+import { accountKey, globalKey } from './keys';
+import { defineScript, runScript, type RedisClient } from './scripts';
+
+const AUDIT_KEEP = 1000;
+
+export class RedisAccountStore implements AccountStore {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly prefix: string,
+    private readonly announce: (accountId: string) => Promise<void>,
+  ) {
+    defineScript(client, 'mgSaveAccount', 'save-account', 2);
+    defineScript(client, 'mgReserveDay', 'reserve-day', 1);
+  }
+
+  async get(accountId: string): Promise<AccountRecord | null> {
+    const raw = await this.client.get(accountKey(this.prefix, accountId, 'account'));
+    return raw ? (JSON.parse(raw) as AccountRecord) : null;
+  }
+
+  async save(record: AccountRecord, expectedVersion: number, audit: AuditEntry): Promise<SaveResult> {
+    const stored: AccountRecord = { ...record, version: expectedVersion + 1 };
+    const written = await runScript(
+      this.client,
+      'mgSaveAccount',
+      [accountKey(this.prefix, record.id, 'account'), accountKey(this.prefix, record.id, 'audit')],
+      [expectedVersion, JSON.stringify(stored), JSON.stringify(audit), AUDIT_KEEP],
+    );
+    if (written !== 1) return 'conflict';
+    if (expectedVersion === 0) await this.client.sadd(globalKey(this.prefix, 'accounts'), record.id);
+    await this.announce(record.id);
+    return 'ok';
+  }
+
+  async audit(accountId: string, limit: number): Promise<AuditEntry[]> {
+    const raw = await this.client.lrange(accountKey(this.prefix, accountId, 'audit'), -limit, -1);
+    return raw.map((entry) => JSON.parse(entry) as AuditEntry);
+  }
+
+  async list(): Promise<string[]> {
+    return this.client.smembers(globalKey(this.prefix, 'accounts'));
+  }
+
+  async reserveDay(day: string, migrationId: string, capacity: number): Promise<boolean> {
+    const held = await runScript(this.client, 'mgReserveDay', [globalKey(this.prefix, `day:${day}`)], [migrationId, capacity]);
+    return held === 1;
+  }
+
+  async releaseDay(day: string, migrationId: string): Promise<void> {
+    await this.client.srem(globalKey(this.prefix, `day:${day}`), migrationId);
+  }
+}

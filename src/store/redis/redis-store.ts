@@ -1,0 +1,91 @@
+// The shared store on Redis (standalone or Cluster). Owns its connections; nothing outside store/redis sees ioredis.
+import Redis, { Cluster } from 'ioredis';
+import type { InvalidationListener, Store } from '../types';
+import { globalKey } from './keys';
+import { RedisAccountStore } from './redis-account-store';
+import type { RedisClient } from './scripts';
+
+export interface RedisStoreOptions {
+  /** redis://host:port/db — for a cluster, any one node (or several, comma separated). */
+  url: string;
+  cluster?: boolean;
+  /** Prefix of every key, so several gateways or tests can share one Redis. */
+  prefix?: string;
+  /** Milliseconds before a command is failed instead of waiting on a dead connection. */
+  commandTimeoutMs?: number;
+}
+
+function connect(options: RedisStoreOptions): RedisClient {
+  const common = {
+    commandTimeout: options.commandTimeoutMs ?? 2000,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
+    retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2000),
+  };
+  if (options.cluster) {
+    const nodes = options.url.split(',').map((u) => {
+      const parsed = new URL(u.trim());
+      return { host: parsed.hostname, port: Number(parsed.port || 6379) };
+    });
+    return new Cluster(nodes, { redisOptions: common, clusterRetryStrategy: common.retryStrategy });
+  }
+  return new Redis(options.url, common);
+}
+
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  readonly prefix: string;
+  readonly client: RedisClient;
+  private subscriber: RedisClient | null = null;
+  private readonly listeners: InvalidationListener[] = [];
+  private readonly resyncListeners: (() => void)[] = [];
+  private readonly channel: string;
+  readonly accounts: RedisAccountStore;
+
+  constructor(private readonly options: RedisStoreOptions) {
+    this.prefix = options.prefix ?? 'mg:';
+    this.client = connect(options);
+    this.client.on('error', () => {
+      // Connection errors surface as failed commands; ioredis reconnects by itself.
+    });
+    this.channel = globalKey(this.prefix, 'invalidate');
+    this.accounts = new RedisAccountStore(this.client, this.prefix, (id) => this.announce(id));
+  }
+
+  private async announce(accountId: string): Promise<void> {
+    await this.client.publish(this.channel, accountId);
+  }
+
+  async onInvalidate(listener: InvalidationListener): Promise<void> {
+    this.listeners.push(listener);
+    if (this.subscriber) return;
+    const sub = connect({ ...this.options, commandTimeoutMs: undefined });
+    this.subscriber = sub;
+    sub.on('error', () => {});
+    let readyBefore = false;
+    sub.on('ready', () => {
+      // A reconnect may have missed messages: whoever caches must drop what it holds.
+      if (readyBefore) for (const resync of this.resyncListeners) resync();
+      readyBefore = true;
+    });
+    sub.on('message', (channel: string, accountId: string) => {
+      if (channel !== this.channel) return;
+      for (const l of this.listeners) l(accountId);
+    });
+    await sub.subscribe(this.channel);
+  }
+
+  onResync(listener: () => void): void {
+    this.resyncListeners.push(listener);
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.client.quit(), this.subscriber?.quit()]);
+    this.client.disconnect();
+    this.subscriber?.disconnect();
+  }
+}

@@ -1,0 +1,45 @@
+// The one Store interface: domain-speaking sub-stores, each with a memory and a Redis implementation.
+import type { AccountRecord, AuditEntry } from '../domain/account';
+
+/** Raised when the store cannot confirm an operation (unreachable, timed out). A policy outcome is never an Error. */
+export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export type SaveResult = 'ok' | 'conflict';
+
+export interface AccountStore {
+  get(accountId: string): Promise<AccountRecord | null>;
+  /**
+   * Writes the record if the stored version equals `expectedVersion` (0 = must not exist yet),
+   * appends the audit entry in the same atomic step and announces the change to every instance.
+   * The stored record gets version expectedVersion + 1.
+   */
+  save(record: AccountRecord, expectedVersion: number, audit: AuditEntry): Promise<SaveResult>;
+  audit(accountId: string, limit: number): Promise<AuditEntry[]>;
+  /** Every account id ever saved (for the timeline scheduler). */
+  list(): Promise<string[]>;
+  /**
+   * Takes one of `capacity` migration slots for a calendar day; false when the day is full.
+   * The slot is keyed by migration id so a retried reservation does not take two.
+   */
+  reserveDay(day: string, migrationId: string, capacity: number): Promise<boolean>;
+  releaseDay(day: string, migrationId: string): Promise<void>;
+}
+
+export type InvalidationListener = (accountId: string) => void;
+
+export interface Store {
+  readonly kind: 'memory' | 'redis';
+  readonly accounts: AccountStore;
+  /** Calls the listener whenever any instance changed an account; resolves once subscribed. */
+  onInvalidate(listener: InvalidationListener): Promise<void>;
+  /** Called when the invalidation channel was lost and re-established: cached state may be stale. */
+  onResync(listener: () => void): void;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

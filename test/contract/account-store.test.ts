@@ -1,0 +1,76 @@
+// Contract: every Store implementation keeps account records the same way.
+import type { AccountRecord, AuditEntry } from '../../src/domain/account';
+import type { Store } from '../../src/store/types';
+import { storeFactories } from '../support/stores';
+
+function record(id: string, contactName = 'Ada'): AccountRecord {
+  return {
+    id,
+    settings: {
+      dataLocation: 'us',
+      timezone: 'Europe/Stockholm',
+      contactName,
+      superAdmins: [{ id: 'u1', name: 'Ada', email: 'ada@example.test' }],
+      paymentsEnabled: false,
+      ssoEnabled: false,
+      hasSandbox: false,
+      integrations: {},
+    },
+    migration: null,
+    version: 0,
+    updatedAt: 1,
+  };
+}
+
+const audit = (action: string): AuditEntry => ({ at: 1, actor: 'u1', action, detail: {} });
+
+describe.each(storeFactories)('AccountStore contract (%s)', (_name, make) => {
+  let store: Store;
+  beforeEach(() => {
+    store = make();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('creates with version 0, then refuses a stale version', async () => {
+    expect(await store.accounts.save(record('a1'), 0, audit('create'))).toBe('ok');
+    expect((await store.accounts.get('a1'))?.version).toBe(1);
+    expect(await store.accounts.save(record('a1', 'Stale'), 0, audit('create'))).toBe('conflict');
+    expect(await store.accounts.save(record('a1', 'Bea'), 1, audit('update'))).toBe('ok');
+    const stored = await store.accounts.get('a1');
+    expect(stored?.settings.contactName).toBe('Bea');
+    expect(stored?.version).toBe(2);
+  });
+
+  it('keeps the audit trail in order, and only for written changes', async () => {
+    await store.accounts.save(record('a2'), 0, audit('create'));
+    await store.accounts.save(record('a2'), 0, audit('lost-race'));
+    await store.accounts.save(record('a2'), 1, audit('update'));
+    expect((await store.accounts.audit('a2', 10)).map((a) => a.action)).toEqual(['create', 'update']);
+  });
+
+  it('returns null for an unknown account and lists saved ones', async () => {
+    expect(await store.accounts.get('nobody')).toBeNull();
+    await store.accounts.save(record('a3'), 0, audit('create'));
+    expect(await store.accounts.list()).toEqual(['a3']);
+  });
+
+  it('caps migrations per day, idempotently per migration', async () => {
+    expect(await store.accounts.reserveDay('2026-12-01', 'm1', 2)).toBe(true);
+    expect(await store.accounts.reserveDay('2026-12-01', 'm1', 2)).toBe(true);
+    expect(await store.accounts.reserveDay('2026-12-01', 'm2', 2)).toBe(true);
+    expect(await store.accounts.reserveDay('2026-12-01', 'm3', 2)).toBe(false);
+    await store.accounts.releaseDay('2026-12-01', 'm1');
+    expect(await store.accounts.reserveDay('2026-12-01', 'm3', 2)).toBe(true);
+  });
+
+  it('tells subscribers which account changed', async () => {
+    const seen: string[] = [];
+    await store.onInvalidate((id) => seen.push(id));
+    await store.accounts.save(record('a4'), 0, audit('create'));
+    const deadline = Date.now() + 2000;
+    while (!seen.includes('a4') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toContain('a4');
+  });
+});
