@@ -29,6 +29,8 @@ export interface AccountSettings {
   ssoEnabled: boolean;
   hasSandbox: boolean;
   integrations: Record<string, IntegrationSettings>;
+  /** Owners of meeting links by slug; requests buffered in the window are mailed to them afterwards. */
+  meetingLinks: Record<string, { ownerName: string; ownerEmail: string }>;
 }
 
 export type MigrationStatus = 'none' | 'scheduled' | 'in_progress' | 'completed' | 'failed' | 'cancelled';

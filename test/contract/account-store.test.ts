@@ -15,6 +15,7 @@ function record(id: string, contactName = 'Ada'): AccountRecord {
       ssoEnabled: false,
       hasSandbox: false,
       integrations: {},
+      meetingLinks: {},
     },
     migration: null,
     version: 0,
