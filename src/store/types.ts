@@ -1,5 +1,6 @@
 // The one Store interface: domain-speaking sub-stores, each with a memory and a Redis implementation.
 import type { AccountRecord, AuditEntry } from '../domain/account';
+import type { IntegrationStore } from './integration-store';
 
 /** Raised when the store cannot confirm an operation (unreachable, timed out). A policy outcome is never an Error. */
 export class StoreUnavailableError extends Error {
@@ -36,6 +37,7 @@ export type InvalidationListener = (accountId: string) => void;
 export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly accounts: AccountStore;
+  readonly integrations: IntegrationStore;
   /** Calls the listener whenever any instance changed an account; resolves once subscribed. */
   onInvalidate(listener: InvalidationListener): Promise<void>;
   /** Called when the invalidation channel was lost and re-established: cached state may be stale. */

@@ -3,6 +3,7 @@ import Redis, { Cluster } from 'ioredis';
 import type { InvalidationListener, Store } from '../types';
 import { globalKey } from './keys';
 import { RedisAccountStore } from './redis-account-store';
+import { RedisIntegrationStore } from './redis-integration-store';
 import type { RedisClient } from './scripts';
 
 export interface RedisStoreOptions {
@@ -41,6 +42,7 @@ export class RedisStore implements Store {
   private readonly resyncListeners: (() => void)[] = [];
   private readonly channel: string;
   readonly accounts: RedisAccountStore;
+  readonly integrations: RedisIntegrationStore;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.prefix = options.prefix ?? 'mg:';
@@ -50,6 +52,7 @@ export class RedisStore implements Store {
     });
     this.channel = globalKey(this.prefix, 'invalidate');
     this.accounts = new RedisAccountStore(this.client, this.prefix, (id) => this.announce(id));
+    this.integrations = new RedisIntegrationStore(this.client, this.prefix);
   }
 
   private async announce(accountId: string): Promise<void> {

@@ -1,0 +1,128 @@
+// Classification of CRM answers into SPEC §6 reasons, and the reason table itself.
+import { classifyCrmAnswer, parseLimitInfo, type CrmAnswer } from '../../src/integrations/classify';
+import { REASON_CODES, REASONS, type ReasonCode } from '../../src/integrations/reasons';
+
+const json = { 'content-type': 'application/json;charset=UTF-8' };
+const sfError = (errorCode: string, message = 'x', fields: string[] = []): string => JSON.stringify([{ message, errorCode, fields }]);
+
+type Row = [string, CrmAnswer, ReasonCode | 'ok', boolean | null];
+
+const table: Row[] = [
+  ['200 JSON', { status: 200, headers: json, body: '{"id":"001"}' }, 'ok', null],
+  ['201 empty', { status: 201, headers: {}, body: null }, 'ok', null],
+  ['204', { status: 204, headers: {} }, 'ok', null],
+  ['302 redirect', { status: 302, headers: { location: '/x' } }, 'ok', null],
+  ['403 REQUEST_LIMIT_EXCEEDED', { status: 403, headers: json, body: sfError('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.') }, 'CRM_API_LIMIT_EXCEEDED', true],
+  ['403 API_DISABLED_FOR_ORG', { status: 403, headers: json, body: sfError('API_DISABLED_FOR_ORG') }, 'CRM_API_DISABLED', true],
+  ['403 API_CURRENTLY_DISABLED', { status: 403, headers: json, body: sfError('API_CURRENTLY_DISABLED') }, 'CRM_API_DISABLED', true],
+  ['400 INSUFFICIENT_ACCESS_OR_READONLY', { status: 400, headers: json, body: sfError('INSUFFICIENT_ACCESS_OR_READONLY') }, 'OBJECT_PERMISSIONS_MISSING', true],
+  ['400 INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY', { status: 400, headers: json, body: sfError('INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY') }, 'OBJECT_PERMISSIONS_MISSING', true],
+  ['403 INSUFFICIENT_ACCESS', { status: 403, headers: json, body: sfError('INSUFFICIENT_ACCESS') }, 'OBJECT_PERMISSIONS_MISSING', true],
+  ['404 INVALID_TYPE (object not visible)', { status: 404, headers: json, body: sfError('INVALID_TYPE') }, 'OBJECT_PERMISSIONS_MISSING', true],
+  ['400 INVALID_FIELD', { status: 400, headers: json, body: sfError('INVALID_FIELD', "No such column 'Secret__c'", ['Secret__c']) }, 'FIELD_PERMISSIONS_MISSING', true],
+  ['400 INVALID_FIELD_FOR_INSERT_UPDATE', { status: 400, headers: json, body: sfError('INVALID_FIELD_FOR_INSERT_UPDATE') }, 'FIELD_PERMISSIONS_MISSING', true],
+  ['400 ORG_LOCKED', { status: 400, headers: json, body: sfError('ORG_LOCKED') }, 'ORG_LOCKED', false],
+  ['400 UNABLE_TO_LOCK_ROW', { status: 400, headers: json, body: sfError('UNABLE_TO_LOCK_ROW') }, 'ORG_LOCKED', false],
+  ['400 STORAGE_LIMIT_EXCEEDED', { status: 400, headers: json, body: sfError('STORAGE_LIMIT_EXCEEDED') }, 'STORAGE_LIMIT_EXCEEDED', true],
+  ['503 SERVER_UNAVAILABLE', { status: 503, headers: json, body: sfError('SERVER_UNAVAILABLE') }, 'ORG_UNAVAILABLE', false],
+  ['503 ORG_IN_MAINTENANCE', { status: 503, headers: json, body: sfError('ORG_IN_MAINTENANCE') }, 'ORG_UNAVAILABLE', false],
+  ['503 no body', { status: 503, headers: {} }, 'ORG_UNAVAILABLE', false],
+  ['502 no body', { status: 502, headers: {} }, 'ORG_UNAVAILABLE', false],
+  [
+    '503 HTML maintenance page',
+    { status: 503, headers: { 'content-type': 'text/html' }, body: '<!DOCTYPE html><html><body><h1>Down for maintenance</h1></body></html>' },
+    'ORG_UNAVAILABLE',
+    false,
+  ],
+  ['500 HTML page without content-type', { status: 500, headers: {}, body: Buffer.from('  <html><head><title>Error</title></head></html>') }, 'ORG_UNAVAILABLE', false],
+  ['500 UNKNOWN_EXCEPTION', { status: 500, headers: json, body: sfError('UNKNOWN_EXCEPTION', 'An unexpected error occurred.') }, 'CRM_SERVER_ERROR', false],
+  ['500 empty', { status: 500, headers: {} }, 'CRM_SERVER_ERROR', false],
+  ['400 unrecognised code', { status: 400, headers: json, body: sfError('MALFORMED_QUERY') }, 'UNKNOWN_ERROR', false],
+  ['418 plain text', { status: 418, headers: { 'content-type': 'text/plain' }, body: 'teapot' }, 'UNKNOWN_ERROR', false],
+  ['400 first recognised code of several wins', { status: 400, headers: json, body: JSON.stringify([{ errorCode: 'DUPLICATE_VALUE' }, { errorCode: 'STORAGE_LIMIT_EXCEEDED' }, { errorCode: 'ORG_LOCKED' }]) }, 'STORAGE_LIMIT_EXCEEDED', true],
+  ['400 single object instead of an array', { status: 400, headers: json, body: '{"message":"m","errorCode":"INVALID_FIELD"}' }, 'FIELD_PERMISSIONS_MISSING', true],
+  ['400 lower-case code', { status: 400, headers: json, body: sfError('org_locked') }, 'ORG_LOCKED', false],
+  ['400 truncated JSON excerpt still names its code', { status: 400, headers: json, body: '[{"message":"very long ...","errorCode":"STORAGE_LIMIT_EXCEEDED","fields":["a' }, 'STORAGE_LIMIT_EXCEEDED', true],
+  ['503 status carrying a JSON limit code: the code decides', { status: 503, headers: json, body: sfError('REQUEST_LIMIT_EXCEEDED') }, 'CRM_API_LIMIT_EXCEEDED', true],
+  ['500 carrying UNABLE_TO_LOCK_ROW', { status: 500, headers: json, body: sfError('UNABLE_TO_LOCK_ROW') }, 'ORG_LOCKED', false],
+  ['400 errorCode not a string', { status: 400, headers: json, body: '[{"errorCode":42},{"errorCode":null},null,7,"s"]' }, 'UNKNOWN_ERROR', false],
+  ['400 prototype names are not codes', { status: 400, headers: json, body: sfError('__proto__') }, 'UNKNOWN_ERROR', false],
+  ['400 "constructor" is not a code', { status: 400, headers: json, body: sfError('constructor') }, 'UNKNOWN_ERROR', false],
+  ['400 binary garbage', { status: 400, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x7b]) }, 'UNKNOWN_ERROR', false],
+  ['400 JSON null', { status: 400, headers: json, body: 'null' }, 'UNKNOWN_ERROR', false],
+  ['400 header value as array', { status: 400, headers: { 'Content-Type': ['text/html'] }, body: 'oops' }, 'ORG_UNAVAILABLE', false],
+  ['status 0 / nonsense', { status: Number.NaN, headers: {} }, 'UNKNOWN_ERROR', false],
+];
+
+describe('classifyCrmAnswer', () => {
+  it.each(table)('%s', (_label, answer, reason, immediate) => {
+    const result = classifyCrmAnswer(answer);
+    if (reason === 'ok') {
+      expect(result).toEqual({ kind: 'ok' });
+      return;
+    }
+    expect(result).toMatchObject({ kind: 'failure', reason, immediate });
+  });
+
+  it('names the deciding CRM code, upper-cased, or null when the status decided', () => {
+    expect(classifyCrmAnswer({ status: 400, headers: json, body: sfError('org_locked') })).toMatchObject({ errorCode: 'ORG_LOCKED' });
+    expect(classifyCrmAnswer({ status: 503, headers: {} })).toMatchObject({ errorCode: null });
+  });
+
+  it('never throws, whatever the body', () => {
+    const bodies: (string | Buffer)[] = ['', '[', '{"errorCode":', '[[[[[[', '"str"', '1e999', '{"__proto__":{"errorCode":"ORG_LOCKED"}}', Buffer.alloc(70_000, 0xff)];
+    for (let i = 0; i < 200; i++) bodies.push(Buffer.from(Array.from({ length: 64 }, (_, j) => (i * 31 + j * 17) % 256)));
+    for (const body of bodies) {
+      for (const status of [400, 403, 500, 503, 599]) {
+        expect(() => classifyCrmAnswer({ status, headers: { 'content-type': 'application/json' }, body })).not.toThrow();
+        expect(classifyCrmAnswer({ status, headers: {}, body }).kind).toBe('failure');
+      }
+    }
+  });
+});
+
+describe('parseLimitInfo', () => {
+  it.each([
+    ['api-usage=18/5000', { used: 18, limit: 5000 }],
+    ['api-usage=18/5000; per-app-api-usage=17/250(appName=sample-app)', { used: 18, limit: 5000 }],
+    ['per-app-api-usage=17/250(appName=sample-app); api-usage=19/5000', { used: 19, limit: 5000 }],
+    ['API-USAGE=1/2', { used: 1, limit: 2 }],
+  ])('%s', (header, expected) => {
+    expect(parseLimitInfo(header)).toEqual(expected);
+  });
+
+  it.each([undefined, '', 'per-app-api-usage=17/250(appName=x)', 'api-usage=abc/5000', 'api-usage=5000', 'xapi-usage=1/2'])('ignores %p', (header) => {
+    expect(parseLimitInfo(header)).toBeNull();
+  });
+});
+
+describe('REASONS', () => {
+  it('has the eleven SPEC §6 codes in the table order', () => {
+    expect(REASON_CODES).toEqual([
+      'CRM_API_LIMIT_EXCEEDED',
+      'CRM_API_DISABLED',
+      'OBJECT_PERMISSIONS_MISSING',
+      'FIELD_PERMISSIONS_MISSING',
+      'ORG_LOCKED',
+      'STORAGE_LIMIT_EXCEEDED',
+      'ORG_UNAVAILABLE',
+      'CRM_SERVER_ERROR',
+      'UNKNOWN_ERROR',
+      'API_ALLOCATION_EXCEEDED',
+      'MISSING_FIELD_MAPPINGS',
+    ]);
+    expect(Object.keys(REASONS).sort()).toEqual([...REASON_CODES].sort());
+  });
+
+  it.each(REASON_CODES)('%s: consistent, vendor-neutral message and remedy', (code) => {
+    const info = REASONS[code];
+    expect(info.code).toBe(code);
+    expect(info.status).toBe(code === 'API_ALLOCATION_EXCEEDED' ? 429 : 503);
+    expect(info.transient).toBe(['ORG_LOCKED', 'ORG_UNAVAILABLE', 'CRM_SERVER_ERROR', 'UNKNOWN_ERROR'].includes(code));
+    expect(info.clears).toBe(info.transient ? 'probe' : code === 'API_ALLOCATION_EXCEEDED' ? 'automatic' : 'manual');
+    for (const text of [info.message, info.remedy, info.title]) {
+      expect(text.length).toBeGreaterThan(10);
+      expect(text).not.toMatch(/salesforce|hubspot|sforce/i);
+    }
+  });
+});
