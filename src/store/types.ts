@@ -1,6 +1,7 @@
 // The one Store interface: domain-speaking sub-stores, each with a memory and a Redis implementation.
 import type { AccountRecord, AuditEntry } from '../domain/account';
 import type { IntegrationStore } from './integration-store';
+import type { BufferStore } from './buffer-store';
 
 /** Raised when the store cannot confirm an operation (unreachable, timed out). A policy outcome is never an Error. */
 export class StoreUnavailableError extends Error {
@@ -38,6 +39,8 @@ export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly accounts: AccountStore;
   readonly integrations: IntegrationStore;
+  /** Requests accepted during a maintenance window, waiting for replay (buffer/). */
+  readonly buffer: BufferStore;
   /** Calls the listener whenever any instance changed an account; resolves once subscribed. */
   onInvalidate(listener: InvalidationListener): Promise<void>;
   /** Called when the invalidation channel was lost and re-established: cached state may be stale. */

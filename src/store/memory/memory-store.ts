@@ -3,12 +3,14 @@ import { EventEmitter } from 'node:events';
 import type { InvalidationListener, Store } from '../types';
 import { MemoryAccountStore } from './memory-account-store';
 import { MemoryIntegrationStore } from './memory-integration-store';
+import { MemoryBufferStore } from './memory-buffer-store';
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private readonly events = new EventEmitter();
   readonly accounts: MemoryAccountStore;
   readonly integrations = new MemoryIntegrationStore();
+  readonly buffer = new MemoryBufferStore();
 
   constructor() {
     this.events.setMaxListeners(0);

@@ -4,6 +4,7 @@ import type { InvalidationListener, Store } from '../types';
 import { globalKey } from './keys';
 import { RedisAccountStore } from './redis-account-store';
 import { RedisIntegrationStore } from './redis-integration-store';
+import { RedisBufferStore } from './redis-buffer-store';
 import type { RedisClient } from './scripts';
 
 export interface RedisStoreOptions {
@@ -43,6 +44,7 @@ export class RedisStore implements Store {
   private readonly channel: string;
   readonly accounts: RedisAccountStore;
   readonly integrations: RedisIntegrationStore;
+  readonly buffer: RedisBufferStore;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.prefix = options.prefix ?? 'mg:';
@@ -53,6 +55,7 @@ export class RedisStore implements Store {
     this.channel = globalKey(this.prefix, 'invalidate');
     this.accounts = new RedisAccountStore(this.client, this.prefix, (id) => this.announce(id));
     this.integrations = new RedisIntegrationStore(this.client, this.prefix);
+    this.buffer = new RedisBufferStore(this.client, this.prefix);
   }
 
   private async announce(accountId: string): Promise<void> {

@@ -1,0 +1,250 @@
+// The buffer on Redis: one stream per account (hash-tagged), counters, a fenced lease and dead letters beside it, via Lua.
+import {
+  BUFFER_SURFACES,
+  emptySurfaceCounts,
+  isBufferSurface,
+  type BufferedItem,
+  type BufferLease,
+  type BufferRequest,
+  type BufferStats,
+  type BufferStore,
+  type BufferSurface,
+  type DeadLetter,
+  type DeadLetterAnswer,
+  type FencedResult,
+} from '../buffer-store';
+import { accountKey, globalKey } from './keys';
+import { defineScript, type RedisClient } from './scripts';
+
+type ScriptArg = string | number | Buffer;
+
+/** Like runScript, but bodies go to Redis as bytes, untouched. */
+function run(client: RedisClient, name: string, keys: string[], args: ScriptArg[]): Promise<unknown> {
+  const command = (client as unknown as Record<string, (...a: ScriptArg[]) => Promise<unknown>>)[name];
+  if (typeof command !== 'function') throw new Error(`Lua script ${name} is not defined on this connection`);
+  return command.call(client, ...keys, ...args);
+}
+
+type RawEntry = [Buffer, Buffer[]];
+
+function fieldsOf(raw: Buffer[]): Map<string, Buffer> {
+  const fields = new Map<string, Buffer>();
+  for (let i = 0; i + 1 < raw.length; i += 2) fields.set(raw[i].toString(), raw[i + 1]);
+  return fields;
+}
+
+function decode(accountId: string, [rawId, rawFields]: RawEntry): BufferedItem {
+  const f = fieldsOf(rawFields);
+  const text = (name: string): string => f.get(name)?.toString('utf8') ?? '';
+  const surface = text('s');
+  const contentType = text('ct');
+  return {
+    id: rawId.toString(),
+    accountId,
+    surface: isBufferSurface(surface) ? surface : 'inbound',
+    method: text('m'),
+    path: text('p'),
+    query: text('q'),
+    headers: JSON.parse(text('h') || '{}') as Record<string, string>,
+    body: f.get('b') ?? Buffer.alloc(0),
+    contentType: contentType === '' ? null : contentType,
+    receivedAt: Number(text('at')),
+  };
+}
+
+/** Stream ids are "ms-seq"; compares them numerically. */
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am - bm || as - bs;
+}
+
+export class RedisBufferStore implements BufferStore {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly prefix: string,
+  ) {
+    defineScript(client, 'mgBufferAppend', 'buffer-append', 2);
+    defineScript(client, 'mgBufferIndex', 'buffer-index', 1);
+    defineScript(client, 'mgBufferSettle', 'buffer-settle', 1);
+    defineScript(client, 'mgBufferLeaseAcquire', 'buffer-lease-acquire', 2);
+    defineScript(client, 'mgBufferLeaseRenew', 'buffer-lease-renew', 1);
+    defineScript(client, 'mgBufferLeaseRelease', 'buffer-lease-release', 1);
+    defineScript(client, 'mgBufferAck', 'buffer-ack', 4);
+    defineScript(client, 'mgBufferDeadLetter', 'buffer-dead-letter', 5);
+    defineScript(client, 'mgBufferRedrive', 'buffer-redrive', 4);
+  }
+
+  private key(accountId: string, name: string): string {
+    return accountKey(this.prefix, accountId, name);
+  }
+
+  private get indexKey(): string {
+    return globalKey(this.prefix, 'buffer:pending');
+  }
+
+  async append(request: BufferRequest): Promise<BufferedItem> {
+    // Index first: an index entry without an item costs one empty look; an item without an entry could wait unseen.
+    await run(this.client, 'mgBufferIndex', [this.indexKey], [request.accountId]);
+    const id = await run(
+      this.client,
+      'mgBufferAppend',
+      [this.key(request.accountId, 'buffer'), this.key(request.accountId, 'buffer:stats')],
+      [
+        request.surface,
+        request.method,
+        request.path,
+        request.query,
+        JSON.stringify(request.headers),
+        request.contentType ?? '',
+        request.body,
+        request.receivedAt,
+      ],
+    );
+    return { ...request, id: String(id) };
+  }
+
+  private async cursor(accountId: string): Promise<string> {
+    return (await this.client.get(this.key(accountId, 'buffer:cursor'))) ?? '0-0';
+  }
+
+  async pending(accountId: string, options: { limit: number; after?: string }): Promise<BufferedItem[]> {
+    const cursor = await this.cursor(accountId);
+    const from = options.after !== undefined && compareIds(options.after, cursor) > 0 ? options.after : cursor;
+    const entries = (await this.client.xrangeBuffer(
+      this.key(accountId, 'buffer'),
+      `(${from}`,
+      '+',
+      'COUNT',
+      options.limit,
+    )) as RawEntry[];
+    return entries.map((entry) => decode(accountId, entry));
+  }
+
+  async stats(accountId: string): Promise<BufferStats> {
+    const [hash, lease, ttl, cursor] = await Promise.all([
+      this.client.hgetall(this.key(accountId, 'buffer:stats')),
+      this.client.get(this.key(accountId, 'buffer:lease')),
+      this.client.pttl(this.key(accountId, 'buffer:lease')),
+      this.cursor(accountId),
+    ]);
+    const oldest = (await this.client.xrangeBuffer(this.key(accountId, 'buffer'), `(${cursor}`, '+', 'COUNT', 1)) as RawEntry[];
+    const count = (name: string): number => Number(hash[name] ?? 0);
+    const pendingBySurface = emptySurfaceCounts();
+    const deadBySurface = emptySurfaceCounts();
+    for (const s of BUFFER_SURFACES) {
+      pendingBySurface[s] = count(`pending:${s}`);
+      deadBySurface[s] = count(`dead:${s}`);
+    }
+    const leaseMatch = lease ? /^(\d+)\|(.*)$/s.exec(lease) : null;
+    return {
+      depth: Object.values(pendingBySurface).reduce((a, n) => a + n, 0),
+      pendingBySurface,
+      deadBySurface,
+      oldestReceivedAt: oldest.length > 0 ? Number(fieldsOf(oldest[0][1]).get('at')?.toString()) : null,
+      accepted: count('accepted'),
+      replayed: count('replayed'),
+      deadLettered: count('deadLettered'),
+      redriven: count('redriven'),
+      lease: leaseMatch ? { token: Number(leaseMatch[1]), owner: leaseMatch[2], expiresInMs: Math.max(0, ttl) } : null,
+    };
+  }
+
+  async deadLetters(accountId: string, limit: number): Promise<DeadLetter[]> {
+    const all = await this.client.hgetall(this.key(accountId, 'buffer:dead'));
+    const ids = Object.keys(all).sort(compareIds).slice(0, limit);
+    const entries = await Promise.all(
+      ids.map((id) => this.client.xrangeBuffer(this.key(accountId, 'buffer'), id, id) as Promise<RawEntry[]>),
+    );
+    const letters: DeadLetter[] = [];
+    ids.forEach((id, i) => {
+      const entry = entries[i][0];
+      if (!entry) return;
+      const { body, headers: _headers, ...item } = decode(accountId, entry);
+      const raw = all[id];
+      const answer = JSON.parse(raw.slice(raw.indexOf('|') + 1)) as DeadLetterAnswer;
+      letters.push({ item: { ...item, bytes: body.length }, answer });
+    });
+    return letters;
+  }
+
+  async acquireLease(accountId: string, owner: string, ttlMs: number): Promise<BufferLease | null> {
+    const token = Number(
+      await run(
+        this.client,
+        'mgBufferLeaseAcquire',
+        [this.key(accountId, 'buffer:lease'), this.key(accountId, 'buffer:fence')],
+        [owner, Math.ceil(ttlMs)],
+      ),
+    );
+    return token > 0 ? { accountId, owner, token } : null;
+  }
+
+  async renewLease(lease: BufferLease, ttlMs: number): Promise<boolean> {
+    const renewed = await run(this.client, 'mgBufferLeaseRenew', [this.key(lease.accountId, 'buffer:lease')], [
+      lease.token,
+      Math.ceil(ttlMs),
+    ]);
+    return renewed === 1;
+  }
+
+  async releaseLease(lease: BufferLease): Promise<void> {
+    await run(this.client, 'mgBufferLeaseRelease', [this.key(lease.accountId, 'buffer:lease')], [lease.token]);
+  }
+
+  async ack(lease: BufferLease, itemId: string): Promise<FencedResult> {
+    const a = lease.accountId;
+    const done = await run(
+      this.client,
+      'mgBufferAck',
+      [this.key(a, 'buffer:lease'), this.key(a, 'buffer'), this.key(a, 'buffer:stats'), this.key(a, 'buffer:dead')],
+      [lease.token, itemId],
+    );
+    return done === 1 ? 'ok' : 'fenced';
+  }
+
+  async deadLetter(lease: BufferLease, itemId: string, answer: DeadLetterAnswer): Promise<FencedResult> {
+    const a = lease.accountId;
+    const done = await run(
+      this.client,
+      'mgBufferDeadLetter',
+      [
+        this.key(a, 'buffer:lease'),
+        this.key(a, 'buffer'),
+        this.key(a, 'buffer:stats'),
+        this.key(a, 'buffer:dead'),
+        this.key(a, 'buffer:cursor'),
+      ],
+      [lease.token, itemId, JSON.stringify(answer)],
+    );
+    return done === 1 ? 'ok' : 'fenced';
+  }
+
+  async redrive(accountId: string): Promise<number> {
+    await run(this.client, 'mgBufferIndex', [this.indexKey], [accountId]);
+    const count = await run(
+      this.client,
+      'mgBufferRedrive',
+      [
+        this.key(accountId, 'buffer:lease'),
+        this.key(accountId, 'buffer:stats'),
+        this.key(accountId, 'buffer:dead'),
+        this.key(accountId, 'buffer:cursor'),
+      ],
+      [],
+    );
+    return Number(count);
+  }
+
+  async pendingAccounts(): Promise<string[]> {
+    return this.client.zrange(this.indexKey, 0, -1);
+  }
+
+  async settle(accountId: string, graceMs: number): Promise<boolean> {
+    const waiting = await this.client.hgetall(this.key(accountId, 'buffer:stats'));
+    const depth = BUFFER_SURFACES.reduce((a, s: BufferSurface) => a + Number(waiting[`pending:${s}`] ?? 0), 0);
+    if (depth > 0) return false;
+    const dropped = await run(this.client, 'mgBufferSettle', [this.indexKey], [accountId, Math.ceil(graceMs)]);
+    return dropped === 1;
+  }
+}
