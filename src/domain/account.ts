@@ -31,6 +31,14 @@ export interface AccountSettings {
   integrations: Record<string, IntegrationSettings>;
   /** Owners of meeting links by slug; requests buffered in the window are mailed to them afterwards. */
   meetingLinks: Record<string, { ownerName: string; ownerEmail: string }>;
+  /** Meeting and chat tools linked to several accounts: all of them must live in the same data location. */
+  connectedApps?: ConnectedApp[];
+}
+
+export interface ConnectedApp {
+  name: string;
+  kind: 'video_meetings' | 'team_chat';
+  linkedAccountIds: string[];
 }
 
 export type MigrationStatus = 'none' | 'scheduled' | 'in_progress' | 'completed' | 'failed' | 'cancelled';

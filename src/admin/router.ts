@@ -1,0 +1,166 @@
+// Admin API v1: accounts and the migration lifecycle; other parts (buffer, timeline, integrations) mount beside.
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { AccountRecord } from '../domain/account';
+import type { Clock } from '../domain/clock';
+import { GatewayError } from '../domain/errors';
+import type { MigrationService } from '../migration/service';
+import type { Logger } from '../observability/logger';
+import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
+import type { Store } from '../store/types';
+import { accountView, migrationView } from './account-view';
+import { rateLimit, requireAdminToken, tokenDigests } from './auth';
+import { sendAdminError } from './errors';
+import { parseBody, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
+
+/** Adds fields to GET /accounts/:id (e.g. the buffered count) without the admin router knowing those parts. */
+export type AccountExtras = (record: AccountRecord) => Promise<Record<string, unknown>>;
+
+export interface AdminDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  service: MigrationService;
+  tokens: string[];
+  bodyLimitBytes: number;
+  requestsPerMinute: number;
+  extras: AccountExtras[];
+  /** Routers of other parts, mounted after auth and after res.locals.account / res.locals.actor are set. */
+  subRouters: Router[];
+}
+
+const ACTOR_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+const wrap =
+  (handler: Handler) =>
+  (req: Request, res: Response, next: NextFunction): void => {
+    handler(req, res).catch(next);
+  };
+
+function actorOf(req: Request, required: boolean): string {
+  const actor = req.header('x-actor-id');
+  if (actor === undefined || actor === '') {
+    if (required) throw new GatewayError(400, 'MISSING_ACTOR', 'the X-Actor-Id header must name the acting user');
+    return 'operator';
+  }
+  if (!ACTOR_PATTERN.test(actor)) throw new GatewayError(400, 'INVALID_ACTOR', 'X-Actor-Id must be 1-128 printable characters');
+  return actor;
+}
+
+function accountIdOf(req: Request): string {
+  const id = req.params.id ?? '';
+  if (!ACCOUNT_ID_PATTERN.test(id)) {
+    throw new GatewayError(400, 'INVALID_ACCOUNT_ID', 'the account id must be 1-64 letters, digits, ".", "-" or "_"');
+  }
+  return id;
+}
+
+export function createAdminRouter(deps: AdminDeps): Router {
+  const router = express.Router();
+  const { service, clock } = deps;
+
+  router.use(rateLimit(deps.requestsPerMinute, clock));
+  router.use(requireAdminToken(tokenDigests(deps.tokens)));
+  router.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+
+  const view = async (record: AccountRecord): Promise<Record<string, unknown>> => {
+    const extras = Object.assign({}, ...(await Promise.all(deps.extras.map((extra) => extra(record)))));
+    return accountView(record, clock.now(), await deps.store.accounts.audit(record.id, 100), extras);
+  };
+
+  router.put(
+    '/accounts/:id',
+    wrap(async (req, res) => {
+      const id = accountIdOf(req);
+      const actor = actorOf(req, false);
+      const settings = parseBody(settingsSchema, req.body);
+      const { record, created } = await service.putAccount(id, settings, actor);
+      res.status(created ? 201 : 200).json(await view(record));
+    }),
+  );
+
+  // Every other /accounts/:id/... route needs the account: load it once for this router and the mounted ones.
+  router.use('/accounts/:id', (req: Request, res: Response, next: NextFunction) => {
+    Promise.resolve()
+      .then(async () => {
+        res.locals.account = await service.get(accountIdOf(req));
+        res.locals.actor = actorOf(req, false);
+      })
+      .then(() => next(), next);
+  });
+
+  router.get(
+    '/accounts/:id',
+    wrap(async (_req, res) => {
+      res.json(await view(res.locals.account as AccountRecord));
+    }),
+  );
+
+  router.post(
+    '/accounts/:id/migration',
+    wrap(async (req, res) => {
+      const input = parseBody(scheduleSchema, req.body);
+      const { record, warnings } = await service.schedule(accountIdOf(req), actorOf(req, true), input);
+      res.status(201).json({ migration: migrationView(record, clock.now()), warnings });
+    }),
+  );
+
+  router.patch(
+    '/accounts/:id/migration',
+    wrap(async (req, res) => {
+      const input = parseBody(rescheduleSchema, req.body);
+      const record = await service.reschedule(accountIdOf(req), actorOf(req, true), input);
+      res.json({ migration: migrationView(record, clock.now()) });
+    }),
+  );
+
+  router.delete(
+    '/accounts/:id/migration',
+    wrap(async (req, res) => {
+      const record = await service.cancel(accountIdOf(req), actorOf(req, true));
+      res.json({ migration: migrationView(record, clock.now()) });
+    }),
+  );
+
+  for (const transition of ['start', 'complete', 'fail'] as const) {
+    router.post(
+      `/accounts/:id/migration/${transition}`,
+      wrap(async (req, res) => {
+        const actor = req.header('x-actor-id') ? actorOf(req, false) : 'migration-engine';
+        const record = await service[transition](accountIdOf(req), actor);
+        res.json({ migration: migrationView(record, clock.now()), dataLocation: record.settings.dataLocation });
+      }),
+    );
+  }
+
+  for (const sub of deps.subRouters) router.use(sub);
+
+  router.use((_req: Request, res: Response) => {
+    sendAdminError(res, 404, 'NOT_FOUND', 'no such admin route');
+  });
+
+  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof GatewayError) {
+      sendAdminError(res, error.status, error.code, error.message, error.detail);
+      return;
+    }
+    const bodyError = error as { type?: string; status?: number; limit?: number };
+    if (bodyError.type === 'entity.parse.failed') {
+      sendAdminError(res, 400, 'MALFORMED_JSON', 'the body is not valid JSON');
+      return;
+    }
+    if (bodyError.type === 'entity.too.large') {
+      sendAdminError(res, 413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${deps.bodyLimitBytes} bytes`);
+      return;
+    }
+    if (bodyError.status && bodyError.status >= 400 && bodyError.status < 500) {
+      sendAdminError(res, bodyError.status, 'BAD_REQUEST', 'the request could not be read');
+      return;
+    }
+    deps.logger.error({ err: error }, 'admin request failed');
+    sendAdminError(res, 503, 'UNAVAILABLE', 'the admin request could not be completed; try again');
+  });
+
+  return router;
+}

@@ -1,0 +1,96 @@
+// Admin input schemas (zod): unknown fields, wrong types, bad dates and dangerous keys are refused by name.
+import { z, type ZodError, type ZodType } from 'zod';
+import { isValidTimeZone } from '../domain/time-zone';
+import { GatewayError } from '../domain/errors';
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+const keyName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_"')
+  .refine((k) => !FORBIDDEN_KEYS.has(k), 'is a reserved name');
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+const httpUrl = z
+  .string()
+  .max(2048)
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL');
+
+export const integrationSchema = z
+  .object({
+    baseUrl: httpUrl,
+    dailyCallAllocation: z.number().int().min(1).max(100_000_000),
+    fieldMappings: z.array(z.object({ property: text(200), field: text(200) }).strict()).max(10_000).default([]),
+    notifyOnSuspension: z.boolean().default(false),
+  })
+  .strict();
+
+export const settingsSchema = z
+  .object({
+    dataLocation: z.enum(['us', 'eu']),
+    timezone: z.string().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
+    contactName: text(200),
+    superAdmins: z
+      .array(z.object({ id: text(128), name: text(200), email: z.string().max(254).email() }).strict())
+      .min(1, 'must name at least one super admin')
+      .max(100),
+    paymentsEnabled: z.boolean().default(false),
+    ssoEnabled: z.boolean().default(false),
+    hasSandbox: z.boolean().default(false),
+    integrations: z.record(keyName, integrationSchema).default({}),
+    meetingLinks: z.record(keyName, z.object({ ownerName: text(200), ownerEmail: z.string().max(254).email() }).strict()).default({}),
+    connectedApps: z
+      .array(
+        z
+          .object({
+            name: text(200),
+            kind: z.enum(['video_meetings', 'team_chat']),
+            linkedAccountIds: z.array(text(64)).max(1000),
+          })
+          .strict(),
+      )
+      .max(100)
+      .default([]),
+  })
+  .strict();
+
+const isoInstant = z
+  .string()
+  .max(40)
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, 'must be an ISO-8601 date-time with a time zone, e.g. 2026-12-08T21:00:00Z')
+  .transform((s, ctx) => {
+    const [y, mo, d, h, mi, se] = [s.slice(0, 4), s.slice(5, 7), s.slice(8, 10), s.slice(11, 13), s.slice(14, 16), s.slice(17, 19)].map(Number) as number[];
+    const daysInMonth = new Date(Date.UTC(y ?? 0, mo ?? 0, 0)).getUTCDate();
+    const ms = Date.parse(s);
+    const valid = (y ?? 0) >= 2000 && (y ?? 0) <= 2200 && (mo ?? 0) >= 1 && (mo ?? 0) <= 12 && (d ?? 0) >= 1 && (d ?? 0) <= daysInMonth && (h ?? 0) <= 23 && (mi ?? 0) <= 59 && (Number.isNaN(se) || (se ?? 0) <= 59);
+    if (!valid || !Number.isFinite(ms)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is not a valid date-time' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const scheduleSchema = z.object({ start: isoInstant, target: z.enum(['eu', 'us']).default('eu') }).strict();
+export const rescheduleSchema = z.object({ start: isoInstant }).strict();
+
+function describe(error: ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid body';
+  const where = issue.path.length ? issue.path.join('.') : 'body';
+  if (issue.code === 'unrecognized_keys') return `${where === 'body' ? '' : where + ': '}unknown field(s) ${issue.keys.join(', ')}`;
+  return `${where}: ${issue.message}`;
+}
+
+export function parseBody<T>(schema: ZodType<T, z.ZodTypeDef, unknown>, body: unknown): T {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new GatewayError(400, 'INVALID_BODY', 'the body must be a JSON object (Content-Type: application/json)');
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new GatewayError(400, 'INVALID_BODY', describe(parsed.error), { field: first?.path.join('.') ?? '' });
+  }
+  return parsed.data;
+}

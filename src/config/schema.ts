@@ -1,0 +1,63 @@
+// The configuration file's schema (zod): parsed once at start-up into a complete internal config.
+import { z } from 'zod';
+import { SURFACES } from '../routing/surfaces';
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export const routeSchema = z
+  .object({
+    path: z
+      .string()
+      .startsWith('/', 'must start with /')
+      .refine((p) => !p.includes('?'), 'must not contain a query string'),
+    methods: z.array(z.enum(METHODS)).nonempty().optional(),
+    surface: z.enum(SURFACES),
+  })
+  .strict();
+
+const urlSchema = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL');
+
+export const configSchema = z
+  .object({
+    upstreams: z.object({ us: urlSchema, eu: urlSchema }).strict(),
+    routes: z.array(routeSchema).nonempty(),
+    account: z
+      .object({
+        header: z.string().min(1).default('x-account-id'),
+        query: z.string().min(1).default('portalId'),
+        /**
+         * Client addresses (exact IPs) allowed to name the account in the header. Empty = any client.
+         * From other clients the header is stripped before proxying and ignored.
+         */
+        trustedHeaderSources: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({}),
+    limits: z
+      .object({
+        maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+        adminBodyBytes: z.number().int().positive().default(64 * 1024),
+        migrationsPerDay: z.number().int().positive().default(50),
+        upstreamTimeoutMs: z.number().int().positive().default(30_000),
+        stateCacheTtlMs: z.number().int().positive().default(5_000),
+        adminRequestsPerMinute: z.number().int().positive().default(600),
+      })
+      .strict()
+      .default({}),
+    /** Calendar days (YYYY-MM-DD, UTC) on which no migration may start. */
+    unavailableDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).default([]),
+    /** What to do for an account whose state cannot be loaded because the store is down. */
+    onStoreUnavailable: z.enum(['pass', 'unavailable']).default('pass'),
+    /** Admin bearer tokens: plain text or `sha256:<hex>`. ADMIN_TOKENS adds to these. */
+    adminTokens: z.array(z.string().min(1)).default([]),
+    /** Region the traffic of accounts the gateway does not know goes to. */
+    defaultRegion: z.enum(['us', 'eu']).default('us'),
+  })
+  .strict();
+
+export type GatewayConfigInput = z.input<typeof configSchema>;
+export type GatewayConfig = z.output<typeof configSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;

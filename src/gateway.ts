@@ -1,0 +1,276 @@
+// createGateway(): wires config, store, cache, decision, answers, proxy and admin API into one Express app.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
+import type { AccountRecord, Region } from './domain/account';
+import { systemClock, type Clock } from './domain/clock';
+import { parseConfig } from './config/load';
+import type { GatewayConfig, GatewayConfigInput } from './config/schema';
+import { compileRoutes, type RouteMatch } from './routing/route-table';
+import { pathOf, queryParam, resolveAccount } from './routing/resolve-account';
+import { isBufferSurface, type BufferSurface } from './routing/surfaces';
+import { decide, type Action } from './policy/decide';
+import { retryAfterSeconds, windowOpen } from './policy/phase';
+import { buildNotice } from './answers/notices';
+import { sendNotice } from './answers/send-notice';
+import { sendGatewayError } from './answers/gateway-error';
+import { createRegionProxy, type RegionProxy } from './proxy/region-proxy';
+import { StateCache } from './state/state-cache';
+import { MigrationService } from './migration/service';
+import type { MigrationListener } from './migration/events';
+import { createAdminRouter, type AccountExtras } from './admin/router';
+import { silentLogger, type Logger } from './observability/logger';
+import { Metrics } from './observability/metrics';
+import { MemoryStore } from './store/memory/memory-store';
+import type { Store } from './store/types';
+
+export interface BufferContext {
+  accountId: string;
+  surface: BufferSurface;
+}
+
+export interface IntegrationContext {
+  account: AccountRecord;
+  integration: string;
+  forwardPath: string;
+  windowOpen: boolean;
+  retryAfterSeconds: number;
+}
+
+/** Parts built by other modules (buffer, timeline, integrations); the gateway works without them. */
+export interface GatewayParts {
+  acceptBuffered?: (req: Request, res: Response, ctx: BufferContext) => Promise<void>;
+  handleIntegration?: (req: Request, res: Response, ctx: IntegrationContext) => void | Promise<void>;
+  adminRouters?: Router[];
+  accountExtras?: AccountExtras[];
+  migrationListeners?: MigrationListener[];
+}
+
+export interface GatewayOptions {
+  /** The configuration (validated; defaults filled in). `upstreams` is required unless given below. */
+  config?: Partial<GatewayConfigInput>;
+  upstreams?: Record<Region, string>;
+  store?: Store;
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: Metrics;
+  adminTokens?: string[];
+  parts?: GatewayParts | ((core: GatewayCore) => GatewayParts);
+}
+
+/** What other parts need from the core to build themselves. */
+export interface GatewayCore {
+  config: GatewayConfig;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  cache: StateCache;
+  service: MigrationService;
+}
+
+export interface GatewayHandle extends GatewayCore {
+  /** Resolves when the invalidation subscription is live. */
+  ready: Promise<void>;
+  /** Stops background work and closes upstream connections (the store is the caller's to close). */
+  close(): Promise<void>;
+  onClose(task: () => Promise<void> | void): void;
+}
+
+export type GatewayApp = Express & { gateway: GatewayHandle };
+
+const RESERVED = ['/admin/', '/healthz', '/readyz', '/metrics'];
+
+function isReserved(url: string): boolean {
+  return RESERVED.some((prefix) => url.startsWith(prefix));
+}
+
+export function createGateway(options: GatewayOptions = {}): GatewayApp {
+  const config = parseConfig({
+    ...(options.config as GatewayConfigInput),
+    upstreams: options.upstreams ?? (options.config?.upstreams as GatewayConfigInput['upstreams']),
+    adminTokens: [...(options.config?.adminTokens ?? []), ...(options.adminTokens ?? [])],
+  });
+  const store = options.store ?? new MemoryStore();
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? new Metrics();
+  const cache = new StateCache(store, clock, { ttlMs: config.limits.stateCacheTtlMs }, logger, metrics);
+  const service = new MigrationService(
+    store,
+    clock,
+    { migrationsPerDay: config.limits.migrationsPerDay, unavailableDates: config.unavailableDates },
+    logger,
+    (record) => cache.remember(record.id, record),
+  );
+  const core: GatewayCore = { config, store, clock, logger, metrics, cache, service };
+  const parts = typeof options.parts === 'function' ? options.parts(core) : (options.parts ?? {});
+  for (const listener of parts.migrationListeners ?? []) service.addListener(listener);
+
+  const routes = compileRoutes(config.routes);
+  const accountHeader = config.account.header.toLowerCase();
+  const trustedSources = new Set(config.account.trustedHeaderSources);
+  const headerTrusted = (req: IncomingMessage): boolean =>
+    trustedSources.size === 0 || trustedSources.has(req.socket.remoteAddress ?? '');
+
+  const proxy: RegionProxy = createRegionProxy({
+    upstreams: config.upstreams,
+    timeoutMs: config.limits.upstreamTimeoutMs,
+    logger,
+    metrics,
+    stripHeaders: (req) => {
+      if (!headerTrusted(req)) delete req.headers[accountHeader];
+    },
+  });
+
+  const closeTasks: (() => Promise<void> | void)[] = [];
+  const app = express() as GatewayApp;
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('etag', false);
+
+  function act(req: Request, res: Response, next: NextFunction, match: RouteMatch | null, accountId: string, record: AccountRecord | null): void {
+    const surface = match?.surface ?? null;
+    if (!record) {
+      metrics.requests.inc({ surface: surface ?? 'none', action: 'proxy' });
+      proxy.handler(config.defaultRegion)(req, res, next);
+      return;
+    }
+    const now = clock.now();
+    const sendAtRaw = surface === 'email' ? (req.headers['x-send-at'] ?? queryParam(req.url, 'sendAt')) : undefined;
+    const sendAt = typeof sendAtRaw === 'string' ? Date.parse(sendAtRaw) : NaN;
+    const action: Action = decide({
+      surface,
+      method: req.method,
+      migration: record.migration,
+      timeZone: record.settings.timezone,
+      now,
+      sendAt: Number.isFinite(sendAt) ? sendAt : undefined,
+    });
+    metrics.requests.inc({ surface: surface ?? 'none', action: action.kind === 'answer' ? action.answer : action.kind });
+    switch (action.kind) {
+      case 'proxy':
+        proxy.handler(record.settings.dataLocation)(req, res, next);
+        return;
+      case 'answer':
+        sendNotice(req, res, buildNotice(action.answer, { migration: record.migration, timeZone: record.settings.timezone, contactName: record.settings.contactName, now }));
+        return;
+      case 'buffer':
+        if (!parts.acceptBuffered) {
+          // Nothing can be stored durably without the buffer: refuse rather than pretend.
+          sendGatewayError(req, res, 503, 'STORE_UNAVAILABLE', { retryAfter: 60 });
+          return;
+        }
+        parts.acceptBuffered(req, res, { accountId, surface: action.surface }).catch(next);
+        return;
+      case 'integration': {
+        const handleIntegration = parts.handleIntegration;
+        if (!handleIntegration) {
+          proxy.handler(record.settings.dataLocation)(req, res, next);
+          return;
+        }
+        Promise.resolve(
+          handleIntegration(req, res, {
+            account: record,
+            integration: match?.params.integration ?? '',
+            forwardPath: (match?.rest || '/') + (req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : ''),
+            windowOpen: windowOpen(record.migration, now),
+            retryAfterSeconds: retryAfterSeconds(record.migration, now),
+          }),
+        ).catch(next);
+        return;
+      }
+    }
+  }
+
+  // The hot path: route, resolve the account, decide from the in-process cache, act. No body parsing here.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (isReserved(req.url)) {
+      next();
+      return;
+    }
+    const match = routes.match(req.method, pathOf(req.url));
+    const header = headerTrusted(req) ? req.headers[accountHeader] : undefined;
+    const accountId = resolveAccount({
+      pathParam: match?.params.accountId,
+      header: typeof header === 'string' ? header : undefined,
+      query: queryParam(req.url, config.account.query),
+    });
+    if (!accountId) {
+      metrics.requests.inc({ surface: match?.surface ?? 'none', action: 'proxy' });
+      proxy.handler(config.defaultRegion)(req, res, next);
+      return;
+    }
+    const cached = cache.peek(accountId);
+    if (cached !== undefined) {
+      act(req, res, next, match, accountId, cached);
+      return;
+    }
+    cache.load(accountId).then(
+      (record) => act(req, res, next, match, accountId, record),
+      (error: unknown) => {
+        logger.warn({ err: error, accountId }, 'account state unavailable');
+        if (config.onStoreUnavailable === 'pass' && !(match && isBufferSurface(match.surface))) {
+          proxy.handler(config.defaultRegion)(req, res, next);
+        } else {
+          sendGatewayError(req, res, 503, 'STORE_UNAVAILABLE', { retryAfter: 30 });
+        }
+      },
+    );
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('store ping timed out')), 1000).unref());
+    Promise.race([store.ping(), timeout]).then(
+      () => res.json({ status: 'ready', store: store.kind }),
+      () => res.status(503).json({ status: 'not_ready', store: store.kind, reason: 'the store is unreachable' }),
+    );
+  });
+  app.get('/metrics', (_req, res, next) => {
+    metrics.registry.metrics().then((text) => {
+      res.type(metrics.registry.contentType).send(text);
+    }, next);
+  });
+  app.use(
+    '/admin/v1',
+    createAdminRouter({
+      store,
+      clock,
+      logger,
+      service,
+      tokens: config.adminTokens,
+      bodyLimitBytes: config.limits.adminBodyBytes,
+      requestsPerMinute: config.limits.adminRequestsPerMinute,
+      extras: parts.accountExtras ?? [],
+      subRouters: parts.adminRouters ?? [],
+    }),
+  );
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    logger.error({ err: error, path: req.path }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendGatewayError(req, res as unknown as ServerResponse, 500, 'INTERNAL');
+  });
+
+  const ready = cache.start().catch((error: unknown) => {
+    logger.error({ err: error }, 'invalidation subscription failed; relying on the cache TTL');
+  });
+
+  app.gateway = {
+    ...core,
+    ready,
+    onClose(task) {
+      closeTasks.push(task);
+    },
+    async close() {
+      for (const task of closeTasks.reverse()) await task();
+      proxy.close();
+    },
+  };
+  return app;
+}

@@ -1,0 +1,121 @@
+// The per-request decision: (surface, method, account state, now) → action. Pure and table-driven.
+import type { Migration } from '../domain/account';
+import { localDate } from '../domain/time-zone';
+import type { BufferSurface, Surface } from '../routing/surfaces';
+import { phaseAt, type Phase } from './phase';
+
+/** Answers the gateway writes itself; the status of each is in answers/. */
+export type AnswerKind =
+  | 'api_migration'
+  | 'document_unavailable'
+  | 'read_only'
+  | 'app_migration'
+  | 'portal_reply_blocked'
+  | 'chat_hidden'
+  | 'chat_write_blocked'
+  | 'import_unavailable'
+  | 'email_paused'
+  | 'email_migration_day'
+  | 'integration_paused';
+
+export type Action =
+  | { kind: 'proxy' }
+  | { kind: 'integration' }
+  | { kind: 'buffer'; surface: BufferSurface }
+  | { kind: 'answer'; answer: AnswerKind };
+
+export interface DecisionInput {
+  surface: Surface | null;
+  method: string;
+  migration: Migration | null;
+  timeZone: string;
+  now: number;
+  /** For email scheduling: when the email is to be sent (X-Send-At header or sendAt query), if given. */
+  sendAt?: number;
+}
+
+const PROXY: Action = { kind: 'proxy' };
+const INTEGRATION: Action = { kind: 'integration' };
+const answer = (kind: AnswerKind): Action => ({ kind: 'answer', answer: kind });
+
+function isRead(method: string): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+}
+
+type Stage = 'before' | 'imports_blocked' | 'chat_hidden' | 'window' | 'after';
+
+function stageOf(phase: Phase): Stage {
+  switch (phase) {
+    case 'none':
+    case 'cancelled':
+    case 'completed':
+    case 'failed':
+      return 'after';
+    case 'scheduled':
+      return 'before';
+    case 'imports_blocked':
+    case 'chat_hidden':
+    case 'window':
+      return phase;
+  }
+}
+
+const atLeast = (stage: Stage, from: Exclude<Stage, 'after'>): boolean => {
+  const order: Stage[] = ['before', 'imports_blocked', 'chat_hidden', 'window'];
+  return stage !== 'after' && order.indexOf(stage) >= order.indexOf(from);
+};
+
+/**
+ * One row per surface (SPEC §3, §4). A surface not named here, or a request matching no route, is proxied.
+ * `emailOnMigrationDay` is true when an email write asks to send on the migration day (account's time zone)
+ * or inside the expected window.
+ */
+export function decideForStage(surface: Surface | null, method: string, stage: Stage, emailOnMigrationDay: boolean): Action {
+  const inWindow = stage === 'window';
+  switch (surface) {
+    case null:
+      return PROXY;
+    case 'api':
+      return inWindow ? answer('api_migration') : PROXY;
+    case 'form':
+    case 'meeting':
+    case 'analytics':
+    case 'inbound':
+      return inWindow ? { kind: 'buffer', surface } : PROXY;
+    case 'document':
+      return inWindow ? answer('document_unavailable') : PROXY;
+    case 'knowledge_base':
+    case 'page':
+      return inWindow && !isRead(method) ? answer('read_only') : PROXY;
+    case 'app':
+      return inWindow ? answer('app_migration') : PROXY;
+    case 'portal_ticket':
+      return PROXY;
+    case 'portal_reply':
+      return inWindow ? answer('portal_reply_blocked') : PROXY;
+    case 'chat':
+      if (isRead(method)) return atLeast(stage, 'chat_hidden') ? answer('chat_hidden') : PROXY;
+      return inWindow ? answer('chat_write_blocked') : PROXY;
+    case 'import':
+      return atLeast(stage, 'imports_blocked') ? answer('import_unavailable') : PROXY;
+    case 'email':
+      if (isRead(method)) return PROXY;
+      if (inWindow) return answer('email_paused');
+      return stage !== 'after' && emailOnMigrationDay ? answer('email_migration_day') : PROXY;
+    case 'integration':
+      return inWindow ? answer('integration_paused') : INTEGRATION;
+  }
+}
+
+export function decide(input: DecisionInput): Action {
+  const phase = phaseAt(input.migration, input.now);
+  const stage = stageOf(phase);
+  let emailOnMigrationDay = false;
+  if (input.surface === 'email' && input.migration && input.sendAt !== undefined && stage !== 'after') {
+    const { start, expectedEnd } = input.migration;
+    emailOnMigrationDay =
+      localDate(input.sendAt, input.timeZone) === localDate(start, input.timeZone) ||
+      (input.sendAt >= start && input.sendAt <= expectedEnd);
+  }
+  return decideForStage(input.surface, input.method, stage, emailOnMigrationDay);
+}

@@ -1,0 +1,90 @@
+// Reverse proxy to each region's upstream: keep-alive agents, streamed bodies, clean 502/504 on failure.
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import type { RequestHandler } from 'express';
+import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
+import type { Region } from '../domain/account';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { sendGatewayError } from '../answers/gateway-error';
+
+export interface RegionProxyOptions {
+  upstreams: Record<Region, string>;
+  timeoutMs: number;
+  logger: Logger;
+  metrics: Metrics;
+  /** Headers removed before proxying (e.g. an untrusted account header). */
+  stripHeaders?: (req: http.IncomingMessage) => void;
+}
+
+export interface RegionProxy {
+  handler(region: Region): RequestHandler;
+  /** Destroys idle upstream sockets (shutdown). */
+  close(): void;
+}
+
+const TIMED_OUT = Symbol('mgUpstreamTimedOut');
+type MarkedRequest = http.IncomingMessage & { [TIMED_OUT]?: boolean };
+
+/** Upstream network error codes that mean "could not reach it" (502); a timeout is 504. */
+function statusFor(req: MarkedRequest, error: NodeJS.ErrnoException): { status: number; code: string } {
+  if (req[TIMED_OUT]) return { status: 504, code: 'UPSTREAM_TIMEOUT' };
+  if (error.code === 'ETIMEDOUT') return { status: 504, code: 'UPSTREAM_TIMEOUT' };
+  return { status: 502, code: 'UPSTREAM_UNREACHABLE' };
+}
+
+export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
+  const agents: (http.Agent | https.Agent)[] = [];
+  const handlers = new Map<Region, RequestHandler>();
+  for (const region of ['us', 'eu'] as const) {
+    const target = options.upstreams[region];
+    const secure = target.startsWith('https:');
+    const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' as const };
+    const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    agents.push(agent);
+    const plugin: Plugin = (proxyServer) => {
+      proxyServer.on('proxyReq', (proxyReq, req) => {
+        options.stripHeaders?.(req);
+        proxyReq.setTimeout(options.timeoutMs, () => {
+          (req as MarkedRequest)[TIMED_OUT] = true;
+          proxyReq.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' }));
+        });
+      });
+      proxyServer.on('error', (error: NodeJS.ErrnoException, req, res) => {
+        const { status, code } = statusFor(req as MarkedRequest, error);
+        options.metrics.upstreamErrors.inc({ region, code });
+        options.logger.warn({ region, code, err: { code: error.code, message: error.message }, path: req.url }, 'upstream request failed');
+        if (res instanceof http.ServerResponse) {
+          if (res.headersSent) {
+            // The upstream failed mid-response: the client must see a broken response, not a short one.
+            res.destroy();
+          } else {
+            sendGatewayError(req, res, status, code);
+          }
+        } else {
+          (res as Socket).destroy();
+        }
+      });
+    };
+    handlers.set(
+      region,
+      createProxyMiddleware({
+        target,
+        changeOrigin: true,
+        xfwd: true,
+        agent,
+        ejectPlugins: true,
+        plugins: [plugin],
+      }),
+    );
+  }
+  return {
+    handler(region: Region): RequestHandler {
+      return handlers.get(region) as RequestHandler;
+    },
+    close(): void {
+      for (const agent of agents) agent.destroy();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The server: environment → config → store → createGateway → listen, with graceful shutdown on SIGTERM.
+import http from 'node:http';
+import { loadConfig } from './config/load';
+import { createGateway } from './gateway';
+import { createLogger } from './observability/logger';
+import { Metrics } from './observability/metrics';
+import { MemoryStore } from './store/memory/memory-store';
+import { RedisStore } from './store/redis/redis-store';
+import type { Store } from './store/types';
+
+async function main(): Promise<void> {
+  const logger = createLogger();
+  const env = process.env;
+  const config = loadConfig(env);
+  let store: Store;
+  if (env.REDIS_URL) {
+    store = new RedisStore({ url: env.REDIS_URL, cluster: env.REDIS_CLUSTER === '1' || env.REDIS_CLUSTER === 'true', prefix: env.REDIS_PREFIX ?? 'mg:' });
+  } else {
+    store = new MemoryStore();
+    logger.warn('REDIS_URL is not set: using the embedded in-memory store. It is NOT durable and serves ONE instance only; buffered requests are lost on restart.');
+  }
+  if (config.adminTokens.length === 0) {
+    logger.warn('ADMIN_TOKENS is not set: the admin API refuses every call.');
+  }
+  const app = createGateway({ config, store, logger, metrics: new Metrics({ defaultMetrics: true }) });
+  const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 300_000 }, app);
+  const port = Number(env.PORT ?? 8080);
+  await new Promise<void>((resolve) => server.listen(port, env.HOST ?? '0.0.0.0', resolve));
+  logger.info({ port, store: store.kind, upstreams: config.upstreams }, 'maintenance-gateway listening');
+
+  const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs }, 'shutting down: no new connections, finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('grace period over: closing remaining connections');
+      server.closeAllConnections();
+    }, graceMs);
+    force.unref();
+    server.close(() => {
+      app.gateway
+        .close()
+        .then(() => store.close())
+        .then(
+          () => {
+            logger.info('stopped');
+            process.exit(0);
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, 'error while stopping');
+            process.exit(1);
+          },
+        );
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const logger = createLogger();
+  logger.fatal({ err: error }, 'failed to start');
+  process.exit(1);
+});
