@@ -1,0 +1,181 @@
+// Accepts a write during the maintenance window: reads the raw body, stores it, and only then answers 202.
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type express from 'express';
+import { systemClock, type Clock } from '../domain/clock';
+import { silentLogger, type Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { BufferedItem, BufferRequest, BufferStore, BufferSurface } from '../store/buffer-store';
+import {
+  acceptedAnswer,
+  DEFAULT_ACCEPTED_MESSAGES,
+  notStoredAnswer,
+  sendBufferAnswer,
+  tooLargeAnswer,
+} from './buffer-answers';
+import { bufferMetrics, type BufferMetrics } from './buffer-metrics';
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Headers worth replaying: what the upstream needs to interpret the body and to verify webhook signatures. */
+export const DEFAULT_HEADER_ALLOW_LIST: readonly string[] = [
+  'content-type',
+  'content-language',
+  'user-agent',
+  'accept',
+  'accept-language',
+  'referer',
+  'origin',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-request-id',
+  'x-hubspot-signature',
+  'x-hubspot-signature-v3',
+  'x-hubspot-signature-version',
+  'x-hubspot-request-timestamp',
+];
+
+export interface BufferAcceptorDeps {
+  store: BufferStore;
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: Metrics;
+  bodyLimitBytes?: number;
+  /** Header names (any case) kept with the item; everything else is dropped (cookies, authorization...). */
+  headerAllowList?: readonly string[];
+  /** How long the store may take to confirm before the client gets 503 instead. */
+  storeTimeoutMs?: number;
+  /** Retry-After (seconds) on a 503 when the store could not confirm. */
+  retryAfterSeconds?: number;
+  messages?: Partial<Record<BufferSurface, string>>;
+  /** Called once the item is stored and answered (the timeline uses it for meeting requests); errors are logged only. */
+  onAccepted?: (item: BufferedItem) => void | Promise<void>;
+}
+
+export interface BufferContext {
+  accountId: string;
+  surface: BufferSurface;
+}
+
+export type BufferAcceptor = (req: express.Request, res: express.Response, ctx: BufferContext) => Promise<void>;
+
+type BodyOutcome = { kind: 'body'; body: Buffer } | { kind: 'too_large' } | { kind: 'aborted' };
+
+/** Reads the whole body, giving up as soon as it passes the limit or the client goes away. */
+function readBody(req: IncomingMessage, limit: number): Promise<BodyOutcome> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ kind: 'too_large' });
+  if (req.complete && req.readableEnded) return Promise.resolve({ kind: 'body', body: Buffer.alloc(0) });
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (outcome: BodyOutcome) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('aborted', onAbort);
+      req.off('close', onClose);
+      resolve(outcome);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Keep draining (discarding) so the client can read the 413 instead of a reset connection.
+        req.resume();
+        finish({ kind: 'too_large' });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish({ kind: 'body', body: Buffer.concat(chunks, size) });
+    const onAbort = () => finish({ kind: 'aborted' });
+    const onClose = () => {
+      if (!req.complete) finish({ kind: 'aborted' });
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('aborted', onAbort);
+    req.on('close', onClose);
+  });
+}
+
+function pickHeaders(headers: IncomingHttpHeaders, allow: ReadonlySet<string>, remoteAddress: string | undefined): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || !allow.has(name)) continue;
+    kept[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  // The replay comes from the gateway; like a proxy, record who really sent the request.
+  if (allow.has('x-forwarded-for') && remoteAddress) {
+    kept['x-forwarded-for'] = kept['x-forwarded-for'] ? `${kept['x-forwarded-for']}, ${remoteAddress}` : remoteAddress;
+  }
+  return kept;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`store did not confirm within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? silentLogger;
+  const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const allow = new Set((deps.headerAllowList ?? DEFAULT_HEADER_ALLOW_LIST).map((h) => h.toLowerCase()));
+  const storeTimeoutMs = deps.storeTimeoutMs ?? 5000;
+  const retryAfter = deps.retryAfterSeconds ?? 5;
+  const messages = { ...DEFAULT_ACCEPTED_MESSAGES, ...deps.messages };
+  const metrics: BufferMetrics | null = deps.metrics ? bufferMetrics(deps.metrics.registry) : null;
+
+  return async (req, res, ctx) => {
+    const receivedAt = clock.now();
+    const outcome = await readBody(req, limit);
+    if (outcome.kind === 'aborted') {
+      logger.info({ accountId: ctx.accountId, surface: ctx.surface }, 'client went away mid-upload: nothing buffered');
+      return;
+    }
+    if (outcome.kind === 'too_large') {
+      sendBufferAnswer(req, res, tooLargeAnswer(limit));
+      return;
+    }
+    const url = req.originalUrl || req.url || '/';
+    const queryAt = url.indexOf('?');
+    const contentType = req.headers['content-type'];
+    const request: BufferRequest = {
+      accountId: ctx.accountId,
+      surface: ctx.surface,
+      method: req.method ?? 'POST',
+      path: queryAt === -1 ? url : url.slice(0, queryAt),
+      query: queryAt === -1 ? '' : url.slice(queryAt + 1),
+      headers: pickHeaders(req.headers, allow, req.socket?.remoteAddress),
+      body: outcome.body,
+      contentType: contentType ?? null,
+      receivedAt,
+    };
+    let item: BufferedItem;
+    try {
+      item = await withTimeout(deps.store.append(request), storeTimeoutMs);
+    } catch (err) {
+      // Never 202 what the store did not confirm. A write that times out may still land: the client retries,
+      // and the duplicate is replayed with its own Idempotency-Key (at-least-once, never lost).
+      logger.warn({ accountId: ctx.accountId, surface: ctx.surface, err: (err as Error).message }, 'buffer store did not confirm: answered 503');
+      sendBufferAnswer(req, res, notStoredAnswer(retryAfter));
+      return;
+    }
+    metrics?.buffered.inc({ surface: ctx.surface });
+    sendBufferAnswer(req, res, acceptedAnswer(item.id, messages[ctx.surface]));
+    if (deps.onAccepted) {
+      try {
+        await deps.onAccepted(item);
+      } catch (err) {
+        logger.error({ accountId: ctx.accountId, itemId: item.id, err: (err as Error).message }, 'onAccepted hook failed');
+      }
+    }
+  };
+}
