@@ -1,0 +1,271 @@
+// The integration guard's order of checks, proxying (streamed), thresholds, probes, notifications and metrics.
+import http from 'node:http';
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { ManualClock } from '../../src/domain/clock';
+import { createIntegrationHandler } from '../../src/integrations/handler';
+import { REASONS } from '../../src/integrations/reasons';
+import { silentLogger } from '../../src/observability/logger';
+import { Metrics } from '../../src/observability/metrics';
+import { MemoryStore } from '../../src/store/memory/memory-store';
+import { startUpstream, handlers, type Upstream } from '../support/upstream';
+import { account, guardApp, integration, T0, type GuardApp } from './harness';
+
+const sfError = (errorCode: string): object[] => [{ message: `${errorCode} happened`, errorCode, fields: [] }];
+
+describe('integration guard', () => {
+  let crm: Upstream;
+  let store: MemoryStore;
+  let clock: ManualClock;
+  let guard: GuardApp;
+
+  beforeEach(async () => {
+    crm = await startUpstream({ name: 'crm' });
+    store = new MemoryStore();
+    clock = new ManualClock(T0);
+    guard = guardApp(store, clock, { transientThreshold: 3, probeCooldownMs: 60_000 });
+    guard.accounts.set('a1', account('a1', { crm: integration(crm.url) }));
+  });
+  afterEach(async () => {
+    guard.handler.close();
+    await crm.close();
+    await store.close();
+  });
+
+  const rebuild = (options: Parameters<typeof guardApp>[2]): void => {
+    guard.handler.close();
+    guard = guardApp(store, clock, options);
+    guard.accounts.set('a1', account('a1', { crm: integration(crm.url) }));
+  };
+  const call = (path = '/integrations/crm/services/data/v58.0/sobjects/Contact') => request(guard.app).get(path).set('X-Account-Id', 'a1');
+
+  it('answers 404 for an integration the account does not have, without reaching any CRM', async () => {
+    const res = await call('/integrations/other/x');
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ status: 'error', category: 'INTEGRATION_NOT_FOUND' });
+    const proto = await call('/integrations/__proto__/x');
+    expect(proto.status).toBe(404);
+    expect(crm.requests).toHaveLength(0);
+  });
+
+  it('pauses in the migration window with Retry-After, and a paused call does not count', async () => {
+    guard.window.open = true;
+    const res = await call();
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ status: 'error', category: 'INTEGRATION_PAUSED' });
+    expect(res.headers['retry-after']).toBe('7200');
+    expect(crm.requests).toHaveLength(0);
+    expect(await store.integrations.callsInWindow('a1', 'crm', clock.now(), 86_400_000)).toBe(0);
+  });
+
+  it('proxies method, path, query, headers and body to baseUrl + path, and counts the call', async () => {
+    guard.accounts.set('a1', account('a1', { crm: integration(`${crm.url}/base/`) }));
+    const res = await request(guard.app)
+      .post('/integrations/crm/sobjects/Contact?x=1&y=2')
+      .set('X-Account-Id', 'a1')
+      .set('Authorization', 'Bearer crm-token')
+      .send({ Email: 'a@example.test' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ upstream: 'crm', method: 'POST', path: '/base/sobjects/Contact' });
+    expect(crm.requests[0].url).toBe('/base/sobjects/Contact?x=1&y=2');
+    expect(crm.requests[0].headers.authorization).toBe('Bearer crm-token');
+    expect(JSON.parse(crm.requests[0].body.toString())).toEqual({ Email: 'a@example.test' });
+    expect(await store.integrations.callsInWindow('a1', 'crm', clock.now(), 86_400_000)).toBe(1);
+  });
+
+  it('streams a successful body through before the CRM has finished it', async () => {
+    let release: () => void = () => undefined;
+    crm.setHandler((_r, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first-chunk;');
+      return new Promise<void>((resolve) => {
+        release = () => {
+          res.end('second-chunk');
+          resolve();
+        };
+      });
+    });
+    const server = guard.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const body = await new Promise<string>((resolve, reject) => {
+        http
+          .get({ port, host: '127.0.0.1', path: '/integrations/crm/stream', headers: { 'x-account-id': 'a1' } }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => {
+              text += chunk;
+              // The first chunk arrived while the CRM still holds the rest back: nothing was buffered.
+              if (text === 'first-chunk;') release();
+            });
+            res.on('end', () => resolve(text));
+          })
+          .on('error', reject);
+      });
+      expect(body).toBe('first-chunk;second-chunk');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('relays the error that suspends, then fails fast without reaching the CRM', async () => {
+    crm.setHandler(handlers.reply(403, sfError('API_DISABLED_FOR_ORG')));
+    const first = await call();
+    expect(first.status).toBe(403);
+    expect(first.body).toEqual(sfError('API_DISABLED_FOR_ORG'));
+    const second = await call();
+    expect(second.status).toBe(503);
+    expect(second.body).toMatchObject({
+      status: 'error',
+      category: 'INTEGRATION_SUSPENDED',
+      reason: 'CRM_API_DISABLED',
+      message: REASONS.CRM_API_DISABLED.message,
+      remedy: REASONS.CRM_API_DISABLED.remedy,
+    });
+    expect(second.headers['retry-after']).toBeUndefined();
+    expect(crm.requests).toHaveLength(1);
+    // A fast-failed call is not counted against the allocation.
+    expect(await store.integrations.callsInWindow('a1', 'crm', clock.now(), 86_400_000)).toBe(1);
+    expect(guard.notified).toEqual([
+      { accountId: 'a1', reason: 'CRM_API_DISABLED', detail: expect.objectContaining({ integration: 'crm', crmErrorCode: 'API_DISABLED_FOR_ORG', since: T0 }) },
+    ]);
+  });
+
+  it('suspends for a transient reason only after the threshold of consecutive failures; a success resets the run', async () => {
+    const locked = handlers.reply(400, sfError('UNABLE_TO_LOCK_ROW'));
+    crm.setHandler(locked);
+    expect((await call()).status).toBe(400);
+    expect((await call()).status).toBe(400);
+    crm.setHandler(undefined);
+    expect((await call()).status).toBe(200);
+    crm.setHandler(locked);
+    expect((await call()).status).toBe(400);
+    expect((await call()).status).toBe(400);
+    expect((await store.integrations.get('a1', 'crm')).state).toBe('active');
+    expect((await call()).status).toBe(400);
+    expect(await store.integrations.get('a1', 'crm')).toMatchObject({ state: 'suspended', reason: 'ORG_LOCKED' });
+    const fast = await call();
+    expect(fast.status).toBe(503);
+    expect(fast.body.reason).toBe('ORG_LOCKED');
+    expect(fast.headers['retry-after']).toBe('60');
+    expect(crm.requests).toHaveLength(6);
+  });
+
+  it('lets one trial call through after the cool-down; a failed one waits again, a successful one lifts the suspension', async () => {
+    rebuild({ transientThreshold: 1, probeCooldownMs: 60_000 });
+    crm.setHandler(handlers.reply(503, '<html><body>Maintenance</body></html>', { 'content-type': 'text/html' }));
+    expect((await call()).status).toBe(503);
+    expect((await store.integrations.get('a1', 'crm')).reason).toBe('ORG_UNAVAILABLE');
+    clock.advance(59_999);
+    expect((await call()).body.category).toBe('INTEGRATION_SUSPENDED');
+    expect(crm.requests).toHaveLength(1);
+    clock.advance(1);
+    const trial = await call();
+    expect(trial.status).toBe(503);
+    expect(trial.text).toContain('Maintenance');
+    expect(crm.requests).toHaveLength(2);
+    expect((await call()).body.category).toBe('INTEGRATION_SUSPENDED');
+    expect(crm.requests).toHaveLength(2);
+    clock.advance(60_000);
+    crm.setHandler(undefined);
+    expect((await call()).status).toBe(200);
+    expect((await store.integrations.get('a1', 'crm')).state).toBe('active');
+    expect((await call()).status).toBe(200);
+    expect(crm.requests).toHaveLength(4);
+    // One suspension, one notification: the failed trial did not count as a new one.
+    expect(guard.notified.map((n) => n.reason)).toEqual(['ORG_UNAVAILABLE']);
+  });
+
+  it('never probes a suspension that only a person can clear', async () => {
+    crm.setHandler(handlers.reply(400, sfError('STORAGE_LIMIT_EXCEEDED')));
+    await call();
+    clock.advance(3600_000);
+    expect((await call()).body.reason).toBe('STORAGE_LIMIT_EXCEEDED');
+    expect(crm.requests).toHaveLength(1);
+  });
+
+  it('records the CRM org usage from Sforce-Limit-Info on successes and errors', async () => {
+    crm.setHandler(handlers.reply(200, { ok: true }, { 'Sforce-Limit-Info': 'api-usage=18/5000' }));
+    await call();
+    expect((await store.integrations.get('a1', 'crm')).crmUsage).toEqual({ used: 18, limit: 5000 });
+    crm.setHandler(handlers.reply(403, sfError('REQUEST_LIMIT_EXCEEDED'), { 'Sforce-Limit-Info': 'api-usage=5001/5000' }));
+    await call();
+    expect(await store.integrations.get('a1', 'crm')).toMatchObject({ reason: 'CRM_API_LIMIT_EXCEEDED', crmUsage: { used: 5001, limit: 5000 } });
+    const view = await request(guard.app).get('/admin/v1/accounts/a1/integrations/crm');
+    expect(view.body.crmUsage).toEqual({ used: 5001, limit: 5000 });
+  });
+
+  it('suspends an integration without field mappings before any CRM call, and notifies only once and only if opted in', async () => {
+    guard.accounts.set('a1', account('a1', { crm: integration(crm.url, { fieldMappings: [] }), quiet: integration(crm.url, { fieldMappings: [], notifyOnSuspension: false }) }));
+    for (let i = 0; i < 2; i++) {
+      const res = await call();
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ reason: 'MISSING_FIELD_MAPPINGS', remedy: REASONS.MISSING_FIELD_MAPPINGS.remedy });
+    }
+    expect((await call('/integrations/quiet/x')).body.reason).toBe('MISSING_FIELD_MAPPINGS');
+    expect(crm.requests).toHaveLength(0);
+    expect(guard.notified.map((n) => [n.reason, n.detail.integration])).toEqual([['MISSING_FIELD_MAPPINGS', 'crm']]);
+  });
+
+  it('answers 502 when the CRM cannot be reached and counts it as an outage', async () => {
+    rebuild({ transientThreshold: 2 });
+    await crm.pause();
+    const res = await call();
+    expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({ category: 'CRM_UNREACHABLE' });
+    expect((await call()).status).toBe(502);
+    expect(await store.integrations.get('a1', 'crm')).toMatchObject({ state: 'suspended', reason: 'ORG_UNAVAILABLE' });
+    await crm.resume();
+  });
+
+  it('answers 504 when the CRM does not answer in time', async () => {
+    rebuild({ upstreamTimeoutMs: 100 });
+    crm.setHandler(handlers.hang());
+    const res = await call();
+    expect(res.status).toBe(504);
+    expect(res.body.category).toBe('CRM_TIMEOUT');
+    expect((await store.integrations.get('a1', 'crm')).consecutiveFailures).toBe(1);
+  });
+
+  it('relays an error body longer than the classification excerpt in full', async () => {
+    const big = JSON.stringify([{ message: 'x'.repeat(200_000), errorCode: 'UNKNOWN_EXCEPTION', fields: [] }]);
+    crm.setHandler(handlers.reply(500, big, { 'content-type': 'application/json' }));
+    const res = await call();
+    expect(res.status).toBe(500);
+    expect(res.text.length).toBe(big.length);
+    expect((await store.integrations.get('a1', 'crm')).consecutiveFailures).toBe(1);
+  });
+
+  it('counts calls and suspensions in metrics', async () => {
+    crm.setHandler(handlers.reply(400, sfError('INVALID_FIELD')));
+    await call();
+    await call();
+    guard.window.open = true;
+    await call();
+    const text = await guard.metrics.registry.metrics();
+    expect(text).toContain('mg_integration_calls_total{result="crm_error"} 1');
+    expect(text).toContain('mg_integration_calls_total{result="suspended"} 1');
+    expect(text).toContain('mg_integration_calls_total{result="paused"} 1');
+    expect(text).toContain('mg_integration_suspensions_total{reason="FIELD_PERMISSIONS_MISSING"} 1');
+  });
+
+  it('refuses with 503 and Retry-After when its store is unreachable, rather than overrun the CRM', async () => {
+    const broken = new MemoryStore();
+    broken.integrations.get = async () => {
+      throw new Error('store down');
+    };
+    const handler = createIntegrationHandler({ store: broken, clock, logger: silentLogger, metrics: new Metrics() });
+    const own = express();
+    own.use('/integrations/:integration', (req, res) =>
+      handler(req, res, { account: account('a1', { crm: integration(crm.url) }), integration: req.params.integration, forwardPath: req.url, windowOpen: false, retryAfterSeconds: 1 }),
+    );
+    const res = await request(own).get('/integrations/crm/x');
+    expect(res.status).toBe(503);
+    expect(res.body.category).toBe('STORE_UNAVAILABLE');
+    expect(res.headers['retry-after']).toBe('5');
+    expect(crm.requests).toHaveLength(0);
+    handler.close();
+  });
+});
