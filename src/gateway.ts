@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { AccountRecord, Region } from './domain/account';
 import { systemClock, type Clock } from './domain/clock';
-import { parseConfig } from './config/load';
+import { defaultRoutes, parseConfig } from './config/load';
 import type { GatewayConfig, GatewayConfigInput } from './config/schema';
 import { compileRoutes, type RouteMatch } from './routing/route-table';
 import { pathOf, queryParam, resolveAccount } from './routing/resolve-account';
@@ -87,6 +87,7 @@ function isReserved(url: string): boolean {
 export function createGateway(options: GatewayOptions = {}): GatewayApp {
   const config = parseConfig({
     ...(options.config as GatewayConfigInput),
+    routes: options.config?.routes ?? defaultRoutes(),
     upstreams: options.upstreams ?? (options.config?.upstreams as GatewayConfigInput['upstreams']),
     adminTokens: [...(options.config?.adminTokens ?? []), ...(options.adminTokens ?? [])],
   });

@@ -34,6 +34,12 @@ export function defaultConfigPath(): string {
   return path.join(__dirname, '..', '..', 'config', 'default.json');
 }
 
+/** The route table shipped in config/default.json: what createGateway() uses when given none. */
+export function defaultRoutes(): GatewayConfigInput['routes'] {
+  const raw = JSON.parse(readFileSync(defaultConfigPath(), 'utf8')) as GatewayConfigInput;
+  return raw.routes;
+}
+
 /** The server's configuration: the file (GATEWAY_CONFIG or config/default.json) overlaid with the environment. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const file = env.GATEWAY_CONFIG ?? defaultConfigPath();
