@@ -1,5 +1,6 @@
 // The one Store interface: domain-speaking sub-stores, each with a memory and a Redis implementation.
 import type { AccountRecord, AuditEntry } from '../domain/account';
+import type { TimelineStore } from './timeline-store';
 import type { IntegrationStore } from './integration-store';
 import type { BufferStore } from './buffer-store';
 
@@ -38,6 +39,8 @@ export type InvalidationListener = (accountId: string) => void;
 export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly accounts: AccountStore;
+  /** Notifications outbox, post-migration checklist, meeting requests (timeline/). */
+  readonly timeline: TimelineStore;
   readonly integrations: IntegrationStore;
   /** Requests accepted during a maintenance window, waiting for replay (buffer/). */
   readonly buffer: BufferStore;

@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { InvalidationListener, Store } from '../types';
 import { MemoryAccountStore } from './memory-account-store';
+import { MemoryTimelineStore } from './memory-timeline-store';
 import { MemoryIntegrationStore } from './memory-integration-store';
 import { MemoryBufferStore } from './memory-buffer-store';
 
@@ -9,6 +10,7 @@ export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private readonly events = new EventEmitter();
   readonly accounts: MemoryAccountStore;
+  readonly timeline = new MemoryTimelineStore();
   readonly integrations = new MemoryIntegrationStore();
   readonly buffer = new MemoryBufferStore();
 

@@ -3,6 +3,7 @@ import Redis, { Cluster } from 'ioredis';
 import type { InvalidationListener, Store } from '../types';
 import { globalKey } from './keys';
 import { RedisAccountStore } from './redis-account-store';
+import { RedisTimelineStore } from './redis-timeline-store';
 import { RedisIntegrationStore } from './redis-integration-store';
 import { RedisBufferStore } from './redis-buffer-store';
 import type { RedisClient } from './scripts';
@@ -43,6 +44,7 @@ export class RedisStore implements Store {
   private readonly resyncListeners: (() => void)[] = [];
   private readonly channel: string;
   readonly accounts: RedisAccountStore;
+  readonly timeline: RedisTimelineStore;
   readonly integrations: RedisIntegrationStore;
   readonly buffer: RedisBufferStore;
 
@@ -54,6 +56,7 @@ export class RedisStore implements Store {
     });
     this.channel = globalKey(this.prefix, 'invalidate');
     this.accounts = new RedisAccountStore(this.client, this.prefix, (id) => this.announce(id));
+    this.timeline = new RedisTimelineStore(this.client, this.prefix);
     this.integrations = new RedisIntegrationStore(this.client, this.prefix);
     this.buffer = new RedisBufferStore(this.client, this.prefix);
   }

@@ -1,0 +1,124 @@
+// Outbox operations on top of the store's atomic create and compare-and-set: claim with a lease, settle, void.
+import { randomUUID } from 'node:crypto';
+import type { DeliveryChannel, Notification, OutboxStore } from '../store/outbox-store';
+import type { NotificationKind } from './schedule';
+
+/** How many times a lost compare-and-set is retried before giving up (another instance kept writing). */
+const CAS_TRIES = 5;
+
+export interface NewNotification {
+  accountId: string;
+  migrationId: string | null;
+  migrationStart: number | null;
+  kind: NotificationKind;
+  key: string;
+  recipients: string[];
+  subject: string;
+  text: string;
+  now: number;
+}
+
+export function newNotification(input: NewNotification): Notification {
+  return {
+    id: randomUUID(),
+    accountId: input.accountId,
+    migrationId: input.migrationId,
+    migrationStart: input.migrationStart,
+    kind: input.kind,
+    key: input.key,
+    recipients: input.recipients,
+    subject: input.subject,
+    text: input.text,
+    status: 'pending',
+    attempts: 0,
+    lastError: null,
+    createdAt: input.now,
+    nextAttemptAt: input.now,
+    sentAt: null,
+    delivered: [],
+    leaseOwner: null,
+    leaseUntil: 0,
+    rev: 1,
+  };
+}
+
+/**
+ * Takes a due pending notification for delivery until now + leaseMs. Null when it is not due, someone
+ * else holds a live lease, or another instance won the compare-and-set: two instances never send it at once.
+ */
+export async function claimForDelivery(
+  outbox: OutboxStore,
+  n: Notification,
+  owner: string,
+  now: number,
+  leaseMs: number,
+): Promise<Notification | null> {
+  if (n.status !== 'pending' || n.nextAttemptAt > now) return null;
+  if (n.leaseOwner !== null && n.leaseUntil > now) return null;
+  const claimed: Notification = { ...n, leaseOwner: owner, leaseUntil: now + leaseMs };
+  if (!(await outbox.update(claimed, n.rev))) return null;
+  return { ...claimed, rev: n.rev + 1 };
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 30_000, maxDelayMs: 3600_000 };
+
+/** Exponential backoff: base, 2·base, 4·base … capped. `attempts` counts the attempts already made (≥ 1). */
+export function backoffDelay(policy: RetryPolicy, attempts: number): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempts - 1));
+}
+
+export interface AttemptOutcome {
+  /** Channels that accepted it in this attempt. */
+  delivered: DeliveryChannel[];
+  /** Every channel now holds it. */
+  complete: boolean;
+  error: string | null;
+}
+
+/** The record after one delivery attempt: sent, pending again after a backoff, or failed for good. */
+export function afterAttempt(current: Notification, outcome: AttemptOutcome, policy: RetryPolicy, now: number): Notification {
+  const delivered = [...new Set([...current.delivered, ...outcome.delivered])];
+  const attempts = current.attempts + 1;
+  const base = { ...current, delivered, attempts, leaseOwner: null, leaseUntil: 0 };
+  // Voided or finished by someone else meanwhile (our lease had lapsed): keep their verdict, add what we did.
+  if (current.status !== 'pending') return { ...base, lastError: outcome.error ?? current.lastError };
+  if (outcome.complete) return { ...base, status: 'sent', sentAt: now, lastError: outcome.error };
+  if (attempts >= policy.maxAttempts) return { ...base, status: 'failed', lastError: outcome.error };
+  return { ...base, lastError: outcome.error, nextAttemptAt: now + backoffDelay(policy, attempts) };
+}
+
+/** Re-reads and rewrites until the compare-and-set holds; null when the notification is gone. */
+export async function rewrite(
+  outbox: OutboxStore,
+  accountId: string,
+  id: string,
+  change: (current: Notification) => Notification | null,
+): Promise<Notification | null> {
+  for (let i = 0; i < CAS_TRIES; i += 1) {
+    const current = await outbox.get(accountId, id);
+    if (!current) return null;
+    const next = change(current);
+    if (!next) return current;
+    if (await outbox.update(next, current.rev)) return { ...next, rev: current.rev + 1 };
+  }
+  throw new Error(`notification ${id} kept changing under us (${CAS_TRIES} compare-and-set attempts lost)`);
+}
+
+/** Voids every pending notification of a migration (a reschedule or cancel made them wrong). */
+export async function voidPending(outbox: OutboxStore, accountId: string, migrationId: string, reason: string): Promise<number> {
+  let voided = 0;
+  for (const n of await outbox.list(accountId)) {
+    if (n.migrationId !== migrationId || n.status !== 'pending') continue;
+    const after = await rewrite(outbox, accountId, n.id, (current) =>
+      current.status === 'pending' ? { ...current, status: 'void', lastError: reason } : null,
+    );
+    if (after?.status === 'void') voided += 1;
+  }
+  return voided;
+}
