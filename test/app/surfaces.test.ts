@@ -1,0 +1,163 @@
+// Every surface answered through createGateway against real local upstreams, before, during and after a window.
+import request from 'supertest';
+import { createGateway, type GatewayApp } from '../../src/gateway';
+import { ManualClock } from '../../src/domain/clock';
+import { MemoryStore } from '../../src/store/memory/memory-store';
+import { startUpstream, type Upstream } from '../support/upstream';
+import { ADMIN_TOKEN, accountSettings, auth } from '../support/accounts';
+
+const H = 3600_000;
+const NOW = Date.parse('2026-11-23T12:00:00Z');
+const START = NOW + 8 * 24 * H;
+
+let us: Upstream;
+let eu: Upstream;
+beforeAll(async () => {
+  us = await startUpstream({ name: 'us' });
+  eu = await startUpstream({ name: 'eu' });
+});
+afterAll(async () => {
+  await us.close();
+  await eu.close();
+});
+
+async function setup(contactName = 'Ada Lovelace'): Promise<{ app: GatewayApp; clock: ManualClock }> {
+  const clock = new ManualClock(NOW);
+  const app = createGateway({ upstreams: { us: us.url, eu: eu.url }, store: new MemoryStore(), clock, adminTokens: [ADMIN_TOKEN] });
+  await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ contactName, timezone: 'America/New_York' })).expect(201);
+  await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+  return { app, clock };
+}
+
+describe('before the window', () => {
+  it('proxies every surface to the US upstream, streaming the answer as the upstream sent it', async () => {
+    const { app } = await setup();
+    const res = await request(app).get('/api/contacts?portalId=acme').expect(200);
+    expect(res.body).toMatchObject({ upstream: 'us', path: '/api/contacts' });
+    const form = await request(app).post('/forms/acme/f1').type('form').send('email=a%40b.test').expect(200);
+    expect(form.body.upstream).toBe('us');
+    expect(us.requests.at(-1)?.body.toString()).toBe('email=a%40b.test');
+    expect(us.requests.at(-1)?.headers['x-forwarded-for']).toBeDefined();
+  });
+
+  it('blocks imports from S − 24 h and hides chat from S − 1 h', async () => {
+    const { app, clock } = await setup();
+    clock.set(START - 24 * H - 1000);
+    await request(app).post('/imports/contacts').set('X-Account-Id', 'acme').expect(200);
+    clock.set(START - 24 * H);
+    const blocked = await request(app).post('/imports/contacts').set('X-Account-Id', 'acme').expect(503);
+    expect(blocked.body.message).toMatch(/Imports are unavailable until the data migration is done/);
+    expect(blocked.headers['retry-after']).toBeDefined();
+    await request(app).get('/chat/widget.js?portalId=acme').expect(200);
+    clock.set(START - H);
+    await request(app).get('/chat/widget.js?portalId=acme').expect(204);
+  });
+});
+
+describe('in the window', () => {
+  it('answers API calls with 477, JSON and Retry-After, without reaching the upstream', async () => {
+    const { app, clock } = await setup();
+    clock.set(START + H);
+    const before = us.requests.length;
+    const res = await request(app).get('/api/contacts').set('X-Account-Id', 'acme').set('Accept', 'text/html').expect(477);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(res.body).toMatchObject({ status: 'error', category: 'ACCOUNT_MIGRATION_IN_PROGRESS' });
+    expect(Number(res.headers['retry-after'])).toBe(35 * 3600);
+    expect(us.requests.length).toBe(before);
+  });
+
+  it('shows documents as temporarily unavailable until the end date, HTML for browsers and JSON for clients', async () => {
+    const { app, clock } = await setup();
+    clock.set(START);
+    const html = await request(app).get('/documents/d1?portalId=acme').set('Accept', 'text/html,application/xhtml+xml').expect(503);
+    expect(html.headers['content-type']).toMatch(/text\/html/);
+    expect(html.text).toContain('This document is temporarily unavailable due to scheduled system updates. It will be available again on');
+    expect(html.text).toContain('It will be available again on Wednesday, 2 December 2026.');
+    expect(html.headers['content-security-policy']).toContain("default-src 'none'");
+    const json = await request(app).get('/documents/d1?portalId=acme').expect(503);
+    expect(json.body.message).toContain('temporarily unavailable');
+  });
+
+  it('shows the app page with the end date, time zone and the escaped contact name', async () => {
+    const { app, clock } = await setup('<script>alert(1)</script> & Co');
+    clock.set(START);
+    const res = await request(app).get('/app/dashboard?portalId=acme').set('Accept', 'text/html').expect(503);
+    expect(res.text).toContain('Data migration in progress');
+    expect(res.text).toContain('Your account data is being moved to the European Union (Germany).');
+    expect(res.text).toMatch(/unavailable until Wednesday, 2 December 2026 at 19:00 EST \(America\/New_York\)/);
+    expect(res.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co');
+    expect(res.text).not.toContain('<script>alert(1)');
+  });
+
+  it('keeps the knowledge base and pages readable but refuses edits', async () => {
+    const { app, clock } = await setup();
+    clock.set(START);
+    await request(app).get('/kb/article-1?portalId=acme').expect(200);
+    await request(app).get('/pages/landing?portalId=acme').expect(200);
+    const edit = await request(app).put('/pages/landing?portalId=acme').send({ title: 'x' }).expect(503);
+    expect(edit.body.message).toMatch(/Changes cannot be saved until the data migration is done/);
+    await request(app).post('/kb/article-1?portalId=acme').send({}).expect(503);
+  });
+
+  it('lets the portal list and create tickets but not reply', async () => {
+    const { app, clock } = await setup();
+    clock.set(START);
+    await request(app).get('/portal/tickets?portalId=acme').expect(200);
+    await request(app).post('/portal/tickets?portalId=acme').send({ subject: 'help' }).expect(200);
+    const reply = await request(app).post('/portal/tickets/t1/messages?portalId=acme').send({ text: 'hi' }).expect(503);
+    expect(reply.body.message).toBe("Messages can't be sent because the system is undergoing scheduled maintenance. Please come back later.");
+  });
+
+  it('blocks chat writes, email scheduling and imports; pauses integrations', async () => {
+    const { app, clock } = await setup();
+    clock.set(START);
+    await request(app).post('/chat/conversations/c1/messages?portalId=acme').send({}).expect(503);
+    await request(app).post('/email/campaigns/1/schedule?portalId=acme').send({}).expect(503);
+    await request(app).get('/imports/history?portalId=acme').expect(503);
+    const paused = await request(app).post('/integrations/crm/sync?portalId=acme').send({}).expect(503);
+    expect(paused.headers['retry-after']).toBeDefined();
+  });
+});
+
+describe('after the window', () => {
+  it('serves a completed account from the EU upstream, and a failed one from the US upstream', async () => {
+    const { app, clock } = await setup();
+    clock.set(START);
+    await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200);
+    clock.set(START + 30 * H);
+    await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200);
+    const res = await request(app).get('/api/contacts?portalId=acme').expect(200);
+    expect(res.body.upstream).toBe('eu');
+
+    const other = await setup();
+    other.clock.set(START);
+    await request(other.app).post('/admin/v1/accounts/acme/migration/fail').set(auth).expect(200);
+    const failed = await request(other.app).get('/api/contacts?portalId=acme').expect(200);
+    expect(failed.body.upstream).toBe('us');
+  });
+
+  it('refuses scheduling an email for the migration day before the window (422)', async () => {
+    const { app } = await setup();
+    const res = await request(app).post('/email/campaigns/1/schedule?portalId=acme').set('X-Send-At', new Date(START + 2 * H).toISOString()).send({}).expect(422);
+    expect(res.body.category).toBe('EMAIL_SEND_ON_MIGRATION_DAY');
+    await request(app).post('/email/campaigns/1/schedule?portalId=acme').set('X-Send-At', new Date(START - 3 * 24 * H).toISOString()).send({}).expect(200);
+  });
+});
+
+describe('upstream failures', () => {
+  it('answers 502 when the upstream refuses connections, HTML or JSON by Accept', async () => {
+    const app = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' } });
+    const json = await request(app).get('/api/x').expect(502);
+    expect(json.body).toMatchObject({ status: 'error', category: 'UPSTREAM_UNREACHABLE' });
+    const html = await request(app).get('/pages/x').set('Accept', 'text/html').expect(502);
+    expect(html.text).toContain('could not be reached');
+  });
+
+  it('answers 504 when the upstream hangs past the timeout', async () => {
+    const slow = await startUpstream({ name: 'slow', handler: (_r, res) => void setTimeout(() => res.end('late'), 2000) });
+    const app = createGateway({ upstreams: { us: slow.url, eu: slow.url }, config: { limits: { upstreamTimeoutMs: 200 } } });
+    const res = await request(app).get('/api/x').expect(504);
+    expect(res.body.category).toBe('UPSTREAM_TIMEOUT');
+    await slow.close();
+  });
+});
