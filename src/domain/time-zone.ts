@@ -100,7 +100,7 @@ export function formatLocal(ms: number, timeZone: string): { date: string; time:
     year: 'numeric',
   }).format(d);
   const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
-  const zonePart = new Intl.DateTimeFormat('en-GB', { timeZone, timeZoneName: 'short' })
+  const zonePart = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' })
     .formatToParts(d)
     .find((p) => p.type === 'timeZoneName');
   return { date, time, zone: `${zonePart?.value ?? timeZone} (${timeZone})` };
