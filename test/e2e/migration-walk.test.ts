@@ -105,7 +105,7 @@ it('walks a migration: every surface as SPEC §4 says in the window, then the EU
   );
 });
 
-it('propagates a state change to the other instance's cache within 100 ms, twenty times in a row', async () => {
+it('propagates a state change to the other instance cache within 100 ms, twenty times in a row', async () => {
   expect((await admin(a, 'PUT', '/accounts/flip', accountSettings())).status).toBe(201);
   // Warm instance B's cache: from here on B answers from memory and only the invalidation can change its mind.
   expect((await call(b, '/api/x?portalId=flip')).json()).toMatchObject({ upstream: 'us' });
