@@ -1,0 +1,354 @@
+// Replays each account's buffer to its upstream once the window has closed: in order, under a fenced lease, with retries and dead letters.
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { AccountRecord } from '../domain/account';
+import type { Clock } from '../domain/clock';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { windowOpen } from '../policy/phase';
+import type { BufferedItem, BufferLease, BufferStore, DeadLetterAnswer } from '../store/buffer-store';
+import { bufferMetrics, type BufferMetrics } from './buffer-metrics';
+import { createHttpSend, type ReplayResponse, type ReplaySend } from './http-send';
+
+export interface ReplayerOptions {
+  /** Accounts replayed at the same time by this instance (each account is always sequential). */
+  concurrency: number;
+  /** Items read from the store at a time. */
+  batchSize: number;
+  /** Lease lifetime; renewed every third of it while working, so a dead instance's accounts are free after this. */
+  leaseTtlMs: number;
+  /** Retry delay: full jitter over min(max, base · 2^(attempt-1)); a Retry-After from the upstream wins when given. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Attempts per item before it becomes a dead letter (a restart starts counting again). */
+  maxAttempts: number;
+  /** How often the index of accounts with waiting items is looked at. */
+  pollIntervalMs: number;
+  requestTimeoutMs: number;
+  /** A progress line is logged every this many items of one account. */
+  progressEvery: number;
+  /** An account with nothing waiting leaves the index only after this long without an append (see BufferStore.settle). */
+  settleGraceMs: number;
+}
+
+export const DEFAULT_REPLAYER_OPTIONS: ReplayerOptions = {
+  concurrency: 8,
+  batchSize: 200,
+  leaseTtlMs: 15_000,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 5 * 60_000,
+  maxAttempts: 20,
+  pollIntervalMs: 500,
+  requestTimeoutMs: 30_000,
+  progressEvery: 1000,
+  settleGraceMs: 60_000,
+};
+
+export interface ReplayerDeps {
+  store: BufferStore;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  getAccount(accountId: string): Promise<AccountRecord | null>;
+  /** Base URL of the upstream the account's traffic goes to now (EU after a completed migration). */
+  upstreamFor(record: AccountRecord): string;
+  /** Transport; the default is Node's http/https with keep-alive. */
+  send?: ReplaySend;
+  options?: Partial<ReplayerOptions>;
+  /** Names this instance in leases and logs. */
+  owner?: string;
+  /** Randomness for the jitter (tests make it predictable). */
+  random?: () => number;
+}
+
+export type ReplayStatus = 'done' | 'busy' | 'window_open' | 'unknown_account' | 'lease_lost' | 'stopped' | 'error';
+
+export interface ReplayOutcome {
+  accountId: string;
+  status: ReplayStatus;
+  replayed: number;
+  deadLettered: number;
+  retries: number;
+}
+
+/** The same on every attempt of the same item, across restarts and instances. */
+export function idempotencyKey(accountId: string, itemId: string): string {
+  return `mg:${accountId}:${itemId}`;
+}
+
+/** Headers a transport sets itself or that belonged to the original hop only. */
+const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'te', 'trailer', 'upgrade', 'expect']);
+
+type Delivery = { kind: 'delivered' } | { kind: 'dead'; answer: DeadLetterAnswer } | { kind: 'aborted' };
+
+class Stop extends Error {}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
+
+function retryable(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+function retryAfterMs(response: ReplayResponse): number | null {
+  const raw = response.headers['retry-after'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined) return null;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null;
+}
+
+function excerpt(response: ReplayResponse): string {
+  return response.bodyExcerpt.toString('utf8').slice(0, 1000);
+}
+
+export class Replayer {
+  private readonly options: ReplayerOptions;
+  private readonly send: ReplaySend;
+  private readonly closeTransport: () => void;
+  private readonly metrics: BufferMetrics;
+  private readonly owner: string;
+  private readonly random: () => number;
+  private readonly running = new Map<string, { promise: Promise<ReplayOutcome>; abort: AbortController }>();
+  /** Accounts nudged while every slot was busy: they go first when one frees up. */
+  private readonly wanted = new Set<string>();
+  private pollTimer: NodeJS.Timeout | null = null;
+  private polling = false;
+  private stopped = false;
+
+  constructor(private readonly deps: ReplayerDeps) {
+    this.options = { ...DEFAULT_REPLAYER_OPTIONS, ...deps.options };
+    if (deps.send) {
+      this.send = deps.send;
+      this.closeTransport = () => undefined;
+    } else {
+      const http = createHttpSend({ timeoutMs: this.options.requestTimeoutMs, maxSockets: this.options.concurrency * 2 });
+      this.send = http.send;
+      this.closeTransport = http.close;
+    }
+    this.metrics = bufferMetrics(deps.metrics.registry);
+    this.owner = deps.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.random = deps.random ?? Math.random;
+  }
+
+  /** Polls the index of accounts with waiting items until stop(). */
+  start(): void {
+    if (this.pollTimer || this.stopped) return;
+    const tick = () => {
+      this.poll().finally(() => {
+        if (!this.stopped) this.pollTimer = setTimeout(tick, this.options.pollIntervalMs);
+      });
+    };
+    this.pollTimer = setTimeout(tick, 0);
+  }
+
+  /** Starts replaying an account now (e.g. its migration just completed or failed), or as soon as a slot frees. */
+  nudge(accountId: string): void {
+    if (this.stopped || this.running.has(accountId)) return;
+    if (this.running.size >= this.options.concurrency) {
+      this.wanted.add(accountId);
+      return;
+    }
+    this.launch(accountId);
+  }
+
+  /** Ends every replay under way (the current request is aborted; its item is replayed again later) and releases the leases. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = null;
+    for (const { abort } of this.running.values()) abort.abort();
+    await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+    this.closeTransport();
+  }
+
+  /** Accounts being replayed by this instance right now. */
+  active(): string[] {
+    return [...this.running.keys()];
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const accounts = await this.deps.store.pendingAccounts();
+      for (const accountId of [...this.wanted, ...accounts]) {
+        if (this.running.size >= this.options.concurrency || this.stopped) break;
+        if (!this.running.has(accountId)) this.launch(accountId);
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'replay poll failed; trying again');
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private launch(accountId: string): void {
+    this.wanted.delete(accountId);
+    const abort = new AbortController();
+    const promise = this.replay(accountId, abort.signal).finally(() => {
+      this.running.delete(accountId);
+      const next = [...this.wanted].find((id) => !this.running.has(id));
+      if (next !== undefined && !this.stopped) this.launch(next);
+    });
+    this.running.set(accountId, { promise, abort });
+  }
+
+  /** Replays one account to the end (or until the lease is lost or stop()); resolves with what happened. */
+  replayAccount(accountId: string): Promise<ReplayOutcome> {
+    const current = this.running.get(accountId);
+    if (current) return current.promise;
+    this.launch(accountId);
+    return (this.running.get(accountId) as { promise: Promise<ReplayOutcome> }).promise;
+  }
+
+  private async replay(accountId: string, signal: AbortSignal): Promise<ReplayOutcome> {
+    const { store, logger } = this.deps;
+    const outcome: ReplayOutcome = { accountId, status: 'done', replayed: 0, deadLettered: 0, retries: 0 };
+    let lease: BufferLease | null = null;
+    let renewTimer: NodeJS.Timeout | null = null;
+    const lost = new AbortController();
+    const stop = AbortSignal.any([signal, lost.signal]);
+    try {
+      // Look before taking the lease: accounts still in their window are polled often and should cost one read.
+      const first = await this.deps.getAccount(accountId);
+      if (!first) return { ...outcome, status: 'unknown_account' };
+      if (windowOpen(first.migration, this.deps.clock.now())) return { ...outcome, status: 'window_open' };
+      lease = await store.acquireLease(accountId, this.owner, this.options.leaseTtlMs);
+      if (!lease) return { ...outcome, status: 'busy' };
+      const held = lease;
+      // Real elapsed time, not the injected clock: the lease expires in the store's real time.
+      let renewedAt = performance.now();
+      renewTimer = setInterval(() => {
+        store.renewLease(held, this.options.leaseTtlMs).then(
+          (ok) => {
+            if (ok) renewedAt = performance.now();
+            else lost.abort();
+          },
+          () => {
+            // The store is unreachable: the lease may lapse; stop before another instance can take over.
+            if (performance.now() - renewedAt > this.options.leaseTtlMs * 0.66) lost.abort();
+          },
+        );
+      }, Math.max(10, Math.floor(this.options.leaseTtlMs / 3)));
+
+      let sinceLog = 0;
+      for (;;) {
+        if (stop.aborted) throw new Stop();
+        // Read the account again per batch: its upstream changes when the migration completes, and a new window stops us.
+        const record = await this.deps.getAccount(accountId);
+        if (!record) return { ...outcome, status: 'unknown_account' };
+        if (windowOpen(record.migration, this.deps.clock.now())) return { ...outcome, status: 'window_open' };
+        const base = this.deps.upstreamFor(record).replace(/\/+$/, '');
+        const batch = await store.pending(accountId, { limit: this.options.batchSize });
+        if (batch.length === 0) {
+          await store.settle(accountId, this.options.settleGraceMs);
+          return outcome;
+        }
+        for (const item of batch) {
+          const delivery = await this.deliver(base, item, outcome, stop);
+          if (delivery.kind === 'aborted') throw new Stop();
+          if (delivery.kind === 'delivered') {
+            if ((await store.ack(held, item.id)) === 'fenced') {
+              lost.abort();
+              throw new Stop();
+            }
+            outcome.replayed += 1;
+            this.metrics.replayed.inc();
+          } else {
+            if ((await store.deadLetter(held, item.id, delivery.answer)) === 'fenced') {
+              lost.abort();
+              throw new Stop();
+            }
+            outcome.deadLettered += 1;
+            this.metrics.deadLetters.inc();
+            logger.warn(
+              { accountId, itemId: item.id, status: delivery.answer.status, error: delivery.answer.error, attempts: delivery.answer.attempts },
+              'buffered request moved to the dead letters',
+            );
+          }
+          sinceLog += 1;
+          if (sinceLog >= this.options.progressEvery) {
+            sinceLog = 0;
+            await this.report(accountId, outcome, 'replay progress');
+          }
+        }
+      }
+    } catch (err) {
+      if (err instanceof Stop) return { ...outcome, status: lost.signal.aborted ? 'lease_lost' : 'stopped' };
+      logger.error({ accountId, err: (err as Error).message }, 'replay interrupted by an error; will try again');
+      return { ...outcome, status: 'error' };
+    } finally {
+      if (renewTimer) clearInterval(renewTimer);
+      if (lease) {
+        await store.releaseLease(lease).catch(() => undefined);
+        await this.report(accountId, outcome, 'replay pass ended');
+      }
+    }
+  }
+
+  private async report(accountId: string, outcome: ReplayOutcome, message: string): Promise<void> {
+    try {
+      const stats = await this.deps.store.stats(accountId);
+      this.metrics.depth.set({ account: accountId }, stats.depth);
+      this.deps.logger.info(
+        { accountId, replayed: outcome.replayed, deadLettered: outcome.deadLettered, retries: outcome.retries, remaining: stats.depth, dead: stats.deadLettered - stats.redriven },
+        message,
+      );
+    } catch {
+      this.deps.logger.info({ accountId, replayed: outcome.replayed, deadLettered: outcome.deadLettered }, message);
+    }
+  }
+
+  /** Sends one item until it is delivered, refused for good, out of attempts, or we must stop. Never skips ahead. */
+  private async deliver(base: string, item: BufferedItem, outcome: ReplayOutcome, stop: AbortSignal): Promise<Delivery> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(item.headers)) if (!HOP_HEADERS.has(name)) headers[name] = value;
+    if (item.contentType !== null) headers['content-type'] = item.contentType;
+    headers['content-length'] = String(item.body.length);
+    headers['idempotency-key'] = idempotencyKey(item.accountId, item.id);
+    headers['x-maintenance-replay'] = '1';
+    headers['x-maintenance-original-received-at'] = new Date(item.receivedAt).toISOString();
+    const url = `${base}${item.path}${item.query ? `?${item.query}` : ''}`;
+
+    for (let attempt = 1; ; attempt += 1) {
+      if (stop.aborted) return { kind: 'aborted' };
+      let response: ReplayResponse | null = null;
+      let error: string | null = null;
+      try {
+        response = await this.send({ url, method: item.method, headers, body: item.body }, stop);
+      } catch (err) {
+        if (stop.aborted) return { kind: 'aborted' };
+        error = (err as { code?: string }).code ?? (err as Error).message;
+      }
+      // A redirect is how many form handlers say "thank you": the upstream took it.
+      if (response && response.status < 400) return { kind: 'delivered' };
+      const answer: DeadLetterAnswer = {
+        status: response?.status ?? null,
+        bodyExcerpt: response ? excerpt(response) : '',
+        error,
+        attempts: attempt,
+        at: this.deps.clock.now(),
+      };
+      if (response && !retryable(response.status)) return { kind: 'dead', answer };
+      if (attempt >= this.options.maxAttempts) return { kind: 'dead', answer: { ...answer, error: error ?? 'ATTEMPTS_EXHAUSTED' } };
+      outcome.retries += 1;
+      this.metrics.retries.inc();
+      const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
+      const hinted = response ? retryAfterMs(response) : null;
+      const delay = hinted !== null ? Math.min(this.options.backoffMaxMs, hinted) : Math.floor(this.random() * ceiling);
+      this.deps.logger.debug({ accountId: item.accountId, itemId: item.id, attempt, status: answer.status, error, delay }, 'replay attempt failed; retrying');
+      await sleep(delay, stop);
+    }
+  }
+}
