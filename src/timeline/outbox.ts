@@ -42,20 +42,22 @@ export function newNotification(input: NewNotification): Notification {
   };
 }
 
+export interface ClaimTimes {
+  /** The timeline's clock: is the notification due? */
+  now: number;
+  /** Real elapsed time for the lease (see TimelineSchedulerOptions.leaseClock). */
+  leaseNow: number;
+  leaseMs: number;
+}
+
 /**
- * Takes a due pending notification for delivery until now + leaseMs. Null when it is not due, someone
+ * Takes a due pending notification for delivery until leaseNow + leaseMs. Null when it is not due, someone
  * else holds a live lease, or another instance won the compare-and-set: two instances never send it at once.
  */
-export async function claimForDelivery(
-  outbox: OutboxStore,
-  n: Notification,
-  owner: string,
-  now: number,
-  leaseMs: number,
-): Promise<Notification | null> {
-  if (n.status !== 'pending' || n.nextAttemptAt > now) return null;
-  if (n.leaseOwner !== null && n.leaseUntil > now) return null;
-  const claimed: Notification = { ...n, leaseOwner: owner, leaseUntil: now + leaseMs };
+export async function claimForDelivery(outbox: OutboxStore, n: Notification, owner: string, times: ClaimTimes): Promise<Notification | null> {
+  if (n.status !== 'pending' || n.nextAttemptAt > times.now) return null;
+  if (n.leaseOwner !== null && n.leaseUntil > times.leaseNow) return null;
+  const claimed: Notification = { ...n, leaseOwner: owner, leaseUntil: times.leaseNow + times.leaseMs };
   if (!(await outbox.update(claimed, n.rev))) return null;
   return { ...claimed, rev: n.rev + 1 };
 }
