@@ -314,7 +314,7 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
         return;
       }
 
-      const { excerpt, ended } = await readExcerpt(upstream, options.errorExcerptBytes);
+      const { excerpt, ended, broken } = await readExcerpt(upstream, options.errorExcerptBytes);
       const classification = classifyCrmAnswer({ status, headers: upstream.headers, body: excerpt });
       count('crm_error');
       if (classification.kind === 'failure') writes.push(recordFailure(ctx, settings, classification));
@@ -322,7 +322,9 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
       // The caller of the call that failed hears the CRM's own answer.
       res.writeHead(status, endToEnd(upstream.headers));
       res.write(excerpt);
-      if (ended) res.end();
+      // A CRM that dropped the connection mid-body must not look like a complete (short) answer.
+      if (broken) res.destroy();
+      else if (ended) res.end();
       else {
         upstream.pipe(res);
         upstream.resume();
@@ -423,15 +425,16 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
 }
 
 /** Reads up to `limit` bytes of a stream, then pauses it so the rest can be piped on. */
-function readExcerpt(stream: IncomingMessage, limit: number): Promise<{ excerpt: Buffer; ended: boolean }> {
+function readExcerpt(stream: IncomingMessage, limit: number): Promise<{ excerpt: Buffer; ended: boolean; broken: boolean }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const finish = (ended: boolean): void => {
+    const finish = (ended: boolean, broken = false): void => {
       stream.off('data', onData);
       stream.off('end', onEnd);
       stream.off('error', onError);
-      resolve({ excerpt: Buffer.concat(chunks), ended });
+      stream.off('aborted', onError);
+      resolve({ excerpt: Buffer.concat(chunks), ended, broken });
     };
     const onData = (chunk: Buffer): void => {
       chunks.push(chunk);
@@ -443,9 +446,10 @@ function readExcerpt(stream: IncomingMessage, limit: number): Promise<{ excerpt:
     };
     const onEnd = (): void => finish(true);
     // A broken error body still counts as the CRM's error; classify what arrived.
-    const onError = (): void => finish(true);
+    const onError = (): void => finish(true, true);
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('error', onError);
+    stream.on('aborted', onError);
   });
 }

@@ -238,6 +238,17 @@ describe('integration guard', () => {
     expect((await store.integrations.get('a1', 'crm')).consecutiveFailures).toBe(1);
   });
 
+  it('counts an error whose body breaks off, and breaks the answer instead of relaying it short', async () => {
+    crm.setHandler((_r, res) => {
+      res.writeHead(500, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('[{"errorCode":"UNKNOWN_EXCEPTION"', () => res.socket?.destroy());
+    });
+    await expect(call()).rejects.toThrow();
+    const deadline = Date.now() + 2000;
+    while ((await store.integrations.get('a1', 'crm')).consecutiveFailures === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect((await store.integrations.get('a1', 'crm')).consecutiveFailures).toBe(1);
+  });
+
   it('counts calls and suspensions in metrics', async () => {
     crm.setHandler(handlers.reply(400, sfError('INVALID_FIELD')));
     await call();
