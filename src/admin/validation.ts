@@ -21,7 +21,8 @@ const httpUrl = z
 export const integrationSchema = z
   .object({
     baseUrl: httpUrl,
-    dailyCallAllocation: z.number().int().min(1).max(100_000_000),
+    // The rolling window is an exact log (~110 bytes per call in Redis): 1 M calls ≈ 110 MB per integration.
+    dailyCallAllocation: z.number().int().min(1).max(1_000_000),
     fieldMappings: z.array(z.object({ property: text(200), field: text(200) }).strict()).max(10_000).default([]),
     notifyOnSuspension: z.boolean().default(false),
   })

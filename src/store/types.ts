@@ -24,6 +24,8 @@ export interface AccountStore {
    */
   save(record: AccountRecord, expectedVersion: number, audit: AuditEntry): Promise<SaveResult>;
   audit(accountId: string, limit: number): Promise<AuditEntry[]>;
+  /** Appends to the audit trail for changes kept outside the account record (e.g. a cleared suspension). */
+  appendAudit(accountId: string, entry: AuditEntry): Promise<void>;
   /** Every account id ever saved (for the timeline scheduler). */
   list(): Promise<string[]>;
   /**

@@ -51,6 +51,12 @@ describe.each(storeFactories)('AccountStore contract (%s)', (_name, make) => {
     expect((await store.accounts.audit('a2', 10)).map((a) => a.action)).toEqual(['create', 'update']);
   });
 
+  it('appends audit entries kept outside the record', async () => {
+    await store.accounts.save(record('a5'), 0, audit('create'));
+    await store.accounts.appendAudit('a5', audit('integration.cleared'));
+    expect((await store.accounts.audit('a5', 10)).map((a) => a.action)).toEqual(['create', 'integration.cleared']);
+  });
+
   it('returns null for an unknown account and lists saved ones', async () => {
     expect(await store.accounts.get('nobody')).toBeNull();
     await store.accounts.save(record('a3'), 0, audit('create'));

@@ -31,6 +31,12 @@ export class MemoryAccountStore implements AccountStore {
     return clone((this.audits.get(accountId) ?? []).slice(-limit));
   }
 
+  async appendAudit(accountId: string, entry: AuditEntry): Promise<void> {
+    const trail = this.audits.get(accountId) ?? [];
+    trail.push(clone(entry));
+    this.audits.set(accountId, trail);
+  }
+
   async list(): Promise<string[]> {
     return [...this.records.keys()];
   }

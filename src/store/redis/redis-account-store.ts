@@ -40,6 +40,11 @@ export class RedisAccountStore implements AccountStore {
     return raw.map((entry) => JSON.parse(entry) as AuditEntry);
   }
 
+  async appendAudit(accountId: string, entry: AuditEntry): Promise<void> {
+    const key = accountKey(this.prefix, accountId, 'audit');
+    await this.client.multi().rpush(key, JSON.stringify(entry)).ltrim(key, -AUDIT_KEEP, -1).exec();
+  }
+
   async list(): Promise<string[]> {
     return this.client.smembers(globalKey(this.prefix, 'accounts'));
   }
