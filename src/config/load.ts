@@ -59,5 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     .map((t) => t.trim())
     .filter(Boolean);
   input.adminTokens = [...(input.adminTokens ?? []), ...tokens];
+  if (env.BYPASS_SECRET) input.bypassSecret = env.BYPASS_SECRET;
   return parseConfig(input);
 }

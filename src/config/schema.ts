@@ -53,6 +53,8 @@ export const configSchema = z
     onStoreUnavailable: z.enum(['pass', 'unavailable']).default('pass'),
     /** Admin bearer tokens: plain text or `sha256:<hex>`. ADMIN_TOKENS adds to these. */
     adminTokens: z.array(z.string().min(1)).default([]),
+    /** HMAC key of operator bypass tokens (BYPASS_SECRET overrides it). Unset = no bypass. */
+    bypassSecret: z.string().min(32, 'must be at least 32 characters').optional(),
     /** Region the traffic of accounts the gateway does not know goes to. */
     defaultRegion: z.enum(['us', 'eu']).default('us'),
   })

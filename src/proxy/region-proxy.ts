@@ -45,7 +45,10 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
     agents.push(agent);
     const plugin: Plugin = (proxyServer) => {
       proxyServer.on('proxyReq', (proxyReq, req) => {
+        // proxyReq already holds a copy of the headers: what stripHeaders deletes from req must be removed here too.
+        const before = Object.keys(req.headers);
         options.stripHeaders?.(req);
+        for (const name of before) if (!(name in req.headers)) proxyReq.removeHeader(name);
         proxyReq.setTimeout(options.timeoutMs, () => {
           (req as MarkedRequest)[TIMED_OUT] = true;
           proxyReq.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' }));
