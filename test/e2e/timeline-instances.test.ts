@@ -18,7 +18,6 @@ import { startSmtpReceiver, startWebhookReceiver, type SmtpReceiver, type Webhoo
 
 const S = 1000;
 const HOUR = 3600_000;
-const DAY = 24 * HOUR;
 const at = (iso: string): number => Date.parse(iso);
 
 interface Instance {
