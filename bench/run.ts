@@ -1,12 +1,13 @@
 // `npm run bench`: the gateway against a plain upstream, two express + http-proxy-middleware references and nginx, one table.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startRedis, type RedisProcess } from '../test/support/redis-server';
 import { measure, median, percentile, type LoadFigures, type LoadSettings, type LoadSpec } from './lib/load';
 import { nginxBinary, startNginx } from './lib/nginx';
 import { peakRssMiB, repoRoot, startService, tailOf, type Service } from './lib/processes';
+import { summariseProfile } from './lib/profile-summary';
 import { commandCalls, commandsBetween } from './lib/redis-stats';
 
 const settings: LoadSettings = {
@@ -15,6 +16,8 @@ const settings: LoadSettings = {
   warmupSec: Number(process.env.BENCH_WARMUP ?? 1),
 };
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+/** BENCH_PROFILE=1 runs gateway 1 under `node --cpu-prof` and prints where its CPU time went. */
+const profile = process.env.BENCH_PROFILE === '1';
 const FORM_ACCOUNTS = 8;
 const PROPAGATION_SAMPLES = 20;
 const ADMIN_TOKEN = 'bench-admin-token';
@@ -202,7 +205,7 @@ async function main(): Promise<void> {
     let gatewayReady = false;
     if (gatewayEntry) {
       try {
-        gateway = await startService({ name: 'gateway-1', command: gatewayEntry[0], args: gatewayEntry.slice(1), port: await freePort(), env: gatewayEnv(configFile), logDir, readyPath: '/healthz' });
+        gateway = await startService({ name: 'gateway-1', command: gatewayEntry[0], args: [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(logDir, 'profile')}`] : []), ...gatewayEntry.slice(1)], port: await freePort(), env: gatewayEnv(configFile), logDir, readyPath: '/healthz' });
         services.push(gateway);
         progress(`gateway ${gateway.url} (pid ${gateway.pid})`);
         await adminOk(gateway.url, 'PUT', '/accounts/bench-plain', accountSettings);
@@ -359,6 +362,20 @@ async function main(): Promise<void> {
     await Promise.all(services.map((service) => service.stop()));
     await redis?.stop();
   }
+  if (profile) printProfile(path.join(logDir, 'profile'));
+}
+
+function printProfile(dir: string): void {
+  const file = existsSync(dir) ? readdirSync(dir).find((name) => name.endsWith('.cpuprofile')) : undefined;
+  if (!file) {
+    progress(`no CPU profile was written in ${dir} (did gateway 1 exit cleanly on SIGTERM?)`);
+    return;
+  }
+  const summary = summariseProfile(path.join(dir, file));
+  console.log(`\nCPU profile of gateway 1 (${path.join(dir, file)}), self time:`);
+  for (const line of summary.files) console.log(`  ${line.percent.toFixed(1).padStart(5)}%  ${line.name}`);
+  console.log('  top functions:');
+  for (const line of summary.functions) console.log(`  ${line.percent.toFixed(1).padStart(5)}%  ${line.name}`);
 }
 
 function render(results: Record<string, unknown>): string {
