@@ -20,6 +20,7 @@ import type { MigrationListener } from './migration/events';
 import { createAdminRouter, type AccountExtras } from './admin/router';
 import { BYPASS_HEADER, hasValidBypass } from './security/bypass';
 import { bypassAdminRouter } from './security/bypass-routes';
+import { normalizeAddress } from './security/forwarded-headers';
 import { silentLogger, type Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
 import { MemoryStore } from './store/memory/memory-store';
@@ -111,15 +112,16 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
 
   const routes = compileRoutes(config.routes);
   const accountHeader = config.account.header.toLowerCase();
-  const trustedSources = new Set(config.account.trustedHeaderSources);
-  const headerTrusted = (req: IncomingMessage): boolean =>
-    trustedSources.size === 0 || trustedSources.has(req.socket.remoteAddress ?? '');
+  const trustedSources = new Set(config.account.trustedHeaderSources.map(normalizeAddress));
+  const trustedProxy = (req: IncomingMessage): boolean => trustedSources.has(normalizeAddress(req.socket.remoteAddress));
+  const headerTrusted = (req: IncomingMessage): boolean => trustedSources.size === 0 || trustedProxy(req);
 
   const proxy: RegionProxy = createRegionProxy({
     upstreams: config.upstreams,
     timeoutMs: config.limits.upstreamTimeoutMs,
     logger,
     metrics,
+    trustedProxy,
     stripHeaders: (req) => {
       // The bypass token is for the gateway only: the upstream (and its logs) never see it.
       delete req.headers[BYPASS_HEADER];

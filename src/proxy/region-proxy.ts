@@ -8,6 +8,7 @@ import type { Region } from '../domain/account';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { sendGatewayError } from '../answers/gateway-error';
+import { sanitizeForwarded } from '../security/forwarded-headers';
 
 export interface RegionProxyOptions {
   upstreams: Record<Region, string>;
@@ -16,6 +17,8 @@ export interface RegionProxyOptions {
   metrics: Metrics;
   /** Headers removed before proxying (e.g. an untrusted account header). */
   stripHeaders?: (req: http.IncomingMessage) => void;
+  /** True for a peer that is a proxy in front of the gateway: its X-Forwarded-Host/-Proto/-Port are kept. */
+  trustedProxy?: (req: http.IncomingMessage) => boolean;
 }
 
 export interface RegionProxy {
@@ -49,6 +52,7 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
         const before = Object.keys(req.headers);
         options.stripHeaders?.(req);
         for (const name of before) if (!(name in req.headers)) proxyReq.removeHeader(name);
+        sanitizeForwarded(proxyReq, req, options.trustedProxy?.(req) ?? false);
         proxyReq.setTimeout(options.timeoutMs, () => {
           (req as MarkedRequest)[TIMED_OUT] = true;
           proxyReq.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' }));
