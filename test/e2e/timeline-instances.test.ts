@@ -3,7 +3,7 @@
 import express from 'express';
 import request from 'supertest';
 import type { AccountSettings } from '../../src/domain/account';
-import { ManualClock } from '../../src/domain/clock';
+import { ManualClock, type Clock } from '../../src/domain/clock';
 import { MigrationService } from '../../src/migration/service';
 import { silentLogger } from '../../src/observability/logger';
 import { Metrics } from '../../src/observability/metrics';
@@ -11,6 +11,7 @@ import type { Notification } from '../../src/store/outbox-store';
 import { RedisStore } from '../../src/store/redis/redis-store';
 import { timelineAdminRouter } from '../../src/timeline/admin-routes';
 import { Delivery } from '../../src/timeline/delivery';
+import { claimForDelivery, newNotification } from '../../src/timeline/outbox';
 import { dayBeforeAt, weekOfAt } from '../../src/timeline/schedule';
 import { TimelineScheduler } from '../../src/timeline/scheduler';
 import { testRedisUrl, uniquePrefix } from '../support/stores';
@@ -37,7 +38,13 @@ interface Cluster {
   close(): Promise<void>;
 }
 
-function cluster(start: number, smtp: SmtpReceiver, webhook: WebhookReceiver, retry: { maxAttempts: number; baseDelayMs: number }): Cluster {
+function cluster(
+  start: number,
+  smtp: SmtpReceiver,
+  webhook: WebhookReceiver,
+  retry: { maxAttempts: number; baseDelayMs: number },
+  leaseClock?: Clock,
+): Cluster {
   const clock = new ManualClock(start);
   const prefix = uniquePrefix();
   let generation = 0;
@@ -55,6 +62,7 @@ function cluster(start: number, smtp: SmtpReceiver, webhook: WebhookReceiver, re
       transitions: { start: async (id, actor) => void (await service.start(id, actor)) },
       delivery,
       retry,
+      leaseClock,
       instanceId: name,
     });
     service.addListener((event) => scheduler.onMigrationEvent(event));
@@ -238,4 +246,29 @@ it('retries a webhook that answers 500 from every instance, then shows the notif
   expect(res.body.notifications).toEqual([
     expect.objectContaining({ kind: 'scheduled', status: 'failed', attempts: 4, lastError: 'webhook: answered 500', recipients: ['ada@example.test', 'bo@example.test'] }),
   ]);
+});
+
+it('takes over a notification whose instance died holding its lease, once the lease lapsed, and sends it once', async () => {
+  const leaseClock = new ManualClock(1_000_000);
+  const cl = cluster(T0, smtp, webhook, { maxAttempts: 4, baseDelayMs: 60_000 }, leaseClock);
+  c = cl;
+  const store = (cl.instances[0] as Instance).store;
+  await cl.instances[0]?.service.putAccount('acc', settings('America/New_York'), 'op');
+  const { notification } = await store.timeline.outbox.create(
+    newNotification({ accountId: 'acc', migrationId: null, migrationStart: null, kind: 'integration_suspended', key: 'suspended:crm:1', recipients: ['ada@example.test'], subject: 'Suspended', text: 'Text', now: T0 }),
+  );
+  // An instance claimed it and died before sending (its default lease is 60 s of real time).
+  expect(await claimForDelivery(store.timeline.outbox, notification, 'dead-instance', { now: T0, leaseNow: leaseClock.now(), leaseMs: 60_000 })).not.toBeNull();
+
+  leaseClock.advance(60_000 - 1);
+  await cl.stepTo(T0 + HOUR);
+  expect(smtp.mails).toHaveLength(0);
+  expect(webhook.hooks).toHaveLength(0);
+
+  leaseClock.advance(1);
+  await cl.stepTo(T0 + 2 * HOUR);
+  await cl.stepTo(T0 + 3 * HOUR);
+  expect(smtp.mails.map((m) => m.notificationId)).toEqual([notification.id]);
+  expect(webhook.hooks.map((h) => h.idempotencyKey)).toEqual([notification.id]);
+  expect(await store.timeline.outbox.get('acc', notification.id)).toMatchObject({ status: 'sent', attempts: 1, leaseOwner: null });
 });
