@@ -124,6 +124,7 @@ export class Replayer {
   private readonly wanted = new Set<string>();
   private pollTimer: NodeJS.Timeout | null = null;
   private polling = false;
+  private pollRound = 0;
   private stopped = false;
 
   constructor(private readonly deps: ReplayerDeps) {
@@ -181,7 +182,11 @@ export class Replayer {
     if (this.polling) return;
     this.polling = true;
     try {
-      const accounts = await this.deps.store.pendingAccounts();
+      const listed = await this.deps.store.pendingAccounts();
+      // Start at a different account each time: with more accounts than slots, the first ones (busy elsewhere,
+      // or still in their window) must not starve the rest.
+      const offset = listed.length > 0 ? this.pollRound++ % listed.length : 0;
+      const accounts = [...listed.slice(offset), ...listed.slice(0, offset)];
       for (const accountId of [...this.wanted, ...accounts]) {
         if (this.running.size >= this.options.concurrency || this.stopped) break;
         if (!this.running.has(accountId)) this.launch(accountId);

@@ -325,6 +325,18 @@ describe('Replayer', () => {
     expect((await store.stats('c2')).depth).toBe(3);
   });
 
+  it('does not let an account held elsewhere starve the others when slots are few', async () => {
+    const store = new MemoryBufferStore();
+    for (const id of ['e1', 'e2', 'e3']) {
+      records.set(id, account(id));
+      await fill(store, id, 2);
+    }
+    await store.acquireLease('e1', 'another-instance', 60_000);
+    replayer(store, { options: { concurrency: 1 } }).start();
+    await until(async () => (await store.stats('e2')).depth === 0 && (await store.stats('e3')).depth === 0);
+    expect((await store.stats('e1')).depth).toBe(2);
+  });
+
   it('replays re-driven dead letters first, with their original Idempotency-Key', async () => {
     const store = new MemoryBufferStore();
     records.set('d1', account('d1'));

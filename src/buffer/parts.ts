@@ -1,0 +1,109 @@
+// Builds the buffer's parts for createGateway (acceptor, replayer, admin router, account extra, migration listener).
+import type { Router } from 'express';
+import type { AccountExtras } from '../admin/router';
+import type { GatewayConfig } from '../config/schema';
+import type { Clock } from '../domain/clock';
+import type { MigrationListener } from '../migration/events';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { BufferedItem } from '../store/buffer-store';
+import type { Store } from '../store/types';
+import { createBufferAcceptor, DEFAULT_HEADER_ALLOW_LIST, type BufferAcceptor, type BufferAcceptorDeps } from './accept';
+import { bufferAccountExtras, bufferAdminRouter } from './admin-routes';
+import { Replayer, type ReplayerOptions } from './replayer';
+
+export interface BufferPartsCore {
+  config: GatewayConfig;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface BufferPartsDeps {
+  /** Called for every stored item (the timeline records meeting requests from it). */
+  onAccepted?: (item: BufferedItem) => void | Promise<void>;
+  acceptor?: Pick<BufferAcceptorDeps, 'headerAllowList' | 'storeTimeoutMs' | 'retryAfterSeconds' | 'messages'>;
+  replayer?: Partial<ReplayerOptions>;
+}
+
+export interface BufferParts {
+  acceptBuffered: BufferAcceptor;
+  adminRouters: Router[];
+  /** Adds `buffered: {waiting, deadLetters, bySurface}` to GET /admin/v1/accounts/:id. */
+  accountExtras: AccountExtras[];
+  /** Nudges the replayer when a window closes (completed or failed). */
+  migrationListeners: MigrationListener[];
+  replayer: Replayer;
+  /** Starts polling for accounts to replay (also picks up work left by an instance that died). */
+  start(): void;
+  /** Stops replaying and releases the leases (graceful shutdown). */
+  close(): Promise<void>;
+}
+
+export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps = {}): BufferParts {
+  const { config, store, clock, logger, metrics } = core;
+  const replayer = new Replayer({
+    store: store.buffer,
+    clock,
+    logger,
+    metrics,
+    // Straight from the store, not the request cache: replay must see the migration's final state.
+    getAccount: (id) => store.accounts.get(id),
+    upstreamFor: (record) => config.upstreams[record.settings.dataLocation],
+    options: { requestTimeoutMs: config.limits.upstreamTimeoutMs, ...deps.replayer },
+  });
+  const accountHeader = config.account.header.toLowerCase();
+  const acceptBuffered = createBufferAcceptor({
+    store: store.buffer,
+    clock,
+    logger,
+    metrics,
+    bodyLimitBytes: config.limits.maxBodyBytes,
+    // The account may have come from the header: the upstream needs it again on replay.
+    headerAllowList: [...(deps.acceptor?.headerAllowList ?? DEFAULT_HEADER_ALLOW_LIST), accountHeader],
+    storeTimeoutMs: deps.acceptor?.storeTimeoutMs,
+    retryAfterSeconds: deps.acceptor?.retryAfterSeconds,
+    messages: deps.acceptor?.messages,
+    onAccepted: deps.onAccepted,
+  });
+  const closed: MigrationListener = (event) => {
+    if (event.kind === 'completed' || event.kind === 'failed') replayer.nudge(event.account.id);
+  };
+  return {
+    acceptBuffered,
+    adminRouters: [bufferAdminRouter({ store: store.buffer, nudge: (id) => replayer.nudge(id), logger })],
+    accountExtras: [bufferAccountExtras(store.buffer)],
+    migrationListeners: [closed],
+    replayer,
+    start: () => replayer.start(),
+    close: () => replayer.stop(),
+  };
+}
+
+/** Replay settings from the environment (REPLAY_*), for the server; unset variables keep the defaults. */
+export function replayerOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<ReplayerOptions> {
+  const names: [keyof ReplayerOptions, string][] = [
+    ['concurrency', 'REPLAY_CONCURRENCY'],
+    ['batchSize', 'REPLAY_BATCH_SIZE'],
+    ['leaseTtlMs', 'REPLAY_LEASE_TTL_MS'],
+    ['backoffBaseMs', 'REPLAY_BACKOFF_BASE_MS'],
+    ['backoffMaxMs', 'REPLAY_BACKOFF_MAX_MS'],
+    ['maxAttempts', 'REPLAY_MAX_ATTEMPTS'],
+    ['pollIntervalMs', 'REPLAY_POLL_INTERVAL_MS'],
+    ['requestTimeoutMs', 'REPLAY_REQUEST_TIMEOUT_MS'],
+    ['progressEvery', 'REPLAY_PROGRESS_EVERY'],
+    ['settleGraceMs', 'REPLAY_SETTLE_GRACE_MS'],
+  ];
+  const options: Partial<ReplayerOptions> = {};
+  for (const [key, name] of names) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw Object.assign(new Error(`${name} must be a positive whole number, got "${raw}"`), { code: 'ERR_CONFIG_REPLAY' });
+    }
+    options[key] = value;
+  }
+  return options;
+}
