@@ -112,15 +112,17 @@ export async function rewrite(
   throw new Error(`notification ${id} kept changing under us (${CAS_TRIES} compare-and-set attempts lost)`);
 }
 
-/** Voids every pending notification of a migration (a reschedule or cancel made them wrong). */
-export async function voidPending(outbox: OutboxStore, accountId: string, migrationId: string, reason: string): Promise<number> {
-  let voided = 0;
+/** Voids every pending notification of a migration (a reschedule or cancel made them wrong); returns those voided. */
+export async function voidPending(outbox: OutboxStore, accountId: string, migrationId: string, reason: string): Promise<Notification[]> {
+  const voided: Notification[] = [];
   for (const n of await outbox.list(accountId)) {
     if (n.migrationId !== migrationId || n.status !== 'pending') continue;
-    const after = await rewrite(outbox, accountId, n.id, (current) =>
-      current.status === 'pending' ? { ...current, status: 'void', lastError: reason } : null,
-    );
-    if (after?.status === 'void') voided += 1;
+    let changed = false;
+    const after = await rewrite(outbox, accountId, n.id, (current) => {
+      changed = current.status === 'pending';
+      return changed ? { ...current, status: 'void', lastError: reason } : null;
+    });
+    if (changed && after) voided.push(after);
   }
   return voided;
 }

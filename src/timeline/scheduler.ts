@@ -132,8 +132,9 @@ export class TimelineScheduler {
     const m = event.migration;
     const now = this.now();
     if (event.kind === 'rescheduled' || event.kind === 'cancelled') {
-      const voided = await voidPending(this.outbox, account.id, m.id, `void: the migration was ${event.kind}`);
-      if (voided > 0) this.counter.inc({ kind: 'any', outcome: 'void' }, voided);
+      for (const voided of await voidPending(this.outbox, account.id, m.id, `void: the migration was ${event.kind}`)) {
+        this.counter.inc({ kind: voided.kind, outcome: 'void' });
+      }
     }
     if (event.kind === 'rescheduled') {
       const message = composeMessage({ kind: 'rescheduled', account, migration: m, previousStart: event.previousStart ?? null });
