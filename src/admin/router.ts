@@ -9,6 +9,7 @@ import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
 import type { Store } from '../store/types';
 import { accountView, migrationView } from './account-view';
 import { rateLimit, requireAdminToken, tokenDigests } from './auth';
+import { adminOpenApiDocument } from './openapi';
 import { sendAdminError } from './errors';
 import { parseBody, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
 
@@ -61,6 +62,11 @@ export function createAdminRouter(deps: AdminDeps): Router {
   const { service, clock } = deps;
 
   router.use(rateLimit(deps.requestsPerMinute, clock));
+  // Before the token check on purpose: the description holds no data and no secret, and tooling fetches it unauthenticated.
+  const openApi = JSON.stringify(adminOpenApiDocument());
+  router.get('/openapi.json', (_req: Request, res: Response) => {
+    res.type('application/json').send(openApi);
+  });
   router.use(requireAdminToken(tokenDigests(deps.tokens)));
   router.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
