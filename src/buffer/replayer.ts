@@ -264,7 +264,7 @@ export class Replayer {
           const delivery = await this.deliver(base, item, outcome, stop);
           if (delivery.kind === 'aborted') throw new Stop();
           if (delivery.kind === 'delivered') {
-            if ((await store.ack(held, item.id)) === 'fenced') {
+            if ((await store.ack(held, item)) === 'fenced') {
               lost.abort();
               throw new Stop();
             }

@@ -89,8 +89,11 @@ export interface BufferStore {
   /** Extends a lease still held; false when it expired or was taken over (stop working). */
   renewLease(lease: BufferLease, ttlMs: number): Promise<boolean>;
   releaseLease(lease: BufferLease): Promise<void>;
-  /** Removes a delivered item. Refused when the lease is no longer the live one. */
-  ack(lease: BufferLease, itemId: string): Promise<FencedResult>;
+  /**
+   * Removes a delivered item (as read from `pending`: its surface keeps the counts right without reading the body
+   * again). Refused when the lease is no longer the live one.
+   */
+  ack(lease: BufferLease, item: Pick<BufferedItem, 'id' | 'surface'>): Promise<FencedResult>;
   /** Moves an item to the dead letters with the upstream's answer. Refused when the lease is no longer the live one. */
   deadLetter(lease: BufferLease, itemId: string, answer: DeadLetterAnswer): Promise<FencedResult>;
   /**

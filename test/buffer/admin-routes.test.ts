@@ -41,7 +41,7 @@ describe('bufferAdminRouter', () => {
     for (let n = 0; n < 4; n += 1) items.push(await store.append(req(n, n === 3 ? 'meeting' : 'form')));
     const lease = (await store.acquireLease('acc1', 'gw-1', 60_000))!;
     await store.deadLetter(lease, items[0].id, { status: 422, bodyExcerpt: '{"error":"bad email"}', error: null, attempts: 1, at: T0 + 60_000 });
-    await store.ack(lease, items[1].id);
+    await store.ack(lease, items[1]);
 
     const res = await request(app(store)).get('/admin/v1/accounts/acc1/buffer');
     expect(res.status).toBe(200);

@@ -73,10 +73,12 @@ describe.each(storeFactories)('BufferStore contract (%s)', (_name, make) => {
     expect(lease).not.toBeNull();
     expect(await store.buffer.acquireLease('acc-l', 'two', 5000)).toBeNull();
     expect((await store.buffer.stats('acc-l')).lease).toMatchObject({ owner: 'one', token: lease?.token });
-    expect(await store.buffer.ack({ accountId: 'acc-l', owner: 'two', token: (lease?.token ?? 0) + 7 }, item.id)).toBe('fenced');
+    expect(await store.buffer.ack({ accountId: 'acc-l', owner: 'two', token: (lease?.token ?? 0) + 7 }, item)).toBe('fenced');
     expect(await store.buffer.pending('acc-l', { limit: 5 })).toHaveLength(1);
-    expect(await store.buffer.ack(lease!, item.id)).toBe('ok');
+    expect(await store.buffer.ack(lease!, item)).toBe('ok');
     expect(await store.buffer.pending('acc-l', { limit: 5 })).toHaveLength(0);
+    // A repeated ack (a retry after a lost reply) changes nothing.
+    expect(await store.buffer.ack(lease!, item)).toBe('ok');
     const stats = await store.buffer.stats('acc-l');
     expect(stats.depth).toBe(0);
     expect(stats.replayed).toBe(1);
@@ -90,12 +92,12 @@ describe.each(storeFactories)('BufferStore contract (%s)', (_name, make) => {
     const fresh = await store.buffer.acquireLease('acc-f', 'new', 5000);
     expect(fresh!.token).toBeGreaterThan(old!.token);
     expect(await store.buffer.renewLease(old!, 5000)).toBe(false);
-    expect(await store.buffer.ack(old!, item.id)).toBe('fenced');
+    expect(await store.buffer.ack(old!, item)).toBe('fenced');
     expect(await store.buffer.deadLetter(old!, item.id, answer(400))).toBe('fenced');
     await store.buffer.releaseLease(old!);
     expect((await store.buffer.stats('acc-f')).lease?.owner).toBe('new');
     expect(await store.buffer.renewLease(fresh!, 5000)).toBe(true);
-    expect(await store.buffer.ack(fresh!, item.id)).toBe('ok');
+    expect(await store.buffer.ack(fresh!, item)).toBe('ok');
     await store.buffer.releaseLease(fresh!);
     expect(await store.buffer.acquireLease('acc-f', 'third', 5000)).not.toBeNull();
   });
@@ -104,7 +106,7 @@ describe.each(storeFactories)('BufferStore contract (%s)', (_name, make) => {
     const item = await store.buffer.append(request('acc-e', 1));
     const lease = await store.buffer.acquireLease('acc-e', 'slow', 50);
     await sleep(120);
-    expect(await store.buffer.ack(lease!, item.id)).toBe('fenced');
+    expect(await store.buffer.ack(lease!, item)).toBe('fenced');
   });
 
   it('dead-letters with the answer recorded, then re-drives in the original order with the original ids', async () => {
@@ -112,7 +114,7 @@ describe.each(storeFactories)('BufferStore contract (%s)', (_name, make) => {
     for (let n = 0; n < 4; n += 1) items.push(await store.buffer.append(request('acc-d', n, n % 2 ? 'meeting' : 'form')));
     const lease = (await store.buffer.acquireLease('acc-d', 'r', 5000))!;
     expect(await store.buffer.deadLetter(lease, items[0].id, { ...answer(422), bodyExcerpt: 'bad field' })).toBe('ok');
-    expect(await store.buffer.ack(lease, items[1].id)).toBe('ok');
+    expect(await store.buffer.ack(lease, items[1])).toBe('ok');
     expect(await store.buffer.deadLetter(lease, items[2].id, answer(410))).toBe('ok');
     expect((await store.buffer.pending('acc-d', { limit: 10 })).map((i) => i.id)).toEqual([items[3].id]);
 
@@ -129,7 +131,7 @@ describe.each(storeFactories)('BufferStore contract (%s)', (_name, make) => {
 
     expect(await store.buffer.redrive('acc-d')).toBe(2);
     // Re-drive revokes the lease: the running replayer must stop and a fresh pass start from the oldest item.
-    expect(await store.buffer.ack(lease, items[3].id)).toBe('fenced');
+    expect(await store.buffer.ack(lease, items[3])).toBe('fenced');
     expect((await store.buffer.pending('acc-d', { limit: 10 })).map((i) => i.id)).toEqual([items[0].id, items[2].id, items[3].id]);
     const after = await store.buffer.stats('acc-d');
     expect(after.depth).toBe(3);
@@ -144,7 +146,7 @@ describe.each(storeFactories)('BufferStore contract (%s)', (_name, make) => {
     const item = await store.buffer.append(request('acc-i', 1));
     expect(await store.buffer.settle('acc-i', 0)).toBe(false);
     const lease = (await store.buffer.acquireLease('acc-i', 'r', 5000))!;
-    await store.buffer.ack(lease, item.id);
+    await store.buffer.ack(lease, item);
     expect(await store.buffer.settle('acc-i', 60_000)).toBe(false);
     await sleep(5);
     expect(await store.buffer.settle('acc-i', 1)).toBe(true);

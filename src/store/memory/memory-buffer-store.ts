@@ -182,12 +182,12 @@ export class MemoryBufferStore implements BufferStore {
     return item;
   }
 
-  async ack(lease: BufferLease, itemId: string): Promise<FencedResult> {
+  async ack(lease: BufferLease, acked: Pick<BufferedItem, 'id' | 'surface'>): Promise<FencedResult> {
     const b = this.buffer(lease.accountId);
     if (!this.holds(b, lease)) return 'fenced';
-    const seq = seqOf(itemId);
+    const seq = seqOf(acked.id);
     if (b.dead.has(seq)) return 'ok';
-    const item = this.take(b, itemId);
+    const item = this.take(b, acked.id);
     if (item) {
       b.pending[item.surface] -= 1;
       b.replayed += 1;

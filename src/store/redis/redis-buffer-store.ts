@@ -192,13 +192,13 @@ export class RedisBufferStore implements BufferStore {
     await run(this.client, 'mgBufferLeaseRelease', [this.key(lease.accountId, 'buffer:lease')], [lease.token]);
   }
 
-  async ack(lease: BufferLease, itemId: string): Promise<FencedResult> {
+  async ack(lease: BufferLease, item: Pick<BufferedItem, 'id' | 'surface'>): Promise<FencedResult> {
     const a = lease.accountId;
     const done = await run(
       this.client,
       'mgBufferAck',
       [this.key(a, 'buffer:lease'), this.key(a, 'buffer'), this.key(a, 'buffer:stats'), this.key(a, 'buffer:dead')],
-      [lease.token, itemId],
+      [lease.token, item.id, item.surface],
     );
     return done === 1 ? 'ok' : 'fenced';
   }
