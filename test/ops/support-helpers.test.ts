@@ -167,3 +167,21 @@ process.on('SIGTERM', () => {
     await expect(startGatewayProcess({ entry: broken })).rejects.toThrow(/exited with code 3[\s\S]*UPSTREAM_US is not a URL/);
   });
 });
+
+describe('startGatewayProcess (the real src/server.ts)', () => {
+  it('starts the gateway against an upstream, logs JSON, proxies, and exits 0 on SIGTERM', async () => {
+    const upstream = await startUpstream({ name: 'us' });
+    const gateway = await startGatewayProcess({ env: { UPSTREAM_US: upstream.url, UPSTREAM_EU: upstream.url, ADMIN_TOKENS: 'tok' } });
+    try {
+      const listening = await gateway.waitForLog((line) => typeof line.json?.msg === 'string' && (line.json.msg as string).includes('listening'));
+      expect(listening.json?.port).toBe(gateway.port);
+      // No REDIS_URL: the embedded store is announced loudly.
+      expect(gateway.logs.some((line) => /REDIS_URL/.test(String(line.json?.msg ?? '')))).toBe(true);
+      const answer = await request(`${gateway.url}/kb/articles/1`);
+      expect(JSON.parse(answer.body)).toEqual({ upstream: 'us', method: 'GET', path: '/kb/articles/1' });
+    } finally {
+      expect(await gateway.stop()).toBe(0);
+      await upstream.close();
+    }
+  });
+});
