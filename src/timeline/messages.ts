@@ -21,7 +21,10 @@ export interface MeetingLine {
 
 export interface SuspensionDetail {
   integration: string;
+  /** Reason code (SPEC §6), e.g. ORG_LOCKED. */
   reason: string;
+  /** Human name of the reason, e.g. "org locked". */
+  title?: string;
   message: string;
   remedy: string;
   since: number;
@@ -209,7 +212,7 @@ export function composeMessage(input: MessageInput): Message {
       return {
         subject: `Integration "${d.integration}" suspended: ${d.reason}`,
         text: paragraphs(
-          `Since ${at(d.since, tz)} the integration "${d.integration}" is suspended (${d.reason}). ${d.message}`,
+          `Since ${at(d.since, tz)} the integration "${d.integration}" is suspended (${d.title ? `${d.title}, ` : ''}${d.reason}). ${d.message}`,
           `What to do: ${d.remedy}`,
           footer(account),
         ),

@@ -33,6 +33,12 @@ export interface TimelineParts {
   delivery: Delivery;
   adminRouters: Router[];
   migrationListeners: MigrationListener[];
+  /** For the integration guard's `notify` dependency: one notification per new suspension, when opted in. */
+  notifySuspension: (
+    accountId: string,
+    reason: string,
+    detail: { integration: string; title: string; message: string; remedy: string; since: number },
+  ) => Promise<void>;
   /** For the buffer's onAccepted hook: records meeting requests (other surfaces are ignored). */
   onAccepted: (item: AcceptedMeetingRequest & { surface: string }) => Promise<void>;
   start(): void;
@@ -62,6 +68,16 @@ export function createTimelineParts(core: TimelinePartsCore, deps: TimelineParts
     delivery,
     adminRouters: [timelineAdminRouter({ store: core.store, clock: core.clock })],
     migrationListeners: [(event) => scheduler.onMigrationEvent(event)],
+    notifySuspension: async (accountId, reason, detail) => {
+      await scheduler.notify(accountId, 'integration_suspended', {
+        integration: detail.integration,
+        reason,
+        title: detail.title,
+        message: detail.message,
+        remedy: detail.remedy,
+        since: detail.since,
+      });
+    },
     onAccepted: async (item) => {
       if (item.surface === 'meeting') await scheduler.recordMeetingRequest(item);
     },

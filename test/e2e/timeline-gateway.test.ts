@@ -1,6 +1,7 @@
 // The timeline wired into createGateway with the buffer, driven through the admin API and the meeting surface.
 import request from 'supertest';
 import { createBufferParts } from '../../src/buffer/parts';
+import type { SuspensionNotifier } from '../../src/integrations/handler';
 import { ManualClock } from '../../src/domain/clock';
 import { createGateway, type GatewayApp } from '../../src/gateway';
 import { silentLogger } from '../../src/observability/logger';
@@ -101,4 +102,19 @@ it('notifies, opens the window, lists meeting requests to their owner and opens 
   expect(after.body.items[0]).toMatchObject({ id: 'connect-dedicated-ip', done: true, doneBy: 'sa-1' });
   await request(app).patch('/admin/v1/accounts/acme/checklist/connect-dedicated-ip').set(auth).send({ done: 'yes' }).expect(400);
   await request(app).get('/admin/v1/accounts/nobody/checklist').set(auth).expect(404);
+});
+
+it("fits the integration guard's notify hook: one notification per new suspension of an opted-in integration", async () => {
+  const clock = new ManualClock(NOW);
+  const { app, parts } = gateway(clock);
+  const integration = { baseUrl: 'http://127.0.0.1:9', dailyCallAllocation: 100, fieldMappings: [{ property: 'email', field: 'Email' }], notifyOnSuspension: true };
+  await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ integrations: { crm: integration } })).expect(201);
+  const notify: SuspensionNotifier = parts.notifySuspension;
+  const detail = { integration: 'crm', title: 'org locked', message: 'The CRM org is locked.', remedy: 'Unlock the org, then Clear Suspension.', since: NOW, crmErrorCode: 'ORG_LOCKED' };
+  await notify('acme', 'ORG_LOCKED', detail);
+  await notify('acme', 'ORG_LOCKED', detail);
+  await parts.scheduler.settled();
+  const list = await request(app).get('/admin/v1/accounts/acme/notifications').set(auth).expect(200);
+  expect(list.body.notifications).toEqual([expect.objectContaining({ kind: 'integration_suspended', status: 'sent', subject: 'Integration "crm" suspended: ORG_LOCKED' })]);
+  expect(webhook.hooks[0]?.body.text).toContain('is suspended (org locked, ORG_LOCKED). The CRM org is locked.');
 });
