@@ -94,6 +94,7 @@ export function replayerOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<Replayer
     ['requestTimeoutMs', 'REPLAY_REQUEST_TIMEOUT_MS'],
     ['progressEvery', 'REPLAY_PROGRESS_EVERY'],
     ['settleGraceMs', 'REPLAY_SETTLE_GRACE_MS'],
+    ['stopGraceMs', 'REPLAY_STOP_GRACE_MS'],
   ];
   const options: Partial<ReplayerOptions> = {};
   for (const [key, name] of names) {

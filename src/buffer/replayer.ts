@@ -29,6 +29,8 @@ export interface ReplayerOptions {
   progressEvery: number;
   /** An account with nothing waiting leaves the index only after this long without an append (see BufferStore.settle). */
   settleGraceMs: number;
+  /** On stop(), how long a request in flight may finish (and be acknowledged) before it is cut off. */
+  stopGraceMs: number;
 }
 
 export const DEFAULT_REPLAYER_OPTIONS: ReplayerOptions = {
@@ -42,6 +44,7 @@ export const DEFAULT_REPLAYER_OPTIONS: ReplayerOptions = {
   requestTimeoutMs: 30_000,
   progressEvery: 1000,
   settleGraceMs: 60_000,
+  stopGraceMs: 5000,
 };
 
 export interface ReplayerDeps {
@@ -119,7 +122,8 @@ export class Replayer {
   private readonly metrics: BufferMetrics;
   private readonly owner: string;
   private readonly random: () => number;
-  private readonly running = new Map<string, { promise: Promise<ReplayOutcome>; abort: AbortController }>();
+  /** `soft` asks a replay to stop before its next item; `hard` also cuts the request in flight. */
+  private readonly running = new Map<string, { promise: Promise<ReplayOutcome>; soft: AbortController; hard: AbortController }>();
   /** Accounts nudged while every slot was busy: they go first when one frees up. */
   private readonly wanted = new Set<string>();
   private pollTimer: NodeJS.Timeout | null = null;
@@ -163,13 +167,24 @@ export class Replayer {
     this.launch(accountId);
   }
 
-  /** Ends every replay under way (the current request is aborted; its item is replayed again later) and releases the leases. */
+  /**
+   * Ends every replay under way and releases the leases. A request in flight may finish within stopGraceMs so its
+   * answer is recorded; after that it is cut off and its item is replayed again later (same Idempotency-Key).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.pollTimer = null;
-    for (const { abort } of this.running.values()) abort.abort();
-    await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+    const runs = [...this.running.values()];
+    for (const { soft } of runs) soft.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.stopGraceMs);
+    });
+    await Promise.race([Promise.allSettled(runs.map((r) => r.promise)), grace]);
+    clearTimeout(timer);
+    for (const { hard } of runs) hard.abort();
+    await Promise.allSettled(runs.map((r) => r.promise));
     this.closeTransport();
   }
 
@@ -200,30 +215,34 @@ export class Replayer {
 
   private launch(accountId: string): void {
     this.wanted.delete(accountId);
-    const abort = new AbortController();
-    const promise = this.replay(accountId, abort.signal).finally(() => {
+    const soft = new AbortController();
+    const hard = new AbortController();
+    const promise = this.replay(accountId, soft.signal, hard.signal).finally(() => {
       this.running.delete(accountId);
       const next = [...this.wanted].find((id) => !this.running.has(id));
       if (next !== undefined && !this.stopped) this.launch(next);
     });
-    this.running.set(accountId, { promise, abort });
+    this.running.set(accountId, { promise, soft, hard });
   }
 
   /** Replays one account to the end (or until the lease is lost or stop()); resolves with what happened. */
   replayAccount(accountId: string): Promise<ReplayOutcome> {
     const current = this.running.get(accountId);
     if (current) return current.promise;
+    if (this.stopped) return Promise.resolve({ accountId, status: 'stopped', replayed: 0, deadLettered: 0, retries: 0 });
     this.launch(accountId);
     return (this.running.get(accountId) as { promise: Promise<ReplayOutcome> }).promise;
   }
 
-  private async replay(accountId: string, signal: AbortSignal): Promise<ReplayOutcome> {
+  private async replay(accountId: string, soft: AbortSignal, hard: AbortSignal): Promise<ReplayOutcome> {
     const { store, logger } = this.deps;
     const outcome: ReplayOutcome = { accountId, status: 'done', replayed: 0, deadLettered: 0, retries: 0 };
     let lease: BufferLease | null = null;
     let renewTimer: NodeJS.Timeout | null = null;
     const lost = new AbortController();
-    const stop = AbortSignal.any([signal, lost.signal]);
+    // `halt`: stop before the next item or retry; `cut`: abort the request in flight too (a newer holder may send it).
+    const halt = AbortSignal.any([soft, hard, lost.signal]);
+    const cut = AbortSignal.any([hard, lost.signal]);
     try {
       // Look before taking the lease: accounts still in their window are polled often and should cost one read.
       const first = await this.deps.getAccount(accountId);
@@ -249,7 +268,7 @@ export class Replayer {
 
       let sinceLog = 0;
       for (;;) {
-        if (stop.aborted) throw new Stop();
+        if (halt.aborted) throw new Stop();
         // Read the account again per batch: its upstream changes when the migration completes, and a new window stops us.
         const record = await this.deps.getAccount(accountId);
         if (!record) return { ...outcome, status: 'unknown_account' };
@@ -261,7 +280,8 @@ export class Replayer {
           return outcome;
         }
         for (const item of batch) {
-          const delivery = await this.deliver(base, item, outcome, stop);
+          if (halt.aborted) throw new Stop();
+          const delivery = await this.deliver(base, item, outcome, halt, cut);
           if (delivery.kind === 'aborted') throw new Stop();
           if (delivery.kind === 'delivered') {
             if ((await store.ack(held, item)) === 'fenced') {
@@ -316,7 +336,7 @@ export class Replayer {
   }
 
   /** Sends one item until it is delivered, refused for good, out of attempts, or we must stop. Never skips ahead. */
-  private async deliver(base: string, item: BufferedItem, outcome: ReplayOutcome, stop: AbortSignal): Promise<Delivery> {
+  private async deliver(base: string, item: BufferedItem, outcome: ReplayOutcome, halt: AbortSignal, cut: AbortSignal): Promise<Delivery> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(item.headers)) if (!HOP_HEADERS.has(name)) headers[name] = value;
     if (item.contentType !== null) headers['content-type'] = item.contentType;
@@ -327,13 +347,13 @@ export class Replayer {
     const url = `${base}${item.path}${item.query ? `?${item.query}` : ''}`;
 
     for (let attempt = 1; ; attempt += 1) {
-      if (stop.aborted) return { kind: 'aborted' };
+      if (halt.aborted) return { kind: 'aborted' };
       let response: ReplayResponse | null = null;
       let error: string | null = null;
       try {
-        response = await this.send({ url, method: item.method, headers, body: item.body }, stop);
+        response = await this.send({ url, method: item.method, headers, body: item.body }, cut);
       } catch (err) {
-        if (stop.aborted) return { kind: 'aborted' };
+        if (cut.aborted) return { kind: 'aborted' };
         error = (err as { code?: string }).code ?? (err as Error).message;
       }
       // A redirect is how many form handlers say "thank you": the upstream took it.
@@ -346,6 +366,7 @@ export class Replayer {
         at: this.deps.clock.now(),
       };
       if (response && !retryable(response.status)) return { kind: 'dead', answer };
+      if (halt.aborted) return { kind: 'aborted' };
       if (attempt >= this.options.maxAttempts) return { kind: 'dead', answer: { ...answer, error: error ?? 'ATTEMPTS_EXHAUSTED' } };
       outcome.retries += 1;
       this.metrics.retries.inc();
@@ -353,7 +374,7 @@ export class Replayer {
       const hinted = response ? retryAfterMs(response) : null;
       const delay = hinted !== null ? Math.min(this.options.backoffMaxMs, hinted) : Math.floor(this.random() * ceiling);
       this.deps.logger.debug({ accountId: item.accountId, itemId: item.id, attempt, status: answer.status, error, delay }, 'replay attempt failed; retrying');
-      await sleep(delay, stop);
+      await sleep(delay, halt);
     }
   }
 }

@@ -309,7 +309,7 @@ describe('Replayer', () => {
     records.set('c2', account('c2', 'in_progress', 'us'));
     await fill(store, 'c1', 3);
     await fill(store, 'c2', 3);
-    const r = replayer(store);
+    const r = replayer(store, { options: { stopGraceMs: 50 } });
     r.start();
     await until(() => upstream.requests.length === 3);
     expect(other.requests).toHaveLength(0);
@@ -323,6 +323,21 @@ describe('Replayer', () => {
     await r.stop();
     expect((await store.stats('c2')).lease).toBeNull();
     expect((await store.stats('c2')).depth).toBe(3);
+  });
+
+  it('on stop() lets the request in flight finish and records it, then sends nothing more', async () => {
+    const store = new MemoryBufferStore();
+    records.set('s1', account('s1'));
+    await fill(store, 's1', 5);
+    upstream.setHandler(handlers.delay(200, handlers.reply(200, 'ok')));
+    const r = replayer(store);
+    const outcome = r.replayAccount('s1');
+    await until(() => upstream.requests.length === 1);
+    await r.stop();
+    expect(await outcome).toMatchObject({ status: 'stopped', replayed: 1 });
+    expect(upstream.requests).toHaveLength(1);
+    expect((await store.stats('s1')).depth).toBe(4);
+    expect((await store.stats('s1')).lease).toBeNull();
   });
 
   it('does not let an account held elsewhere starve the others when slots are few', async () => {
