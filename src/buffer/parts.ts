@@ -95,6 +95,7 @@ export function replayerOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<Replayer
     ['progressEvery', 'REPLAY_PROGRESS_EVERY'],
     ['settleGraceMs', 'REPLAY_SETTLE_GRACE_MS'],
     ['stopGraceMs', 'REPLAY_STOP_GRACE_MS'],
+    ['recheckMs', 'REPLAY_RECHECK_MS'],
   ];
   const options: Partial<ReplayerOptions> = {};
   for (const [key, name] of names) {

@@ -31,6 +31,11 @@ export interface ReplayerOptions {
   settleGraceMs: number;
   /** On stop(), how long a request in flight may finish (and be acknowledged) before it is cut off. */
   stopGraceMs: number;
+  /**
+   * After a pass over an account (finished, in its window, held by another instance...), polling leaves it alone
+   * this long: an account waiting for its window to close costs one read per recheck, not per poll. nudge() skips it.
+   */
+  recheckMs: number;
 }
 
 export const DEFAULT_REPLAYER_OPTIONS: ReplayerOptions = {
@@ -45,6 +50,7 @@ export const DEFAULT_REPLAYER_OPTIONS: ReplayerOptions = {
   progressEvery: 1000,
   settleGraceMs: 60_000,
   stopGraceMs: 5000,
+  recheckMs: 5000,
 };
 
 export interface ReplayerDeps {
@@ -126,6 +132,8 @@ export class Replayer {
   private readonly running = new Map<string, { promise: Promise<ReplayOutcome>; soft: AbortController; hard: AbortController }>();
   /** Accounts nudged while every slot was busy: they go first when one frees up. */
   private readonly wanted = new Set<string>();
+  /** Account → performance.now() before which polling does not look at it again. */
+  private readonly resting = new Map<string, number>();
   private pollTimer: NodeJS.Timeout | null = null;
   private polling = false;
   private pollRound = 0;
@@ -159,6 +167,7 @@ export class Replayer {
 
   /** Starts replaying an account now (e.g. its migration just completed or failed), or as soon as a slot frees. */
   nudge(accountId: string): void {
+    this.resting.delete(accountId);
     if (this.stopped || this.running.has(accountId)) return;
     if (this.running.size >= this.options.concurrency) {
       this.wanted.add(accountId);
@@ -202,9 +211,11 @@ export class Replayer {
       // or still in their window) must not starve the rest.
       const offset = listed.length > 0 ? this.pollRound++ % listed.length : 0;
       const accounts = [...listed.slice(offset), ...listed.slice(0, offset)];
+      const now = performance.now();
+      for (const [accountId, until] of this.resting) if (until <= now) this.resting.delete(accountId);
       for (const accountId of [...this.wanted, ...accounts]) {
         if (this.running.size >= this.options.concurrency || this.stopped) break;
-        if (!this.running.has(accountId)) this.launch(accountId);
+        if (!this.running.has(accountId) && !this.resting.has(accountId)) this.launch(accountId);
       }
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, 'replay poll failed; trying again');
@@ -219,6 +230,7 @@ export class Replayer {
     const hard = new AbortController();
     const promise = this.replay(accountId, soft.signal, hard.signal).finally(() => {
       this.running.delete(accountId);
+      this.resting.set(accountId, performance.now() + this.options.recheckMs);
       const next = [...this.wanted].find((id) => !this.running.has(id));
       if (next !== undefined && !this.stopped) this.launch(next);
     });
@@ -317,21 +329,25 @@ export class Replayer {
       if (renewTimer) clearInterval(renewTimer);
       if (lease) {
         await store.releaseLease(lease).catch(() => undefined);
-        await this.report(accountId, outcome, 'replay pass ended');
+        // A pass that found nothing to do (the account lingers in the index for the settle grace) stays quiet.
+        const worked = outcome.replayed + outcome.deadLettered + outcome.retries > 0;
+        await this.report(accountId, outcome, worked ? 'replay pass ended' : null);
       }
     }
   }
 
-  private async report(accountId: string, outcome: ReplayOutcome, message: string): Promise<void> {
+  /** Updates the depth gauge and logs progress under `message` (null: gauge only). */
+  private async report(accountId: string, outcome: ReplayOutcome, message: string | null): Promise<void> {
     try {
       const stats = await this.deps.store.stats(accountId);
       this.metrics.depth.set({ account: accountId }, stats.depth);
+      if (message === null) return;
       this.deps.logger.info(
         { accountId, replayed: outcome.replayed, deadLettered: outcome.deadLettered, retries: outcome.retries, remaining: stats.depth, dead: stats.deadLettered - stats.redriven },
         message,
       );
     } catch {
-      this.deps.logger.info({ accountId, replayed: outcome.replayed, deadLettered: outcome.deadLettered }, message);
+      if (message !== null) this.deps.logger.info({ accountId, replayed: outcome.replayed, deadLettered: outcome.deadLettered }, message);
     }
   }
 

@@ -104,7 +104,7 @@ describe('Replayer', () => {
       upstreamFor: (record) => (record.settings.dataLocation === 'eu' ? upstream.url : other.url),
       random: () => 1,
       ...overrides,
-      options: { backoffBaseMs: 5, backoffMaxMs: 20, maxAttempts: 5, leaseTtlMs: 2000, pollIntervalMs: 20, ...overrides.options },
+      options: { backoffBaseMs: 5, backoffMaxMs: 20, maxAttempts: 5, leaseTtlMs: 2000, pollIntervalMs: 20, recheckMs: 50, ...overrides.options },
     });
     replayers.push(r);
     return r;
@@ -338,6 +338,26 @@ describe('Replayer', () => {
     expect(upstream.requests).toHaveLength(1);
     expect((await store.stats('s1')).depth).toBe(4);
     expect((await store.stats('s1')).lease).toBeNull();
+  });
+
+  it('looks at an account still in its window once per recheck period, not on every poll; nudge goes at once', async () => {
+    const store = new MemoryBufferStore();
+    records.set('w1', account('w1', 'in_progress', 'us'));
+    await fill(store, 'w1', 1);
+    let reads = 0;
+    const r = replayer(store, {
+      getAccount: async (id) => {
+        reads += 1;
+        return records.get(id) ?? null;
+      },
+      options: { recheckMs: 10_000 },
+    });
+    r.start();
+    await wait(300);
+    expect(reads).toBe(1);
+    records.set('w1', account('w1'));
+    r.nudge('w1');
+    await until(() => upstream.requests.length === 1);
   });
 
   it('does not let an account held elsewhere starve the others when slots are few', async () => {

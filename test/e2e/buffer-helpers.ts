@@ -30,6 +30,7 @@ export function startBufferGateway(env: BufferGatewayEnv): Promise<GatewayProces
       REPLAY_BACKOFF_MAX_MS: '200',
       REPLAY_MAX_ATTEMPTS: '1000',
       REPLAY_SETTLE_GRACE_MS: '1000',
+      REPLAY_RECHECK_MS: '200',
       ...env.extra,
     },
   });
