@@ -13,7 +13,7 @@ import { createHttpSend, type ReplayResponse, type ReplaySend } from './http-sen
 export interface ReplayerOptions {
   /** Accounts replayed at the same time by this instance (each account is always sequential). */
   concurrency: number;
-  /** Items read from the store at a time. */
+  /** Items read from the store at a time (bodies included: 25 × the 1 MiB limit bounds the memory per account). */
   batchSize: number;
   /** Lease lifetime; renewed every third of it while working, so a dead instance's accounts are free after this. */
   leaseTtlMs: number;
@@ -40,7 +40,7 @@ export interface ReplayerOptions {
 
 export const DEFAULT_REPLAYER_OPTIONS: ReplayerOptions = {
   concurrency: 8,
-  batchSize: 200,
+  batchSize: 25,
   leaseTtlMs: 15_000,
   backoffBaseMs: 1000,
   backoffMaxMs: 5 * 60_000,
