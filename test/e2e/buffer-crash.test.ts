@@ -70,4 +70,27 @@ describe('buffer e2e: gateway killed in the middle of replay', () => {
     const view = await admin(second, 'GET', `/accounts/${accounts[0]}/buffer`);
     expect(view.json).toMatchObject({ depth: 0, deadLetterCount: 0, replay: { accepted: 2000 } });
   });
+
+  it('hands the replay over at once on SIGTERM: leases released, the request in flight finished, no duplicate', async () => {
+    // A lease that would outlive the test: only an explicit release lets the next instance in.
+    const env = { redisUrl: testRedisUrl(), prefix: uniquePrefix(), upstreamUs: us.url, upstreamEu: eu.url, extra: { REPLAY_LEASE_TTL_MS: '60000' } };
+    eu.requests.length = 0;
+    const first = await startBufferGateway(env);
+    gateways.push(first);
+    const accounts = ['term-a', 'term-b'];
+    for (const id of accounts) await openWindow(first, id);
+    const submissions: Submission[] = Array.from({ length: 2000 }, (_, i) => ({ accountId: accounts[i % 2], n: Math.floor(i / 2) }));
+    const ids = await submitAll(first.url, submissions, 32);
+
+    for (const id of accounts) await closeWindow(first, id);
+    await until('part of the replay done', () => eu.requests.length >= 300, 30_000, 5);
+    expect(await first.stop('SIGTERM')).toBe(0);
+    expect(distinctDelivered(eu)).toBeLessThan(2000);
+
+    const second = await startBufferGateway(env);
+    gateways.push(second);
+    await until('every item delivered', () => eu.requests.length >= 2000 && distinctDelivered(eu) === 2000, 30_000, 100);
+    const { duplicates } = checkAtLeastOnceInOrder(deliveries(eu.requests), storeOrder(submissions, ids));
+    expect(duplicates).toBe(0);
+  });
 });
