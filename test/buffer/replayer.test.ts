@@ -220,8 +220,10 @@ describe('Replayer', () => {
         ? handlers.reply(422, { error: 'email is invalid' })(request, res, undefined as never)
         : handlers.reply(200, 'ok')(request, res, undefined as never),
     );
-    const outcome = await replayer(store).replayAccount('a7');
+    const metrics = new Metrics();
+    const outcome = await replayer(store, { metrics }).replayAccount('a7');
     expect(outcome).toMatchObject({ status: 'done', replayed: 2, deadLettered: 1 });
+    expect(await metrics.registry.metrics()).toContain('mg_dead_letters_total 1');
     expect(upstream.requests.map((r) => r.url)).toEqual(['/forms/a7/f1?n=0', '/forms/a7/f1?n=1', '/forms/a7/f1?n=2']);
     const [dead] = await store.deadLetters('a7', 10);
     expect(dead.item.id).toBe(ids[1]);
