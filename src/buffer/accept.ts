@@ -144,7 +144,8 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
       sendBufferAnswer(req, res, tooLargeAnswer(limit));
       return;
     }
-    const url = req.originalUrl || req.url || '/';
+    // req.url, not originalUrl: it is what the proxy forwards (normalised by the gateway, relative to its mount point).
+    const url = req.url || '/';
     const queryAt = url.indexOf('?');
     const contentType = req.headers['content-type'];
     const request: BufferRequest = {
