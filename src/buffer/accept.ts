@@ -1,5 +1,6 @@
 // Accepts a write during the maintenance window: reads the raw body, stores it, and only then answers 202.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type express from 'express';
 import { systemClock, type Clock } from '../domain/clock';
 import { silentLogger, type Logger } from '../observability/logger';
@@ -26,7 +27,9 @@ export const DEFAULT_HEADER_ALLOW_LIST: readonly string[] = [
   'referer',
   'origin',
   'x-forwarded-for',
+  'x-forwarded-host',
   'x-forwarded-proto',
+  'x-forwarded-port',
   'x-request-id',
   'x-hubspot-signature',
   'x-hubspot-signature-v3',
@@ -42,6 +45,10 @@ export interface BufferAcceptorDeps {
   bodyLimitBytes?: number;
   /** Header names (any case) kept with the item; everything else is dropped (cookies, authorization...). */
   headerAllowList?: readonly string[];
+  /** Peers whose X-Forwarded-Host/-Proto/-Port are believed (a load balancer in front); default: none. */
+  trustedProxy?: (req: IncomingMessage) => boolean;
+  /** The header that may name the account (config account.header): kept, with the account the gateway resolved. */
+  accountHeader?: string;
   /** How long the store may take to confirm before the client gets 503 instead. */
   storeTimeoutMs?: number;
   /** Retry-After (seconds) on a 503 when the store could not confirm. */
@@ -102,16 +109,41 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyOutcome> {
   });
 }
 
-function pickHeaders(headers: IncomingHttpHeaders, allow: ReadonlySet<string>, remoteAddress: string | undefined): Record<string, string> {
+interface HeaderPolicy {
+  allow: ReadonlySet<string>;
+  trustedProxy: (req: IncomingMessage) => boolean;
+  accountHeader: string | null;
+}
+
+/**
+ * The headers kept for replay, shaped like the proxy would forward them: X-Forwarded-For gets the real peer appended;
+ * X-Forwarded-Host/-Proto/-Port are the gateway's own view unless the peer is a trusted proxy; the account header
+ * carries the account the gateway resolved, never a value it ignored.
+ */
+function pickHeaders(req: IncomingMessage, policy: HeaderPolicy, accountId: string): Record<string, string> {
+  const { allow } = policy;
   const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const [name, value] of Object.entries(req.headers as IncomingHttpHeaders)) {
     if (value === undefined || !allow.has(name)) continue;
     kept[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  // The replay comes from the gateway; like a proxy, record who really sent the request.
-  if (allow.has('x-forwarded-for') && remoteAddress) {
-    kept['x-forwarded-for'] = kept['x-forwarded-for'] ? `${kept['x-forwarded-for']}, ${remoteAddress}` : remoteAddress;
+  const peer = req.socket?.remoteAddress;
+  if (allow.has('x-forwarded-for') && peer) {
+    kept['x-forwarded-for'] = kept['x-forwarded-for'] ? `${kept['x-forwarded-for']}, ${peer}` : peer;
   }
+  if (!policy.trustedProxy(req)) {
+    const own: Record<string, string | undefined> = {
+      'x-forwarded-host': req.headers.host,
+      'x-forwarded-proto': (req.socket as TLSSocket | undefined)?.encrypted ? 'https' : 'http',
+      'x-forwarded-port': req.socket?.localPort ? String(req.socket.localPort) : undefined,
+    };
+    for (const [name, value] of Object.entries(own)) {
+      if (!allow.has(name)) continue;
+      if (value === undefined) delete kept[name];
+      else kept[name] = value;
+    }
+  }
+  if (policy.accountHeader && kept[policy.accountHeader] !== undefined) kept[policy.accountHeader] = accountId;
   return kept;
 }
 
@@ -127,7 +159,9 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
   const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const allow = new Set((deps.headerAllowList ?? DEFAULT_HEADER_ALLOW_LIST).map((h) => h.toLowerCase()));
+  const accountHeader = deps.accountHeader?.toLowerCase() ?? null;
+  const allow = new Set([...(deps.headerAllowList ?? DEFAULT_HEADER_ALLOW_LIST), ...(accountHeader ? [accountHeader] : [])].map((h) => h.toLowerCase()));
+  const headerPolicy: HeaderPolicy = { allow, trustedProxy: deps.trustedProxy ?? (() => false), accountHeader };
   const storeTimeoutMs = deps.storeTimeoutMs ?? 5000;
   const retryAfter = deps.retryAfterSeconds ?? 5;
   const messages = { ...DEFAULT_ACCEPTED_MESSAGES, ...deps.messages };
@@ -154,7 +188,7 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
       method: req.method ?? 'POST',
       path: queryAt === -1 ? url : url.slice(0, queryAt),
       query: queryAt === -1 ? '' : url.slice(queryAt + 1),
-      headers: pickHeaders(req.headers, allow, req.socket?.remoteAddress),
+      headers: pickHeaders(req, headerPolicy, ctx.accountId),
       body: outcome.body,
       contentType: contentType ?? null,
       receivedAt,

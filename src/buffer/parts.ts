@@ -7,6 +7,7 @@ import type { MigrationListener } from '../migration/events';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { BufferedItem } from '../store/buffer-store';
+import { normalizeAddress } from '../security/forwarded-headers';
 import type { Store } from '../store/types';
 import { createBufferAcceptor, DEFAULT_HEADER_ALLOW_LIST, type BufferAcceptor, type BufferAcceptorDeps } from './accept';
 import { bufferAccountExtras, bufferAdminRouter } from './admin-routes';
@@ -53,15 +54,18 @@ export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps =
     upstreamFor: (record) => config.upstreams[record.settings.dataLocation],
     options: { requestTimeoutMs: config.limits.upstreamTimeoutMs, ...deps.replayer },
   });
-  const accountHeader = config.account.header.toLowerCase();
+  const trustedSources = new Set(config.account.trustedHeaderSources.map(normalizeAddress));
   const acceptBuffered = createBufferAcceptor({
     store: store.buffer,
     clock,
     logger,
     metrics,
     bodyLimitBytes: config.limits.maxBodyBytes,
+    headerAllowList: deps.acceptor?.headerAllowList ?? DEFAULT_HEADER_ALLOW_LIST,
+    // The same trust as the proxy's: only listed peers may speak for the original host and scheme.
+    trustedProxy: (req) => trustedSources.has(normalizeAddress(req.socket.remoteAddress)),
     // The account may have come from the header: the upstream needs it again on replay.
-    headerAllowList: [...(deps.acceptor?.headerAllowList ?? DEFAULT_HEADER_ALLOW_LIST), accountHeader],
+    accountHeader: config.account.header,
     storeTimeoutMs: deps.acceptor?.storeTimeoutMs,
     retryAfterSeconds: deps.acceptor?.retryAfterSeconds,
     messages: deps.acceptor?.messages,

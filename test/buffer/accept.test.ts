@@ -72,6 +72,31 @@ describe('createBufferAcceptor', () => {
     expect(item.headers['x-forwarded-for']).toMatch(/127\.0\.0\.1/);
   });
 
+  it('records forwarded headers as the proxy would: the own view of the gateway unless the peer is a trusted proxy', async () => {
+    const untrusted = harness({ accountHeader: 'X-Account-Id' });
+    await request(untrusted.app)
+      .post('/inbound/acc1b/hook')
+      .set('x-forwarded-proto', 'https')
+      .set('x-forwarded-host', 'spoofed.example')
+      .set('x-forwarded-for', '203.0.113.9')
+      .set('x-account-id', 'someone-else')
+      .send('a=1')
+      .expect(202);
+    const [item] = await stored(untrusted.store, 'acc1b');
+    expect(item.headers['x-forwarded-proto']).toBe('http');
+    expect(item.headers['x-forwarded-host']).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(item.headers['x-forwarded-port']).toMatch(/^\d+$/);
+    expect(item.headers['x-forwarded-for']).toMatch(/^203\.0\.113\.9, (::ffff:)?127\.0\.0\.1$/);
+    expect(item.headers['x-account-id']).toBe('acc1b');
+
+    const trusted = harness({ trustedProxy: () => true });
+    await request(trusted.app).post('/inbound/acc1c/hook').set('x-forwarded-proto', 'https').set('x-forwarded-host', 'www.example').send('a=1').expect(202);
+    const [viaProxy] = await stored(trusted.store, 'acc1c');
+    expect(viaProxy.headers['x-forwarded-proto']).toBe('https');
+    expect(viaProxy.headers['x-forwarded-host']).toBe('www.example');
+    expect(viaProxy.headers).not.toHaveProperty('x-account-id');
+  });
+
   it('answers browsers with an HTML page, escaping every value', async () => {
     const h = harness({ messages: { meeting: 'Booked <script>alert("x")</script> & more' } });
     const page = await request(h.app).post('/form/acc2/f1').set('accept', 'text/html,application/xhtml+xml,*/*;q=0.8').send('a=1');
