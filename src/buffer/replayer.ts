@@ -159,10 +159,11 @@ export class Replayer {
     if (this.pollTimer || this.stopped) return;
     const tick = () => {
       this.poll().finally(() => {
-        if (!this.stopped) this.pollTimer = setTimeout(tick, this.options.pollIntervalMs);
+        // Background polling alone must not keep a process (or a test run) alive.
+        if (!this.stopped) this.pollTimer = setTimeout(tick, this.options.pollIntervalMs).unref();
       });
     };
-    this.pollTimer = setTimeout(tick, 0);
+    this.pollTimer = setTimeout(tick, 0).unref();
   }
 
   /** Starts replaying an account now (e.g. its migration just completed or failed), or as soon as a slot frees. */
