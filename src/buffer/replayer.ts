@@ -260,7 +260,11 @@ export class Replayer {
       // Look before taking the lease: accounts still in their window are polled often and should cost one read.
       const first = await this.deps.getAccount(accountId);
       if (!first) return { ...outcome, status: 'unknown_account' };
-      if (windowOpen(first.migration, this.deps.clock.now())) return { ...outcome, status: 'window_open' };
+      if (windowOpen(first.migration, this.deps.clock.now())) {
+        // Keeps mg_buffer_depth current while the window fills the buffer (once per recheck).
+        await this.report(accountId, outcome, null);
+        return { ...outcome, status: 'window_open' };
+      }
       lease = await store.acquireLease(accountId, this.owner, this.options.leaseTtlMs);
       if (!lease) return { ...outcome, status: 'busy' };
       const held = lease;

@@ -347,7 +347,9 @@ describe('Replayer', () => {
     records.set('w1', account('w1', 'in_progress', 'us'));
     await fill(store, 'w1', 1);
     let reads = 0;
+    const metrics = new Metrics();
     const r = replayer(store, {
+      metrics,
       getAccount: async (id) => {
         reads += 1;
         return records.get(id) ?? null;
@@ -357,6 +359,8 @@ describe('Replayer', () => {
     r.start();
     await wait(300);
     expect(reads).toBe(1);
+    // The depth gauge follows the buffer while the window is open.
+    expect(await metrics.registry.metrics()).toContain('mg_buffer_depth{account="w1"} 1');
     records.set('w1', account('w1'));
     r.nudge('w1');
     await until(() => upstream.requests.length === 1);
