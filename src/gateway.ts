@@ -21,6 +21,7 @@ import { createAdminRouter, type AccountExtras } from './admin/router';
 import { BYPASS_HEADER, hasValidBypass } from './security/bypass';
 import { bypassAdminRouter } from './security/bypass-routes';
 import { normalizeAddress } from './security/forwarded-headers';
+import { normalizeTarget } from './security/request-target';
 import { silentLogger, type Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
 import { MemoryStore } from './store/memory/memory-store';
@@ -197,6 +198,13 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
 
   // The hot path: route, resolve the account, decide from the in-process cache, act. No body parsing here.
   app.use((req: Request, res: Response, next: NextFunction) => {
+    // Decide on the path that is forwarded: "/kb/../api/x", "//api/x" or "http://h/api/x" must not slip past the table.
+    const target = normalizeTarget(req.url);
+    if (target === null) {
+      sendGatewayError(req, res, 400, 'BAD_REQUEST_TARGET', { message: 'The request target must be a path (origin form), not an absolute URL.' });
+      return;
+    }
+    req.url = target;
     if (isReserved(req.url)) {
       next();
       return;

@@ -10,7 +10,17 @@ const keyName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_"')
   .refine((k) => !FORBIDDEN_KEYS.has(k), 'is a reserved name');
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+// Single-line text: control characters (NUL, CR/LF, ESC…) have no place in a name and end up in mail headers and logs.
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => ![...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'must not contain control characters');
+
+/** The same shape as X-Actor-Id, so every super admin can actually act through the admin API. */
+const actorId = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces (as in X-Actor-Id)');
 
 const httpUrl = z
   .string()
@@ -34,7 +44,7 @@ export const settingsSchema = z
     timezone: z.string().max(64).refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
     contactName: text(200),
     superAdmins: z
-      .array(z.object({ id: text(128), name: text(200), email: z.string().max(254).email() }).strict())
+      .array(z.object({ id: actorId, name: text(200), email: z.string().max(254).email() }).strict())
       .min(1, 'must name at least one super admin')
       .max(100),
     paymentsEnabled: z.boolean().default(false),
