@@ -29,7 +29,8 @@ export interface AdminDeps {
   subRouters: Router[];
 }
 
-const ACTOR_PATTERN = /^[\x21-\x7e]{1,128}$/;
+/** Printable ASCII without spaces: an id, never text that could forge a log line. */
+const ACTOR_PATTERN = /^[!-~]{1,128}$/;
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 

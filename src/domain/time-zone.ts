@@ -89,19 +89,26 @@ export function addDays(date: string, days: number): string {
   return t.toISOString().slice(0, 10);
 }
 
-/** Human form used in notices: "Tuesday, 8 December 2026 at 21:00 CET". */
+interface NoticeFormatters {
+  date: Intl.DateTimeFormat;
+  time: Intl.DateTimeFormat;
+  zone: Intl.DateTimeFormat;
+}
+
+const noticeFormatters = new Map<string, NoticeFormatters>();
+
+/** Human form used in notices: "Tuesday, 8 December 2026", "21:00", "GMT+1 (Europe/Stockholm)". Formatters are cached per zone. */
 export function formatLocal(ms: number, timeZone: string): { date: string; time: string; zone: string } {
+  let f = noticeFormatters.get(timeZone);
+  if (!f) {
+    f = {
+      date: new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }),
+      time: new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+      zone: new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }),
+    };
+    noticeFormatters.set(timeZone, f);
+  }
   const d = new Date(ms);
-  const date = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-  }).format(d);
-  const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
-  const zonePart = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' })
-    .formatToParts(d)
-    .find((p) => p.type === 'timeZoneName');
-  return { date, time, zone: `${zonePart?.value ?? timeZone} (${timeZone})` };
+  const zonePart = f.zone.formatToParts(d).find((p) => p.type === 'timeZoneName');
+  return { date: f.date.format(d), time: f.time.format(d), zone: `${zonePart?.value ?? timeZone} (${timeZone})` };
 }

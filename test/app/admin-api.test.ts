@@ -1,4 +1,5 @@
 // Admin API through createGateway + supertest: every scheduling rule, every refusal, and no state change on refusal.
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { createGateway, type GatewayApp } from '../../src/gateway';
 import { ManualClock } from '../../src/domain/clock';
@@ -55,7 +56,7 @@ describe('admin API: accounts', () => {
   });
 
   it('accepts a token configured as its SHA-256 digest', async () => {
-    const digest = require('node:crypto').createHash('sha256').update('s3cret').digest('hex') as string;
+    const digest = createHash('sha256').update('s3cret').digest('hex');
     const app = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' }, adminTokens: [`sha256:${digest}`] });
     await request(app).put('/admin/v1/accounts/acme').set({ Authorization: 'Bearer s3cret' }).send(accountSettings()).expect(201);
     await request(app).get('/admin/v1/accounts/acme').set({ Authorization: `Bearer sha256:${digest}` }).expect(401);
