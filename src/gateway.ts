@@ -18,6 +18,7 @@ import { StateCache } from './state/state-cache';
 import { MigrationService } from './migration/service';
 import type { MigrationListener } from './migration/events';
 import { createAdminRouter, type AccountExtras } from './admin/router';
+import { createDefaultParts } from './parts';
 import { BYPASS_HEADER, hasValidBypass } from './security/bypass';
 import { bypassAdminRouter } from './security/bypass-routes';
 import { normalizeAddress } from './security/forwarded-headers';
@@ -47,6 +48,12 @@ export interface GatewayParts {
   adminRouters?: Router[];
   accountExtras?: AccountExtras[];
   migrationListeners?: MigrationListener[];
+  /** Called after PUT /admin/v1/accounts/:id stored new settings. */
+  accountSavedListeners?: ((record: AccountRecord) => Promise<void>)[];
+  /** Starts background work (replay polling, the timeline scheduler). */
+  start?: () => void;
+  /** Stops background work, releasing leases. */
+  close?: () => Promise<void>;
 }
 
 export interface GatewayOptions {
@@ -58,7 +65,12 @@ export interface GatewayOptions {
   logger?: Logger;
   metrics?: Metrics;
   adminTokens?: string[];
+  /** Defaults to the standard parts (buffer, timeline, integrations); `{}` runs the core alone. */
   parts?: GatewayParts | ((core: GatewayCore) => GatewayParts);
+  /** Start background work (replay, timeline) at once. Default true; its timers never keep a process alive. */
+  background?: boolean;
+  /** Environment for the standard parts' settings (REPLAY_*, TIMELINE_*, NOTIFY_*, SMTP_URL). Default: none. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** What other parts need from the core to build themselves. */
@@ -108,7 +120,12 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     (record) => cache.remember(record.id, record),
   );
   const core: GatewayCore = { config, store, clock, logger, metrics, cache, service };
-  const parts = typeof options.parts === 'function' ? options.parts(core) : (options.parts ?? {});
+  const parts =
+    options.parts === undefined
+      ? createDefaultParts(core, { env: options.env })
+      : typeof options.parts === 'function'
+        ? options.parts(core)
+        : options.parts;
   for (const listener of parts.migrationListeners ?? []) service.addListener(listener);
 
   const routes = compileRoutes(config.routes);
@@ -265,6 +282,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       bodyLimitBytes: config.limits.adminBodyBytes,
       requestsPerMinute: config.limits.adminRequestsPerMinute,
       extras: parts.accountExtras ?? [],
+      afterPut: parts.accountSavedListeners ?? [],
       subRouters: [bypassAdminRouter({ store, clock, secret: config.bypassSecret }), ...(parts.adminRouters ?? [])],
     }),
   );
@@ -278,6 +296,8 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     sendGatewayError(req, res as unknown as ServerResponse, 500, 'INTERNAL');
   });
 
+  if (options.background !== false) parts.start?.();
+
   const ready = cache.start().catch((error: unknown) => {
     logger.error({ err: error }, 'invalidation subscription failed; relying on the cache TTL');
   });
@@ -290,6 +310,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     },
     async close() {
       for (const task of closeTasks.reverse()) await task();
+      await parts.close?.();
       proxy.close();
     },
   };

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   if (config.adminTokens.length === 0) {
     logger.warn('ADMIN_TOKENS is not set: the admin API refuses every call.');
   }
-  const app = createGateway({ config, store, logger, metrics: new Metrics({ defaultMetrics: true }) });
+  const app = createGateway({ config, store, logger, metrics: new Metrics({ defaultMetrics: true }), env });
   const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 300_000 }, app);
   const port = Number(env.PORT ?? 8080);
   await new Promise<void>((resolve) => server.listen(port, env.HOST ?? '0.0.0.0', resolve));

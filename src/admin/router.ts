@@ -25,6 +25,8 @@ export interface AdminDeps {
   bodyLimitBytes: number;
   requestsPerMinute: number;
   extras: AccountExtras[];
+  /** Run after PUT stored an account (e.g. suspend integrations that have no field mappings). */
+  afterPut: ((record: AccountRecord) => Promise<void>)[];
   /** Routers of other parts, mounted after auth and after res.locals.account / res.locals.actor are set. */
   subRouters: Router[];
 }
@@ -83,6 +85,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
       const actor = actorOf(req, false);
       const settings = parseBody(settingsSchema, req.body);
       const { record, created } = await service.putAccount(id, settings, actor);
+      for (const listener of deps.afterPut) await listener(record);
       res.status(created ? 201 : 200).json(await view(record));
     }),
   );

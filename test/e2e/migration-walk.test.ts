@@ -87,10 +87,16 @@ it('walks a migration: every surface as SPEC §4 says in the window, then the EU
   expect(imports.status).toBe(503);
   expect(imports.text).toContain('Imports are unavailable until the data migration is done');
 
-  const form = await call(b, '/forms/walk/f1', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a%40b.test' });
-  expect([202, 503]).toContain(form.status);
-  if (form.status === 202) expect(form.text).toContain('it may take up to a day to complete processing');
-  else expect(form.headers.get('retry-after')).toBeTruthy();
+  const form = await call(b, '/forms/walk/f1', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: 'email=a%40b.test' });
+  expect(form.status).toBe(202);
+  expect(form.text).toContain('Your response has been submitted. Due to system maintenance, it may take up to a day to complete processing.');
+  const meeting = await call(a, '/meetings/walk/ada/book', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Bo","email":"bo@example.test"}' });
+  expect(meeting.status).toBe(202);
+  expect(meeting.json().id).toEqual(expect.any(String));
+  expect((await call(b, '/webhooks/payments?portalId=walk', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"event":"paid"}' })).status).toBe(202);
+  expect((await call(a, '/analytics/collect?portalId=walk', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"view":"/pages/home"}' })).status).toBe(202);
+  const buffered = eu.requests.length + us.requests.filter((r) => r.path.startsWith('/forms/walk')).length;
+  expect(buffered).toBe(0);
 
   // Completion through instance B: instance A sends the account to the EU upstream.
   expect((await admin(b, 'POST', '/accounts/walk/migration/complete')).status).toBe(200);
@@ -98,6 +104,12 @@ it('walks a migration: every surface as SPEC §4 says in the window, then the EU
     const res = await call(a, '/api/contacts?portalId=walk');
     return res.status === 200 && res.json().upstream === 'eu';
   });
+  // Everything buffered in the window is replayed to the EU upstream, in arrival order, with an Idempotency-Key.
+  await within(10_000, async () => eu.requests.filter((r) => r.headers['idempotency-key']).length >= 4);
+  const replayed = eu.requests.filter((r) => r.headers['idempotency-key']);
+  expect(replayed.map((r) => r.path)).toEqual(['/forms/walk/f1', '/meetings/walk/ada/book', '/webhooks/payments', '/analytics/collect']);
+  expect(replayed[0]?.body.toString()).toBe('email=a%40b.test');
+  expect(replayed[0]?.headers['content-type']).toBe('application/x-www-form-urlencoded');
   const shown = (await admin(a, 'GET', '/accounts/walk')).json();
   expect(shown).toMatchObject({ dataLocation: 'eu', migration: { status: 'completed' } });
   expect((shown.audit as { action: string }[]).map((entry) => entry.action)).toEqual(

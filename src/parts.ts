@@ -1,0 +1,40 @@
+// The gateway's standard parts: durable buffer and replay, migration timeline, CRM integration guard, wired together.
+import { createBufferParts, replayerOptionsFromEnv } from './buffer/parts';
+import type { GatewayCore, GatewayParts } from './gateway';
+import { reconcileIntegrations } from './integrations/admin-routes';
+import { createIntegrationParts } from './integrations/parts';
+import { createTimelineParts, timelineOptionsFromEnv } from './timeline/parts';
+
+export interface DefaultPartsOptions {
+  /** Where REPLAY_*, TIMELINE_*, NOTIFY_*, SMTP_URL are read; createGateway passes `{}` unless told otherwise. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function createDefaultParts(core: GatewayCore, options: DefaultPartsOptions = {}): GatewayParts {
+  const env = options.env ?? {};
+  const timeline = createTimelineParts(core, timelineOptionsFromEnv(env, core.logger));
+  const buffer = createBufferParts(core, { onAccepted: (item) => timeline.onAccepted(item), replayer: replayerOptionsFromEnv(env) });
+  const integrations = createIntegrationParts(core, {
+    options: { upstreamTimeoutMs: core.config.limits.upstreamTimeoutMs },
+    recordAudit: (accountId, actor, action, detail) => core.store.accounts.appendAudit(accountId, { at: core.clock.now(), actor, action, detail }),
+    notify: (accountId, reason, detail) => timeline.notifySuspension(accountId, reason, detail),
+  });
+  return {
+    acceptBuffered: buffer.acceptBuffered,
+    handleIntegration: integrations.handleIntegration,
+    adminRouters: [...buffer.adminRouters, ...timeline.adminRouters, ...integrations.adminRouters],
+    accountExtras: [...buffer.accountExtras, ...integrations.accountExtras],
+    migrationListeners: [...buffer.migrationListeners, ...timeline.migrationListeners],
+    // An integration configured without field mappings is suspended from the moment it is saved.
+    accountSavedListeners: [async (record) => void (await reconcileIntegrations(core.store, record, core.clock.now()))],
+    start() {
+      buffer.start();
+      timeline.start();
+    },
+    async close() {
+      await buffer.close();
+      await timeline.close();
+      integrations.close();
+    },
+  };
+}
