@@ -152,18 +152,32 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('etag', false);
+  // Node's querystring instead of qs: the gateway's own routes read only flat parameters, and it is on every request.
+  app.set('query parser', 'simple');
+
+  // One labelled child per (surface, action), looked up by a string key instead of prom-client hashing labels per request.
+  const counters = new Map<string, { inc(): void }>();
+  const countRequest = (surface: string | null, action: string): void => {
+    const key = `${surface ?? 'none'}|${action}`;
+    let counter = counters.get(key);
+    if (!counter) {
+      counter = metrics.requests.labels(surface ?? 'none', action);
+      counters.set(key, counter);
+    }
+    counter.inc();
+  };
 
   function act(req: Request, res: Response, next: NextFunction, match: RouteMatch | null, accountId: string, record: AccountRecord | null): void {
     const surface = match?.surface ?? null;
     if (!record) {
-      metrics.requests.inc({ surface: surface ?? 'none', action: 'proxy' });
+      countRequest(surface, 'proxy');
       proxy.handler(config.defaultRegion)(req, res, next);
       return;
     }
     const now = clock.now();
     // An operator's bypass token skips the decision (not the integration guard: its upstream is the CRM, not a region).
     if (surface !== 'integration' && hasValidBypass(req, config.bypassSecret, accountId, now)) {
-      metrics.requests.inc({ surface: surface ?? 'none', action: 'bypass' });
+      countRequest(surface, 'bypass');
       proxy.handler(record.settings.dataLocation)(req, res, next);
       return;
     }
@@ -177,7 +191,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       now,
       sendAt: Number.isFinite(sendAt) ? sendAt : undefined,
     });
-    metrics.requests.inc({ surface: surface ?? 'none', action: action.kind === 'answer' ? action.answer : action.kind });
+    countRequest(surface, action.kind === 'answer' ? action.answer : action.kind);
     switch (action.kind) {
       case 'proxy':
         proxy.handler(record.settings.dataLocation)(req, res, next);
@@ -234,7 +248,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       query: queryParam(req.url, config.account.query),
     });
     if (!accountId) {
-      metrics.requests.inc({ surface: match?.surface ?? 'none', action: 'proxy' });
+      countRequest(match?.surface ?? null, 'proxy');
       proxy.handler(config.defaultRegion)(req, res, next);
       return;
     }
