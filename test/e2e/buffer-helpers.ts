@@ -5,7 +5,7 @@ import { startGatewayProcess, type GatewayProcess } from '../support/gateway-pro
 import { accountSettings, ADMIN_TOKEN, auth } from '../support/accounts';
 import type { RecordedRequest, Upstream } from '../support/upstream';
 
-export const ENTRY = 'test/e2e/buffer-gateway-entry.ts';
+export const ENTRY = 'src/server.ts';
 
 export interface BufferGatewayEnv {
   redisUrl: string;
