@@ -72,16 +72,33 @@ export class RedisStore implements Store {
     this.subscriber = sub;
     sub.on('error', () => {});
     let readyBefore = false;
+    // ioredis renews on reconnect only the subscriptions Redis confirmed: one that failed (Redis down at start)
+    // must be asked for again, or no invalidation would ever arrive.
+    let unsubscribed = false;
+    const resync = () => {
+      for (const listener of this.resyncListeners) listener();
+    };
     sub.on('ready', () => {
       // A reconnect may have missed messages: whoever caches must drop what it holds.
-      if (readyBefore) for (const resync of this.resyncListeners) resync();
+      if (readyBefore) resync();
       readyBefore = true;
+      if (unsubscribed) {
+        sub.subscribe(this.channel).then(() => {
+          unsubscribed = false;
+          resync();
+        }, () => undefined);
+      }
     });
     sub.on('message', (channel: string, accountId: string) => {
       if (channel !== this.channel) return;
       for (const l of this.listeners) l(accountId);
     });
-    await sub.subscribe(this.channel);
+    try {
+      await sub.subscribe(this.channel);
+    } catch (error) {
+      unsubscribed = true;
+      throw error;
+    }
   }
 
   onResync(listener: () => void): void {
