@@ -333,7 +333,7 @@ const paths: Json = {
       requestBody: body({ type: 'object', additionalProperties: false, required: ['ttlSeconds'], properties: { ttlSeconds: { type: 'integer', minimum: 1, maximum: 86_400 } } }),
       responses: {
         '201': json(ref('BypassToken'), 'The token (recorded in the audit trail by fingerprint only)'),
-        '409': refusal('No bypass secret is configured', ['BYPASS_DISABLED', 'CONCURRENT_UPDATE']),
+        '409': refusal('No bypass secret is configured', ['BYPASS_DISABLED']),
         '413': errorRef('TooLarge'),
         ...onAccount,
       },

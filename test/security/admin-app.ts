@@ -1,28 +1,9 @@
-// Test helpers: a gateway with every part that adds admin routes, and the list of admin routes actually mounted.
+// Test helpers: a gateway with the standard parts (as the server runs it), and the list of admin routes actually mounted.
 import type { Express } from 'express';
-import { createGateway, type GatewayApp, type GatewayCore, type GatewayParts } from '../../src/gateway';
+import { createGateway, type GatewayApp } from '../../src/gateway';
 import { ManualClock } from '../../src/domain/clock';
 import { MemoryStore } from '../../src/store/memory/memory-store';
-import { createBufferParts } from '../../src/buffer/parts';
-import { createIntegrationParts } from '../../src/integrations/parts';
-import { timelineAdminRouter } from '../../src/timeline/admin-routes';
 import { ADMIN_TOKEN } from '../support/accounts';
-
-/**
- * The parts the server mounts (buffer, integrations, timeline). When src/ grows a single builder of the
- * server's default parts, this must call it instead, so a route added there cannot escape the OpenAPI check.
- */
-export function allParts(core: GatewayCore): GatewayParts {
-  const buffer = createBufferParts(core);
-  const integrations = createIntegrationParts(core, { recordAudit: async () => undefined });
-  return {
-    acceptBuffered: buffer.acceptBuffered,
-    handleIntegration: integrations.handleIntegration,
-    adminRouters: [...buffer.adminRouters, ...integrations.adminRouters, timelineAdminRouter({ store: core.store, clock: core.clock })],
-    accountExtras: [...buffer.accountExtras, ...integrations.accountExtras],
-    migrationListeners: buffer.migrationListeners,
-  };
-}
 
 export function adminApp(options: { store?: MemoryStore; clock?: ManualClock; config?: Record<string, unknown> } = {}): GatewayApp {
   return createGateway({
@@ -31,7 +12,8 @@ export function adminApp(options: { store?: MemoryStore; clock?: ManualClock; co
     clock: options.clock ?? new ManualClock(Date.parse('2026-11-23T12:00:00Z')),
     adminTokens: [ADMIN_TOKEN],
     config: options.config,
-    parts: allParts,
+    // No `parts`: createGateway builds the server's standard parts, so a route they add cannot escape the checks.
+    background: false,
   });
 }
 

@@ -546,12 +546,14 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
         'limit=10000000',
         'limit=1;DROP%20TABLE',
         'limit=1&limit=2',
-        'limit[]=1',
-        'limit[__proto__]=1',
+        // Bracket keys are plain names under the simple query parser: each comes with a bad value that must still be seen.
+        'limit[]=1&limit=0',
+        'limit[__proto__]=1&limit=-5',
+        '__proto__[limit]=1&limit=x',
         'after=..%2F..%2Fx',
         'after=%3Cscript%3E',
         `after=${'x'.repeat(2000)}`,
-        'after[]=x',
+        'after[]=x&after=..',
         'after=',
       ]);
       return { label: `buffer ?${query.slice(0, 40)}`, method: 'GET', path: `${base}/accounts/acme/buffer?${query}`, headers: auth };
