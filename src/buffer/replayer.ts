@@ -105,6 +105,20 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * 2xx, and 302/303: after a POST those are how form handlers say "thank you, now go there" (the request was taken).
+ * Other redirects (301, 307, 308) ask for the request elsewhere: not followed — the upstream's address may be
+ * wrong — so the item becomes a dead letter naming the Location, to re-drive once the upstream is fixed.
+ */
+function delivered(status: number): boolean {
+  return (status >= 200 && status < 300) || status === 302 || status === 303;
+}
+
+function redirectNote(response: ReplayResponse): string {
+  const location = response.headers.location;
+  return `REDIRECTED to ${String(Array.isArray(location) ? location[0] : (location ?? '(no Location)')).slice(0, 500)}`;
+}
+
 function retryable(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
@@ -377,12 +391,11 @@ export class Replayer {
         if (cut.aborted) return { kind: 'aborted' };
         error = (err as { code?: string }).code ?? (err as Error).message;
       }
-      // A redirect is how many form handlers say "thank you": the upstream took it.
-      if (response && response.status < 400) return { kind: 'delivered' };
+      if (response && delivered(response.status)) return { kind: 'delivered' };
       const answer: DeadLetterAnswer = {
         status: response?.status ?? null,
         bodyExcerpt: response ? excerpt(response) : '',
-        error,
+        error: error ?? (response && response.status >= 300 && response.status < 400 ? redirectNote(response) : null),
         attempts: attempt,
         at: this.deps.clock.now(),
       };

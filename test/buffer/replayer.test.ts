@@ -231,6 +231,23 @@ describe('Replayer', () => {
     expect((await store.stats('a7')).depth).toBe(0);
   });
 
+  it('counts 302/303 as taken (form thank-you pages) but dead-letters a request the upstream sends elsewhere', async () => {
+    const store = new MemoryBufferStore();
+    records.set('r1', account('r1'));
+    await fill(store, 'r1', 3);
+    const answers = [
+      handlers.reply(303, '', { location: '/thanks' }),
+      handlers.reply(302, '', { location: '/thanks' }),
+      handlers.reply(308, '', { location: 'https://elsewhere.example/forms' }),
+    ];
+    let calls = 0;
+    upstream.setHandler((request, res) => answers[calls++](request, res, undefined as never));
+    const outcome = await replayer(store).replayAccount('r1');
+    expect(outcome).toMatchObject({ replayed: 2, deadLettered: 1, retries: 0 });
+    const [dead] = await store.deadLetters('r1', 5);
+    expect(dead.answer).toMatchObject({ status: 308, error: 'REDIRECTED to https://elsewhere.example/forms', attempts: 1 });
+  });
+
   it('dead-letters an item once its attempts are used up, recording the last answer', async () => {
     const store = new MemoryBufferStore();
     records.set('a8', account('a8'));
