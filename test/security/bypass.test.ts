@@ -39,11 +39,13 @@ function logSink(): { lines: string[]; stream: Writable } {
   return { lines, stream };
 }
 
-async function inWindow(options: { secret?: string } = {}): Promise<{ app: GatewayApp; clock: ManualClock }> {
+async function inWindow(options: { secret?: string } = {}): Promise<{ app: GatewayApp; clock: ManualClock; store: MemoryStore }> {
   const clock = new ManualClock(NOW);
+  const store = new MemoryStore();
   const app = createGateway({
     upstreams: { us: us.url, eu: eu.url },
-    store: new MemoryStore(),
+    store,
+    background: false,
     clock,
     adminTokens: [ADMIN_TOKEN],
     config: options.secret === undefined ? { bypassSecret: SECRET } : options.secret ? { bypassSecret: options.secret } : {},
@@ -52,7 +54,7 @@ async function inWindow(options: { secret?: string } = {}): Promise<{ app: Gatew
   await request(app).put('/admin/v1/accounts/other').set(auth).send(accountSettings()).expect(201);
   await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
   clock.set(START + H);
-  return { app, clock };
+  return { app, clock, store };
 }
 
 describe('bypass tokens', () => {
@@ -140,6 +142,16 @@ describe('bypass in the window', () => {
     await request(app).get('/api/contacts?portalId=acme').set(BYPASS_HEADER, token).expect(477);
     const mint = await request(app).post('/admin/v1/accounts/acme/bypass-token').set(auth).send({ ttlSeconds: 60 }).expect(409);
     expect(mint.body.error.code).toBe('BYPASS_DISABLED');
+  });
+
+  it('is not stored with a buffered request (an invalid token leaves the request to the window)', async () => {
+    const { app, store } = await inWindow();
+    const token = createBypassToken(SECRET, 'other', 3600, START + H);
+    await request(app).post('/forms/acme/f1').type('form').send('a=1').set(BYPASS_HEADER, token).expect(202);
+    const [item] = await store.buffer.pending('acme', { limit: 10 });
+    expect(item?.headers['content-type']).toContain('application/x-www-form-urlencoded');
+    expect(item?.headers[BYPASS_HEADER]).toBeUndefined();
+    expect(JSON.stringify(item)).not.toContain(token);
   });
 
   it('strips the header from ordinary proxied traffic too', async () => {
