@@ -1,8 +1,21 @@
 // Public API of the package.
+export { createGateway, type GatewayApp, type GatewayOptions, type GatewayParts, type GatewayCore, type GatewayHandle } from './gateway';
+export { createDefaultParts } from './parts';
+export { loadConfig, parseConfig, ConfigError } from './config/load';
+export type { GatewayConfig, GatewayConfigInput } from './config/schema';
 export type { Clock } from './domain/clock';
 export { ManualClock, systemClock } from './domain/clock';
 export * from './domain/account';
+export { GatewayError } from './domain/errors';
+export { decide, type Action, type AnswerKind, type DecisionInput } from './policy/decide';
+export { phaseAt, windowOpen, type Phase } from './policy/phase';
+export { SURFACES, type Surface, type BufferSurface } from './routing/surfaces';
 export type { Store, AccountStore } from './store/types';
+export type { BufferStore, BufferedItem } from './store/buffer-store';
 export { MemoryStore } from './store/memory/memory-store';
 export { RedisStore, type RedisStoreOptions } from './store/redis/redis-store';
+export { createBufferAcceptor } from './buffer/accept';
+export { Replayer, idempotencyKey } from './buffer/replayer';
 export { createBypassToken, verifyBypassToken, BYPASS_HEADER } from './security/bypass';
+export { createLogger } from './observability/logger';
+export { Metrics } from './observability/metrics';
