@@ -58,6 +58,16 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
           proxyReq.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' }));
         });
       });
+      proxyServer.on('proxyRes', (proxyRes, _req, res) => {
+        // pipe() alone leaves the client waiting forever when the upstream dies mid-body, and keeps the upstream
+        // socket parked (until the timeout) when the client goes away mid-download: tie the two ends together.
+        proxyRes.once('close', () => {
+          if (!proxyRes.complete) res.destroy();
+        });
+        res.once('close', () => {
+          if (!proxyRes.complete) proxyRes.destroy();
+        });
+      });
       proxyServer.on('error', (error: NodeJS.ErrnoException, req, res) => {
         const { status, code } = statusFor(req as MarkedRequest, error);
         options.metrics.upstreamErrors.inc({ region, code });
