@@ -18,6 +18,7 @@ import { StateCache } from './state/state-cache';
 import { MigrationService } from './migration/service';
 import type { MigrationListener } from './migration/events';
 import { createAdminRouter, type AccountExtras } from './admin/router';
+import { sendAdminError } from './admin/errors';
 import { createDefaultParts } from './parts';
 import { BYPASS_HEADER, hasValidBypass } from './security/bypass';
 import { bypassAdminRouter } from './security/bypass-routes';
@@ -300,6 +301,10 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       subRouters: [bypassAdminRouter({ store, clock, secret: config.bypassSecret }), ...(parts.adminRouters ?? [])],
     }),
   );
+  // The gateway's own paths are never proxied: anything else under /admin is an unknown admin route.
+  app.use('/admin', (_req: Request, res: Response) => {
+    sendAdminError(res, 404, 'NOT_FOUND', 'no such admin route (the admin API is /admin/v1)');
+  });
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     logger.error({ err: error, path: req.path }, 'request failed');

@@ -88,6 +88,12 @@ describe('admin API: accounts', () => {
     expect(missing.body.error.code).toBe('ACCOUNT_NOT_FOUND');
   });
 
+  it('answers unknown admin paths with a JSON 404, never the upstream', async () => {
+    const { app } = setup();
+    const res = await request(app).get('/admin/v2/accounts').set(auth).expect(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+  });
+
   it('413 for an oversized admin body', async () => {
     const { app } = setup();
     const res = await request(app).put('/admin/v1/accounts/acme').set(auth).send({ ...accountSettings(), contactName: 'x'.repeat(100_000) }).expect(413);
