@@ -1,7 +1,8 @@
 // The server: environment → config → store → createGateway → listen, with graceful shutdown on SIGTERM.
 import http from 'node:http';
 import { loadConfig } from './config/load';
-import { createGateway } from './gateway';
+import { createGateway, type GatewayCore, type GatewayParts } from './gateway';
+import { createDefaultParts } from './parts';
 import { createLogger } from './observability/logger';
 import { Metrics } from './observability/metrics';
 import { MemoryStore } from './store/memory/memory-store';
@@ -22,13 +23,23 @@ async function main(): Promise<void> {
   if (config.adminTokens.length === 0) {
     logger.warn('ADMIN_TOKENS is not set: the admin API refuses every call.');
   }
-  const app = createGateway({ config, store, logger, metrics: new Metrics({ defaultMetrics: true }), env });
+  const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
+  // Background work (replay, timeline) stops at SIGTERM, while requests drain, and a replay request in flight may
+  // finish within the grace period, not beyond it: the shutdown as a whole fits SHUTDOWN_GRACE_MS.
+  const partsEnv = { ...env, REPLAY_STOP_GRACE_MS: env.REPLAY_STOP_GRACE_MS ?? String(Math.max(1, Math.min(5000, graceMs - 100))) };
+  let stopBackground: () => Promise<void> = () => Promise.resolve();
+  const parts = (core: GatewayCore): GatewayParts => {
+    const standard = createDefaultParts(core, { env: partsEnv });
+    let stopped: Promise<void> | null = null;
+    stopBackground = () => (stopped ??= Promise.resolve(standard.close?.()));
+    return { ...standard, close: () => stopBackground() };
+  };
+  const app = createGateway({ config, store, logger, metrics: new Metrics({ defaultMetrics: true }), parts });
   const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 300_000 }, app);
   const port = Number(env.PORT ?? 8080);
   await new Promise<void>((resolve) => server.listen(port, env.HOST ?? '0.0.0.0', resolve));
   logger.info({ port, store: store.kind, upstreams: config.upstreams }, 'maintenance-gateway listening');
 
-  const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
@@ -39,6 +50,7 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, graceMs);
     force.unref();
+    stopBackground().catch(() => undefined);
     server.close(() => {
       app.gateway
         .close()
