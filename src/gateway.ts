@@ -44,8 +44,9 @@ export interface IntegrationContext {
 
 /** Parts built by other modules (buffer, timeline, integrations); the gateway works without them. */
 export interface GatewayParts {
-  acceptBuffered?: (req: Request, res: Response, ctx: BufferContext) => Promise<void>;
-  handleIntegration?: (req: Request, res: Response, ctx: IntegrationContext) => void | Promise<void>;
+  /** Parts on the hot path get Node's request and response: it runs before Express's router. */
+  acceptBuffered?: (req: IncomingMessage, res: ServerResponse, ctx: BufferContext) => Promise<void>;
+  handleIntegration?: (req: IncomingMessage, res: ServerResponse, ctx: IntegrationContext) => void | Promise<void>;
   adminRouters?: Router[];
   accountExtras?: AccountExtras[];
   migrationListeners?: MigrationListener[];
@@ -96,6 +97,8 @@ export interface GatewayHandle extends GatewayCore {
 export type GatewayApp = Express & { gateway: GatewayHandle };
 
 const RESERVED = ['/admin/', '/healthz', '/readyz', '/metrics'];
+
+type ExpressHandle = (req: IncomingMessage, res: ServerResponse, done?: (error?: unknown) => void) => void;
 
 function isReserved(url: string): boolean {
   return RESERVED.some((prefix) => url.startsWith(prefix));
@@ -168,7 +171,9 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     counter.inc();
   };
 
-  function act(req: Request, res: Response, next: NextFunction, match: RouteMatch | null, accountId: string, record: AccountRecord | null): void {
+  type Next = (error?: unknown) => void;
+
+  function act(req: IncomingMessage, res: ServerResponse, next: Next, match: RouteMatch | null, accountId: string, record: AccountRecord | null): void {
     const surface = match?.surface ?? null;
     if (!record) {
       countRequest(surface, 'proxy');
@@ -182,11 +187,12 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       proxy.handler(record.settings.dataLocation)(req, res, next);
       return;
     }
-    const sendAtRaw = surface === 'email' ? (req.headers['x-send-at'] ?? queryParam(req.url, 'sendAt')) : undefined;
+    const url = req.url ?? '/';
+    const sendAtRaw = surface === 'email' ? (req.headers['x-send-at'] ?? queryParam(url, 'sendAt')) : undefined;
     const sendAt = typeof sendAtRaw === 'string' ? Date.parse(sendAtRaw) : NaN;
     const action: Action = decide({
       surface,
-      method: req.method,
+      method: req.method ?? 'GET',
       migration: record.migration,
       timeZone: record.settings.timezone,
       now,
@@ -218,7 +224,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
           handleIntegration(req, res, {
             account: record,
             integration: match?.params.integration ?? '',
-            forwardPath: (match?.rest || '/') + (req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : ''),
+            forwardPath: (match?.rest || '/') + (url.includes('?') ? url.slice(url.indexOf('?')) : ''),
             windowOpen: windowOpen(record.migration, now),
             retryAfterSeconds: retryAfterSeconds(record.migration, now),
           }),
@@ -229,24 +235,26 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   }
 
   // The hot path: route, resolve the account, decide from the in-process cache, act. No body parsing here.
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  // It runs ahead of Express's router (see app.handle below) and uses only Node's request and response.
+  function hotPath(req: IncomingMessage, res: ServerResponse, next: Next): void {
     // Decide on the path that is forwarded: "/kb/../api/x", "//api/x" or "http://h/api/x" must not slip past the table.
-    const target = normalizeTarget(req.url);
+    const target = normalizeTarget(req.url ?? '/');
     if (target === null) {
       sendGatewayError(req, res, 400, 'BAD_REQUEST_TARGET', { message: 'The request target must be a path (origin form), not an absolute URL.' });
       return;
     }
     req.url = target;
-    if (isReserved(req.url)) {
+    if (isReserved(target)) {
+      // "//admin/v1/…" normalised into a gateway path: the gateway's own router answers, never the upstream.
       next();
       return;
     }
-    const match = routes.match(req.method, pathOf(req.url));
+    const match = routes.match(req.method ?? 'GET', pathOf(target));
     const header = headerTrusted(req) ? req.headers[accountHeader] : undefined;
     const accountId = resolveAccount({
       pathParam: match?.params.accountId,
       header: typeof header === 'string' ? header : undefined,
-      query: queryParam(req.url, config.account.query),
+      query: queryParam(target, config.account.query),
     });
     if (!accountId) {
       countRequest(match?.surface ?? null, 'proxy');
@@ -269,7 +277,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
         }
       },
     );
-  });
+  }
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -306,14 +314,30 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     sendAdminError(res, 404, 'NOT_FOUND', 'no such admin route (the admin API is /admin/v1)');
   });
 
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    logger.error({ err: error, path: req.path }, 'request failed');
+  function failRequest(error: unknown, req: IncomingMessage, res: ServerResponse): void {
+    logger.error({ err: error, path: pathOf(req.url ?? '') }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    sendGatewayError(req, res as unknown as ServerResponse, 500, 'INTERNAL');
-  });
+    sendGatewayError(req, res, 500, 'INTERNAL');
+  }
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => failRequest(error, req, res));
+
+  // Proxied traffic does not go through Express's router (query parsing, request decoration, layer
+  // matching): the app's own entry point sends everything but the gateway's reserved paths straight
+  // to the hot path. This also holds when the app is mounted inside another Express app.
+  const expressHandle = (app as unknown as { handle: ExpressHandle }).handle.bind(app);
+  (app as unknown as { handle: ExpressHandle }).handle = (req, res, done) => {
+    if (isReserved(req.url ?? '/')) {
+      expressHandle(req, res, done);
+      return;
+    }
+    hotPath(req, res, (error?: unknown) => {
+      if (error === undefined) expressHandle(req, res, done);
+      else failRequest(error, req, res);
+    });
+  };
 
   if (options.background !== false) parts.start?.();
 

@@ -1,7 +1,6 @@
 // Accepts a write during the maintenance window: reads the raw body, stores it, and only then answers 202.
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type express from 'express';
 import { systemClock, type Clock } from '../domain/clock';
 import { silentLogger, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -63,7 +62,8 @@ export interface BufferContext {
   surface: BufferSurface;
 }
 
-export type BufferAcceptor = (req: express.Request, res: express.Response, ctx: BufferContext) => Promise<void>;
+/** Works on Node's request and response: the gateway's hot path runs before Express's router. */
+export type BufferAcceptor = (req: IncomingMessage, res: ServerResponse, ctx: BufferContext) => Promise<void>;
 
 type BodyOutcome = { kind: 'body'; body: Buffer } | { kind: 'too_large' } | { kind: 'aborted' };
 

@@ -2,7 +2,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import type { RequestHandler } from 'express';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import type { Region } from '../domain/account';
 import type { Logger } from '../observability/logger';
@@ -21,8 +20,11 @@ export interface RegionProxyOptions {
   trustedProxy?: (req: http.IncomingMessage) => boolean;
 }
 
+/** A Node-level handler: the gateway's hot path runs before Express's router. */
+export type ProxyHandler = (req: http.IncomingMessage, res: http.ServerResponse, next: (error?: unknown) => void) => void;
+
 export interface RegionProxy {
-  handler(region: Region): RequestHandler;
+  handler(region: Region): ProxyHandler;
   /** Destroys idle upstream sockets (shutdown). */
   close(): void;
 }
@@ -39,7 +41,7 @@ function statusFor(req: MarkedRequest, error: NodeJS.ErrnoException): { status: 
 
 export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
   const agents: (http.Agent | https.Agent)[] = [];
-  const handlers = new Map<Region, RequestHandler>();
+  const handlers = new Map<Region, ProxyHandler>();
   for (const region of ['us', 'eu'] as const) {
     const target = options.upstreams[region];
     const secure = target.startsWith('https:');
@@ -97,8 +99,8 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
     );
   }
   return {
-    handler(region: Region): RequestHandler {
-      return handlers.get(region) as RequestHandler;
+    handler(region: Region): ProxyHandler {
+      return handlers.get(region) as ProxyHandler;
     },
     close(): void {
       for (const agent of agents) agent.destroy();
