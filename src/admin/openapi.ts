@@ -1,4 +1,5 @@
 // The OpenAPI 3 description of admin API v1, served at GET /admin/v1/openapi.json (a test keeps it equal to the mounted routes).
+import { REASON_CODES } from '../integrations/reasons';
 
 type Json = Record<string, unknown>;
 
@@ -194,20 +195,7 @@ const schemas: Json = {
       reason: {
         type: 'string',
         nullable: true,
-        enum: [
-          'CRM_API_LIMIT_EXCEEDED',
-          'CRM_API_DISABLED',
-          'OBJECT_PERMISSIONS_MISSING',
-          'FIELD_PERMISSIONS_MISSING',
-          'ORG_LOCKED',
-          'STORAGE_LIMIT_EXCEEDED',
-          'ORG_UNAVAILABLE',
-          'CRM_SERVER_ERROR',
-          'UNKNOWN_ERROR',
-          'API_ALLOCATION_EXCEEDED',
-          'MISSING_FIELD_MAPPINGS',
-          null,
-        ],
+        enum: [...REASON_CODES, null],
       },
       since: nullableInstant,
       remedy: { type: 'string', nullable: true },
