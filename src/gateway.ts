@@ -10,7 +10,7 @@ import { pathOf, queryParam, resolveAccount } from './routing/resolve-account';
 import { isBufferSurface, type BufferSurface } from './routing/surfaces';
 import { decide, type Action } from './policy/decide';
 import { retryAfterSeconds, windowOpen } from './policy/phase';
-import { buildNotice } from './answers/notices';
+import { createNoticeBuilder } from './answers/notices';
 import { sendNotice } from './answers/send-notice';
 import { sendGatewayError } from './answers/gateway-error';
 import { createRegionProxy, type RegionProxy } from './proxy/region-proxy';
@@ -133,6 +133,9 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   for (const listener of parts.migrationListeners ?? []) service.addListener(listener);
 
   const routes = compileRoutes(config.routes);
+  // The accepted-page texts belong to the buffer part; the rest are the notices'.
+  const { accepted: _accepted, ...noticeMessages } = config.messages;
+  const buildNotice = createNoticeBuilder(noticeMessages);
   const accountHeader = config.account.header.toLowerCase();
   const trustedSources = new Set(config.account.trustedHeaderSources.map(normalizeAddress));
   const trustedProxy = (req: IncomingMessage): boolean => trustedSources.has(normalizeAddress(req.socket.remoteAddress));

@@ -13,7 +13,11 @@ export interface DefaultPartsOptions {
 export function createDefaultParts(core: GatewayCore, options: DefaultPartsOptions = {}): GatewayParts {
   const env = options.env ?? {};
   const timeline = createTimelineParts(core, timelineOptionsFromEnv(env, core.logger));
-  const buffer = createBufferParts(core, { onAccepted: (item) => timeline.onAccepted(item), replayer: replayerOptionsFromEnv(env) });
+  const buffer = createBufferParts(core, {
+    onAccepted: (item) => timeline.onAccepted(item),
+    replayer: replayerOptionsFromEnv(env),
+    acceptor: { messages: core.config.messages.accepted },
+  });
   const integrations = createIntegrationParts(core, {
     options: { upstreamTimeoutMs: core.config.limits.upstreamTimeoutMs },
     recordAudit: (accountId, actor, action, detail) => core.store.accounts.appendAudit(accountId, { at: core.clock.now(), actor, action, detail }),

@@ -28,85 +28,94 @@ export const FORM_ACCEPTED_MESSAGE =
 export const PORTAL_REPLY_MESSAGE =
   "Messages can't be sent because the system is undergoing scheduled maintenance. Please come back later.";
 
-function endOf(ctx: NoticeContext): { iso: string; date: string; time: string; zone: string } {
-  const end = ctx.migration ? expectedWindowEnd(ctx.migration, ctx.now) : ctx.now;
-  return { iso: new Date(end).toISOString(), ...formatLocal(end, ctx.timeZone) };
+/** The texts of the notices; operators override them in the config file's `messages`. Paragraphs split on blank lines. */
+export const DEFAULT_NOTICE_MESSAGES = {
+  apiMigration:
+    "This account's data is being migrated to the EU data centre. API calls are unavailable until the migration is done (expected by {endIso}).",
+  documentUnavailable:
+    'This document is temporarily unavailable due to scheduled system updates. It will be available again on {endDate}.',
+  readOnly: 'Changes cannot be saved until the data migration is done. The content stays readable for every visitor in the meantime.',
+  appMigration:
+    'Your account data is being moved to the European Union (Germany).\n\nYour account will be unavailable until {endDate} at {endTime} {timeZone}.\n\nIf you have questions, contact {contactName}.',
+  portalReply: PORTAL_REPLY_MESSAGE,
+  chatWriteBlocked: 'Chat messages cannot be saved while the account data is being migrated.',
+  importUnavailable: 'Imports are unavailable until the data migration is done (expected by {endDate} at {endTime} {timeZone}).',
+  emailPaused: 'Marketing emails cannot be sent or scheduled during the data migration. Reschedule them for after the migration.',
+  emailMigrationDay:
+    'Marketing emails cannot be scheduled to send on the migration day ({migrationDay}) or during the migration. Choose another send time.',
+  integrationPaused: 'Integration sync is paused while the account data is being migrated; it resumes after the migration.',
+};
+
+export type NoticeMessages = typeof DEFAULT_NOTICE_MESSAGES;
+
+/** Fills `{name}` placeholders; unknown names stay as written. Values are escaped later, where HTML is written. */
+export function fillTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
 function error(category: string, message: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { status: 'error', category, message, ...extra };
 }
 
-export function buildNotice(kind: AnswerKind, ctx: NoticeContext): Notice {
-  const end = endOf(ctx);
-  const retryAfter = retryAfterSeconds(ctx.migration, ctx.now);
-  const until = { expectedEnd: end.iso, retryAfterSeconds: retryAfter };
-  switch (kind) {
-    case 'api_migration': {
-      const message = `This account's data is being migrated to the EU data centre. API calls are unavailable until the migration is done (expected by ${end.iso}).`;
-      return {
-        status: 477,
-        retryAfter,
-        title: 'Account migration in progress',
-        paragraphs: [message],
-        json: error('ACCOUNT_MIGRATION_IN_PROGRESS', message, until),
-        jsonOnly: true,
-      };
-    }
-    case 'document_unavailable': {
-      const message = `This document is temporarily unavailable due to scheduled system updates. It will be available again on ${end.date}.`;
-      return {
-        status: 503,
-        retryAfter,
-        title: 'Document temporarily unavailable',
-        paragraphs: [message],
-        json: error('DOCUMENT_TEMPORARILY_UNAVAILABLE', message, until),
-      };
-    }
-    case 'read_only': {
-      const message =
-        'Changes cannot be saved until the data migration is done. The content stays readable for every visitor in the meantime.';
-      return { status: 503, retryAfter, title: 'Read-only during data migration', paragraphs: [message], json: error('READ_ONLY_DURING_MIGRATION', message, until) };
-    }
-    case 'app_migration': {
-      const paragraphs = [
-        'Your account data is being moved to the European Union (Germany).',
-        `Your account will be unavailable until ${end.date} at ${end.time} ${end.zone}.`,
-        `If you have questions, contact ${ctx.contactName}.`,
-      ];
-      return {
-        status: 503,
-        retryAfter,
-        title: 'Data migration in progress',
-        paragraphs,
-        json: error('ACCOUNT_MIGRATION_IN_PROGRESS', paragraphs.join(' '), { ...until, contactName: ctx.contactName }),
-      };
-    }
-    case 'portal_reply_blocked':
-      return { status: 503, retryAfter, title: 'Scheduled maintenance', paragraphs: [PORTAL_REPLY_MESSAGE], json: error('SCHEDULED_MAINTENANCE', PORTAL_REPLY_MESSAGE, until) };
-    case 'chat_hidden':
-      // The widget is hidden from visitors: an empty answer the widget loader treats as "no chat".
-      return { status: 204, title: '', paragraphs: [], json: {} };
-    case 'chat_write_blocked': {
-      const message = 'Chat messages cannot be saved while the account data is being migrated.';
-      return { status: 503, retryAfter, title: 'Chat unavailable', paragraphs: [message], json: error('ACCOUNT_MIGRATION_IN_PROGRESS', message, until) };
-    }
-    case 'import_unavailable': {
-      const message = `Imports are unavailable until the data migration is done (expected by ${end.date} at ${end.time} ${end.zone}).`;
-      return { status: 503, retryAfter, title: 'Imports unavailable', paragraphs: [message], json: error('IMPORTS_UNAVAILABLE', message, until) };
-    }
-    case 'email_paused': {
-      const message = 'Marketing emails cannot be sent or scheduled during the data migration. Reschedule them for after the migration.';
-      return { status: 503, retryAfter, title: 'Email scheduling paused', paragraphs: [message], json: error('EMAIL_PAUSED_DURING_MIGRATION', message, until) };
-    }
-    case 'email_migration_day': {
-      const day = ctx.migration ? formatLocal(ctx.migration.start, ctx.timeZone).date : '';
-      const message = `Marketing emails cannot be scheduled to send on the migration day (${day}) or during the migration. Choose another send time.`;
-      return { status: 422, title: 'Send time unavailable', paragraphs: [message], json: error('EMAIL_SEND_ON_MIGRATION_DAY', message) };
-    }
-    case 'integration_paused': {
-      const message = 'Integration sync is paused while the account data is being migrated; it resumes after the migration.';
-      return { status: 503, retryAfter, title: 'Integration paused', paragraphs: [message], json: error('INTEGRATION_PAUSED', message, until) };
-    }
+/** Builds notices from the configured texts; one instance per gateway. */
+export function createNoticeBuilder(overrides: Partial<NoticeMessages> = {}): (kind: AnswerKind, ctx: NoticeContext) => Notice {
+  const messages: NoticeMessages = { ...DEFAULT_NOTICE_MESSAGES };
+  for (const [key, value] of Object.entries(overrides) as [keyof NoticeMessages, string | undefined][]) {
+    if (value !== undefined) messages[key] = value;
   }
+
+  return (kind, ctx) => {
+    const end = ctx.migration ? expectedWindowEnd(ctx.migration, ctx.now) : ctx.now;
+    const local = formatLocal(end, ctx.timeZone);
+    const values = {
+      endIso: new Date(end).toISOString(),
+      endDate: local.date,
+      endTime: local.time,
+      timeZone: local.zone,
+      contactName: ctx.contactName,
+      migrationDay: ctx.migration ? formatLocal(ctx.migration.start, ctx.timeZone).date : '',
+    };
+    const text = (key: keyof NoticeMessages): { paragraphs: string[]; message: string } => {
+      const paragraphs = fillTemplate(messages[key], values)
+        .split(/\n\s*\n/)
+        .map((p) => p.trim())
+        .filter(Boolean);
+      return { paragraphs, message: paragraphs.join(' ') };
+    };
+    const retryAfter = retryAfterSeconds(ctx.migration, ctx.now);
+    const until = { expectedEnd: values.endIso, retryAfterSeconds: retryAfter };
+    const notice = (status: number, title: string, key: keyof NoticeMessages, category: string, extra: Partial<Notice> = {}, jsonExtra: Record<string, unknown> = until): Notice => {
+      const { paragraphs, message } = text(key);
+      return { status, retryAfter, title, paragraphs, json: error(category, message, jsonExtra), ...extra };
+    };
+    switch (kind) {
+      case 'api_migration':
+        return notice(477, 'Account migration in progress', 'apiMigration', 'ACCOUNT_MIGRATION_IN_PROGRESS', { jsonOnly: true });
+      case 'document_unavailable':
+        return notice(503, 'Document temporarily unavailable', 'documentUnavailable', 'DOCUMENT_TEMPORARILY_UNAVAILABLE');
+      case 'read_only':
+        return notice(503, 'Read-only during data migration', 'readOnly', 'READ_ONLY_DURING_MIGRATION');
+      case 'app_migration':
+        return notice(503, 'Data migration in progress', 'appMigration', 'ACCOUNT_MIGRATION_IN_PROGRESS', {}, { ...until, contactName: ctx.contactName });
+      case 'portal_reply_blocked':
+        return notice(503, 'Scheduled maintenance', 'portalReply', 'SCHEDULED_MAINTENANCE');
+      case 'chat_hidden':
+        // The widget is hidden from visitors: an empty answer the widget loader treats as "no chat".
+        return { status: 204, title: '', paragraphs: [], json: {} };
+      case 'chat_write_blocked':
+        return notice(503, 'Chat unavailable', 'chatWriteBlocked', 'ACCOUNT_MIGRATION_IN_PROGRESS');
+      case 'import_unavailable':
+        return notice(503, 'Imports unavailable', 'importUnavailable', 'IMPORTS_UNAVAILABLE');
+      case 'email_paused':
+        return notice(503, 'Email scheduling paused', 'emailPaused', 'EMAIL_PAUSED_DURING_MIGRATION');
+      case 'email_migration_day':
+        // A user error (pick another time), not something to retry.
+        return notice(422, 'Send time unavailable', 'emailMigrationDay', 'EMAIL_SEND_ON_MIGRATION_DAY', { retryAfter: undefined }, {});
+      case 'integration_paused':
+        return notice(503, 'Integration paused', 'integrationPaused', 'INTEGRATION_PAUSED');
+    }
+  };
 }
+
+/** The notices with the default texts. */
+export const buildNotice = createNoticeBuilder();

@@ -20,6 +20,8 @@ const urlSchema = z
   .url()
   .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL');
 
+const message = z.string().min(1).max(2000).optional();
+
 export const configSchema = z
   .object({
     upstreams: z.object({ us: urlSchema, eu: urlSchema }).strict(),
@@ -49,6 +51,29 @@ export const configSchema = z
       .default({}),
     /** Calendar days (YYYY-MM-DD, UTC) on which no migration may start. */
     unavailableDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).default([]),
+    /**
+     * Texts of the gateway's own answers, replacing the defaults. `{endDate}`, `{endTime}`, `{timeZone}`,
+     * `{endIso}`, `{contactName}` and `{migrationDay}` are filled in (and HTML-escaped on pages).
+     */
+    messages: z
+      .object({
+        apiMigration: message,
+        documentUnavailable: message,
+        readOnly: message,
+        appMigration: message,
+        portalReply: message,
+        chatWriteBlocked: message,
+        importUnavailable: message,
+        emailPaused: message,
+        emailMigrationDay: message,
+        integrationPaused: message,
+        accepted: z
+          .object({ form: message, meeting: message, analytics: message, inbound: message })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
     /** What to do for an account whose state cannot be loaded because the store is down. */
     onStoreUnavailable: z.enum(['pass', 'unavailable']).default('pass'),
     /** Admin bearer tokens: plain text or `sha256:<hex>`. ADMIN_TOKENS adds to these. */

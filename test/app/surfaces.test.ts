@@ -161,3 +161,36 @@ describe('upstream failures', () => {
     await slow.close();
   });
 });
+
+describe('operator-configured texts', () => {
+  it('uses the config file messages, filling placeholders and escaping them on pages', async () => {
+    const clock = new ManualClock(NOW);
+    const app = createGateway({
+      upstreams: { us: us.url, eu: eu.url },
+      store: new MemoryStore(),
+      clock,
+      adminTokens: [ADMIN_TOKEN],
+      config: {
+        messages: {
+          documentUnavailable: 'Dokumentet är tillfälligt otillgängligt till {endDate}.',
+          appMigration: 'Flytt pågår.\n\nFrågor? Kontakta {contactName}.',
+          accepted: { form: 'Tack! Vi behandlar ditt svar inom ett dygn.' },
+        },
+      },
+    });
+    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ contactName: '<b>Ada</b>' })).expect(201);
+    await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+    clock.set(START);
+    const doc = await request(app).get('/documents/d?portalId=acme').expect(503);
+    expect(doc.body.message).toBe('Dokumentet är tillfälligt otillgängligt till Thursday, 3 December 2026.');
+    const page = await request(app).get('/app/x?portalId=acme').set('Accept', 'text/html').expect(503);
+    expect(page.text).toContain('<p>Flytt pågår.</p>');
+    expect(page.text).toContain('<p>Frågor? Kontakta &lt;b&gt;Ada&lt;/b&gt;.</p>');
+    const form = await request(app).post('/forms/acme/f1').type('form').send('a=1').expect(202);
+    expect(form.body.message).toBe('Tack! Vi behandlar ditt svar inom ett dygn.');
+  });
+
+  it('refuses an unknown message key at start-up, naming it', () => {
+    expect(() => createGateway({ upstreams: { us: us.url, eu: eu.url }, config: { messages: { documentGone: 'x' } as never } })).toThrow('messages');
+  });
+});
