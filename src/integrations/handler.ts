@@ -9,6 +9,7 @@ import type { Metrics } from '../observability/metrics';
 import { ALLOCATION_WINDOW_MS, type IntegrationState, type IntegrationStore } from '../store/integration-store';
 import { classifyCrmAnswer, headerValue, parseLimitInfo, type Classification } from './classify';
 import { REASONS, type ReasonCode } from './reasons';
+import { BYPASS_HEADER } from '../security/bypass';
 
 export interface IntegrationHandlerOptions {
   /** Consecutive transient failures that suspend the integration (default 3). */
@@ -104,6 +105,8 @@ const HOP_BY_HOP = new Set([
   'transfer-encoding',
   'upgrade',
   'host',
+  // The operator bypass token is the gateway's own secret: a third-party CRM must never receive it.
+  BYPASS_HEADER,
 ]);
 
 function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {

@@ -74,6 +74,18 @@ describe('integration guard', () => {
     expect(await store.integrations.callsInWindow('a1', 'crm', clock.now(), 86_400_000)).toBe(1);
   });
 
+  it('never forwards the operator bypass token to the CRM (it is the gateway\'s own secret)', async () => {
+    const res = await request(guard.app)
+      .get('/integrations/crm/sobjects/Contact')
+      .set('X-Account-Id', 'a1')
+      .set('X-Maintenance-Bypass', 'eyJhY2NvdW50IjoiYTEifQ.secret-mac')
+      .set('Authorization', 'Bearer crm-token');
+    expect(res.status).toBe(200);
+    expect(crm.requests).toHaveLength(1);
+    expect(crm.requests[0].headers['x-maintenance-bypass']).toBeUndefined();
+    expect(crm.requests[0].headers.authorization).toBe('Bearer crm-token');
+  });
+
   it('streams a successful body through before the CRM has finished it', async () => {
     let release: () => void = () => undefined;
     crm.setHandler((_r, res) => {
