@@ -273,7 +273,10 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       (record) => act(req, res, next, match, accountId, record),
       (error: unknown) => {
         logger.warn({ err: error, accountId }, 'account state unavailable');
-        if (config.onStoreUnavailable === 'pass' && !(match && isBufferSurface(match.surface))) {
+        // Buffered writes cannot be stored, and an integration call cannot be checked against its suspension and
+        // allocation (nor does it belong on a region upstream): those are refused whatever onStoreUnavailable says.
+        const mustRefuse = match !== null && (isBufferSurface(match.surface) || match.surface === 'integration');
+        if (config.onStoreUnavailable === 'pass' && !mustRefuse) {
           proxy.handler(config.defaultRegion)(req, res, next);
         } else {
           sendGatewayError(req, res, 503, 'STORE_UNAVAILABLE', { retryAfter: 30 });

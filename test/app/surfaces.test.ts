@@ -194,3 +194,20 @@ describe('operator-configured texts', () => {
     expect(() => createGateway({ upstreams: { us: us.url, eu: eu.url }, config: { messages: { documentGone: 'x' } as never } })).toThrow('messages');
   });
 });
+
+describe('store unreachable for an account never loaded', () => {
+  it('passes ordinary surfaces to the default region but refuses integration calls with 503 (README: the allocation is not risked)', async () => {
+    const store = new MemoryStore();
+    const app = createGateway({ upstreams: { us: us.url, eu: eu.url }, store, clock: new ManualClock(NOW), adminTokens: [ADMIN_TOKEN], parts: {} });
+    jest.spyOn(store.accounts, 'get').mockRejectedValue(new Error('store down'));
+    const before = us.requests.length;
+    const api = await request(app).get('/api/contacts').set('X-Account-Id', 'acme').expect(200);
+    expect(api.body.upstream).toBe('us');
+    const crm = await request(app).get('/integrations/crm/sobjects/Contact').set('X-Account-Id', 'acme').expect(503);
+    expect(crm.body).toMatchObject({ status: 'error', category: 'STORE_UNAVAILABLE' });
+    expect(crm.headers['retry-after']).toBeDefined();
+    // Only the API call reached the region upstream; the integration call went nowhere.
+    expect(us.requests.length - before).toBe(1);
+    await app.gateway.close();
+  });
+});
