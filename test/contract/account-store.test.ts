@@ -57,6 +57,15 @@ describe.each(storeFactories)('AccountStore contract (%s)', (_name, make) => {
     expect((await store.accounts.audit('a5', 10)).map((a) => a.action)).toEqual(['create', 'integration.cleared']);
   });
 
+  it('keeps only the latest 1,000 audit entries per account (memory per account is bounded)', async () => {
+    await store.accounts.save(record('a6'), 0, audit('create'));
+    for (let i = 0; i < 1010; i += 1) await store.accounts.appendAudit('a6', audit(`bypass.${i}`));
+    const trail = await store.accounts.audit('a6', 5000);
+    expect(trail).toHaveLength(1000);
+    expect(trail[0].action).toBe('bypass.10');
+    expect(trail.at(-1)?.action).toBe('bypass.1009');
+  });
+
   it('returns null for an unknown account and lists saved ones', async () => {
     expect(await store.accounts.get('nobody')).toBeNull();
     await store.accounts.save(record('a3'), 0, audit('create'));

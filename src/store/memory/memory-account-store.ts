@@ -4,6 +4,9 @@ import type { AccountStore, InvalidationListener, SaveResult } from '../types';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
+/** As many audit entries as the Redis store keeps (LTRIM): the trail must not grow without bound per account. */
+const AUDIT_KEEP = 1000;
+
 export class MemoryAccountStore implements AccountStore {
   private readonly records = new Map<string, AccountRecord>();
   private readonly audits = new Map<string, AuditEntry[]>();
@@ -22,6 +25,7 @@ export class MemoryAccountStore implements AccountStore {
     this.records.set(record.id, clone({ ...record, version: expectedVersion + 1 }));
     const trail = this.audits.get(record.id) ?? [];
     trail.push(clone(audit));
+    if (trail.length > AUDIT_KEEP) trail.splice(0, trail.length - AUDIT_KEEP);
     this.audits.set(record.id, trail);
     this.announce(record.id);
     return 'ok';
@@ -34,6 +38,7 @@ export class MemoryAccountStore implements AccountStore {
   async appendAudit(accountId: string, entry: AuditEntry): Promise<void> {
     const trail = this.audits.get(accountId) ?? [];
     trail.push(clone(entry));
+    if (trail.length > AUDIT_KEEP) trail.splice(0, trail.length - AUDIT_KEEP);
     this.audits.set(accountId, trail);
   }
 
