@@ -69,6 +69,16 @@ it('stores nothing from uploads the client abandoned mid-body, and still buffers
   expect(us.requests.concat(eu.requests).filter((r) => r.path.startsWith('/forms/'))).toHaveLength(0);
 });
 
+it('cuts the upstream request short when a client abandons an upload that is being proxied', async () => {
+  const baseline = us.openSockets();
+  await Promise.all(Array.from({ length: 10 }, (_, i) => abortedUpload(`/api/uploads/${i}`, i % 2 === 0 ? 'length' : 'chunked')));
+  await until('every abandoned upload reached the upstream', () => us.requests.filter((r) => r.path.startsWith('/api/uploads/')).length === 10, 5000);
+  // The upstream never got a whole body, and the gateway closed each connection rather than leave it waiting.
+  await until('upstream upload sockets closed', () => us.openSockets() <= baseline, 5000);
+  expect(us.requests.filter((r) => r.path.startsWith('/api/uploads/') && r.complete)).toEqual([]);
+  expect((await call(gw, '/api/after-uploads')).json()).toMatchObject({ upstream: 'us' });
+});
+
 /** 64 KiB every few milliseconds, for much longer than the test: only the gateway giving up ends it. */
 const endlessDownload: UpstreamHandler = (_request, res) => {
   const chunk = Buffer.alloc(64 * 1024, 0x61);

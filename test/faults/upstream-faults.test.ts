@@ -88,7 +88,7 @@ async function handles(): Promise<{ fds: number; sockets: number; upstream: numb
   return { fds: openFds(gw.pid), sockets: openSocketFds(gw.pid), upstream: us.openSockets() };
 }
 
-it('answers 502, 504 or a broken response to 4,000 failed upstream requests and leaks no handles', async () => {
+it('answers 502, 504 or a broken response to 5,000 failed upstream requests and leaks no handles', async () => {
   // Warm up: the keep-alive pool and lazily loaded modules exist before the baseline is taken.
   expect(tally(await many(50, 10))).toEqual({ 200: 50 });
   const before = await handles();
@@ -121,6 +121,32 @@ it('answers 502, 504 or a broken response to 4,000 failed upstream requests and 
   us.setHandler(handlers.closeMidResponse());
   const cut = await many(COUNT, 25);
   expect(tally(cut)).toEqual({ '200 broken': COUNT });
+
+  // Stalled mid-response (headers and part of the body, then silence past the timeout): cut off as well.
+  us.setHandler((_request, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+    res.write('{"partial":');
+  });
+  expect(tally(await many(COUNT, 200))).toEqual({ '200 broken': COUNT });
+
+  // The timeout is for silence, not for length: a steady answer lasting several timeouts arrives whole.
+  us.setHandler((_request, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '20' });
+    let sent = 0;
+    const timer = setInterval(() => {
+      res.write('x');
+      if (++sent === 20) {
+        clearInterval(timer);
+        res.end();
+      }
+    }, TIMEOUT_MS / 3);
+    res.on('close', () => clearInterval(timer));
+  });
+  const steady = await Promise.all([request('/api/steady/1', 15_000), request('/api/steady/2', 15_000)]);
+  expect(steady).toEqual([
+    { status: 200, body: 'x'.repeat(20), broken: false },
+    { status: 200, body: 'x'.repeat(20), broken: false },
+  ]);
 
   // Still serving, and back to the baseline of handles (a small slack for the keep-alive pool).
   us.setHandler(undefined);
