@@ -4,6 +4,7 @@ import http from 'node:http';
 import { RedisStore } from '../../src/store/redis/redis-store';
 import { ADMIN_TOKEN } from '../support/accounts';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
+import { removeDir, startRedis } from '../support/redis-server';
 import { testRedisUrl, uniquePrefix } from '../support/stores';
 import { handlers, startUpstream, type Upstream, type UpstreamHandler } from '../support/upstream';
 import { call, closeWindow, openWindow, postForm, until } from './fault-helpers';
@@ -146,4 +147,23 @@ it('does not stay alive for a request or a replay hanging past the grace period'
   const store = new RedisStore({ url: testRedisUrl(), prefix });
   stores.push(store);
   expect(await store.buffer.stats('term-hang')).toMatchObject({ lease: null, depth: 1 });
+});
+
+it('exits 0 within the grace period while Redis is down', async () => {
+  const redis = await startRedis();
+  try {
+    const graceMs = 3000;
+    const gw = await gateway(uniquePrefix(), graceMs, { REDIS_URL: redis.url });
+    await openWindow(gw, 'term-down');
+    expect((await postForm(gw, 'term-down')).status).toBe(202);
+    await redis.stop('SIGKILL');
+    await until('the gateway noticed', async () => (await call(gw, '/readyz')).status === 503, 5000);
+    const signalled = Date.now();
+    gw.kill('SIGTERM');
+    expect(await gw.exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(graceMs);
+  } finally {
+    await redis.stop('SIGKILL');
+    removeDir(redis.dir);
+  }
 });
