@@ -101,7 +101,13 @@ const RESERVED = ['/admin/', '/healthz', '/readyz', '/metrics'];
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, done?: (error?: unknown) => void) => void;
 
 function isReserved(url: string): boolean {
-  return RESERVED.some((prefix) => url.startsWith(prefix));
+  // "/metrics" is the gateway's, "/metrics-dashboard" the upstream's: a name without a trailing slash must end there.
+  return RESERVED.some((prefix) => {
+    if (!url.startsWith(prefix)) return false;
+    if (prefix.endsWith('/')) return true;
+    const next = url.charAt(prefix.length);
+    return next === '' || next === '/' || next === '?';
+  });
 }
 
 export function createGateway(options: GatewayOptions = {}): GatewayApp {

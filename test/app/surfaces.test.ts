@@ -211,3 +211,17 @@ describe('store unreachable for an account never loaded', () => {
     await app.gateway.close();
   });
 });
+
+describe("the gateway's own paths", () => {
+  it('keeps /healthz, /readyz and /metrics, but proxies upstream paths that only start with those names', async () => {
+    const app = createGateway({ upstreams: { us: us.url, eu: eu.url }, store: new MemoryStore(), clock: new ManualClock(NOW), parts: {} });
+    await request(app).get('/healthz').expect(200, { status: 'ok' });
+    await request(app).get('/readyz?verbose=1').expect(200);
+    await request(app).get('/metrics').expect(200);
+    for (const path of ['/metrics-dashboard', '/healthzone/info', '/readyzero']) {
+      const res = await request(app).get(path).expect(200);
+      expect(res.body).toMatchObject({ upstream: 'us', path });
+    }
+    await app.gateway.close();
+  });
+});
