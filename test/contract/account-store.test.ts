@@ -1,7 +1,8 @@
 // Contract: every Store implementation keeps account records the same way.
 import type { AccountRecord, AuditEntry } from '../../src/domain/account';
 import type { Store } from '../../src/store/types';
-import { storeFactories } from '../support/stores';
+import { RedisStore } from '../../src/store/redis/redis-store';
+import { storeFactories, testRedisUrl, uniquePrefix } from '../support/stores';
 
 function record(id: string, contactName = 'Ada'): AccountRecord {
   return {
@@ -88,5 +89,31 @@ describe.each(storeFactories)('AccountStore contract (%s)', (_name, make) => {
     const deadline = Date.now() + 2000;
     while (!seen.includes('a4') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(seen).toContain('a4');
+  });
+});
+
+describe('RedisAccountStore when a command after the compare-and-set fails', () => {
+  let store: RedisStore;
+  beforeEach(() => {
+    store = new RedisStore({ url: testRedisUrl(), prefix: uniquePrefix() });
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await store.close();
+  });
+
+  it('never leaves a stored account out of the account list (the timeline scheduler walks that list)', async () => {
+    jest.spyOn(store.client, 'sadd').mockRejectedValueOnce(new Error('Command timed out'));
+    const outcome = await store.accounts.save(record('b1'), 0, audit('create')).catch(() => 'threw');
+    const stored = await store.accounts.get('b1');
+    // Either nothing was stored (and the caller was told), or it was stored and is listed.
+    if (stored) expect(await store.accounts.list()).toContain('b1');
+    else expect(outcome).toBe('threw');
+  });
+
+  it('reports a stored write as stored when only the invalidation announcement fails (the cache TTL bounds staleness)', async () => {
+    jest.spyOn(store.client, 'publish').mockRejectedValueOnce(new Error('Command timed out'));
+    expect(await store.accounts.save(record('b2'), 0, audit('create'))).toBe('ok');
+    expect((await store.accounts.get('b2'))?.version).toBe(1);
   });
 });

@@ -23,6 +23,9 @@ export class RedisAccountStore implements AccountStore {
 
   async save(record: AccountRecord, expectedVersion: number, audit: AuditEntry): Promise<SaveResult> {
     const stored: AccountRecord = { ...record, version: expectedVersion + 1 };
+    // The list is another hash slot, so it cannot join the script: write it first. A listed id without a record
+    // (the create then lost or failed) is skipped by readers; a record missing from the list would never be walked.
+    if (expectedVersion === 0) await this.client.sadd(globalKey(this.prefix, 'accounts'), record.id);
     const written = await runScript(
       this.client,
       'mgSaveAccount',
@@ -30,8 +33,9 @@ export class RedisAccountStore implements AccountStore {
       [expectedVersion, JSON.stringify(stored), JSON.stringify(audit), AUDIT_KEEP],
     );
     if (written !== 1) return 'conflict';
-    if (expectedVersion === 0) await this.client.sadd(globalKey(this.prefix, 'accounts'), record.id);
-    await this.announce(record.id);
+    // The change is stored: a lost announcement delays other instances only until their cache TTL, and reporting
+    // a failure here would make the caller undo or deny what is in the store.
+    await this.announce(record.id).catch(() => undefined);
     return 'ok';
   }
 
