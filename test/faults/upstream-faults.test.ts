@@ -8,7 +8,7 @@ import { configFile, openFds, openSocketFds, sleep, until } from './fault-helper
 
 jest.setTimeout(40_000);
 
-const TIMEOUT_MS = 300;
+const TIMEOUT_MS = 500;
 const COUNT = 1000;
 
 let us: Upstream;
@@ -104,12 +104,12 @@ it('answers 502, 504 or a broken response to 5,000 failed upstream requests and 
   // Hanging past the configured timeout: 504, about TIMEOUT_MS after the request.
   us.setHandler(handlers.hang());
   const started = Date.now();
-  const hung = await many(COUNT, 200);
+  const hung = await many(COUNT, 250);
   const elapsed = Date.now() - started;
   expect(tally(hung)).toEqual({ 504: COUNT });
   expect(JSON.parse(hung[0].body)).toMatchObject({ status: 'error', category: 'UPSTREAM_TIMEOUT' });
-  // Five rounds of 200 at TIMEOUT_MS each: the timeout was applied, not some default.
-  expect(elapsed).toBeLessThan(5 * TIMEOUT_MS * 4);
+  // Four rounds of 250 at TIMEOUT_MS each: the timeout was applied, not some default.
+  expect(elapsed).toBeLessThan(4 * TIMEOUT_MS * 4);
   // The gateway gave up on every hanging upstream request: the upstream sees its sockets closed.
   await until('hung upstream sockets closed', () => us.openSockets() <= before.upstream + 10, 5000);
 
@@ -127,15 +127,15 @@ it('answers 502, 504 or a broken response to 5,000 failed upstream requests and 
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
     res.write('{"partial":');
   });
-  expect(tally(await many(COUNT, 200))).toEqual({ '200 broken': COUNT });
+  expect(tally(await many(COUNT, 250))).toEqual({ '200 broken': COUNT });
 
   // The timeout is for silence, not for length: a steady answer lasting several timeouts arrives whole.
   us.setHandler((_request, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '20' });
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '10' });
     let sent = 0;
     const timer = setInterval(() => {
       res.write('x');
-      if (++sent === 20) {
+      if (++sent === 10) {
         clearInterval(timer);
         res.end();
       }
@@ -144,8 +144,8 @@ it('answers 502, 504 or a broken response to 5,000 failed upstream requests and 
   });
   const steady = await Promise.all([request('/api/steady/1', 15_000), request('/api/steady/2', 15_000)]);
   expect(steady).toEqual([
-    { status: 200, body: 'x'.repeat(20), broken: false },
-    { status: 200, body: 'x'.repeat(20), broken: false },
+    { status: 200, body: 'x'.repeat(10), broken: false },
+    { status: 200, body: 'x'.repeat(10), broken: false },
   ]);
 
   // Still serving, and back to the baseline of handles (a small slack for the keep-alive pool).
