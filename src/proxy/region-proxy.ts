@@ -73,7 +73,9 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
       proxyServer.on('error', (error: NodeJS.ErrnoException, req, res) => {
         const { status, code } = statusFor(req as MarkedRequest, error);
         options.metrics.upstreamErrors.inc({ region, code });
-        options.logger.warn({ region, code, err: { code: error.code, message: error.message }, path: req.url }, 'upstream request failed');
+        // The path only: query strings carry API keys and tokens, which must not reach the logs.
+        const path = (req.url ?? '').split('?', 1)[0];
+        options.logger.warn({ region, code, err: { code: error.code, message: error.message }, path }, 'upstream request failed');
         if (res instanceof http.ServerResponse) {
           if (res.headersSent) {
             // The upstream failed mid-response: the client must see a broken response, not a short one.

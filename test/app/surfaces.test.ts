@@ -225,3 +225,16 @@ describe("the gateway's own paths", () => {
     await app.gateway.close();
   });
 });
+
+describe('logs', () => {
+  it('do not carry the query string of a failed upstream request (API keys and tokens travel there)', async () => {
+    const { createLogger } = await import('../../src/observability/logger');
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
+    const app = createGateway({ upstreams: { us: 'http://127.0.0.1:1', eu: eu.url }, store: new MemoryStore(), clock: new ManualClock(NOW), logger, parts: {} });
+    await request(app).get('/api/contacts?hapikey=SECRET-KEY-123&access_token=SECRET-TOKEN').expect(502);
+    expect(lines.join('')).toContain('upstream request failed');
+    expect(lines.join('')).not.toContain('SECRET');
+    await app.gateway.close();
+  });
+});
