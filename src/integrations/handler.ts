@@ -10,6 +10,7 @@ import { ALLOCATION_WINDOW_MS, type IntegrationState, type IntegrationStore } fr
 import { classifyCrmAnswer, headerValue, parseLimitInfo, type Classification } from './classify';
 import { REASONS, type ReasonCode } from './reasons';
 import { BYPASS_HEADER } from '../security/bypass';
+import { applySecurityHeaders } from '../answers/security-headers';
 
 export interface IntegrationHandlerOptions {
   /** Consecutive transient failures that suspend the integration (default 3). */
@@ -133,6 +134,7 @@ function sendJson(res: ServerResponse, status: number, body: Record<string, unkn
     'cache-control': 'no-store',
   };
   if (retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
+  applySecurityHeaders(res);
   res.writeHead(status, headers);
   res.end(text);
 }

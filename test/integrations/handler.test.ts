@@ -55,6 +55,8 @@ describe('integration guard', () => {
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ status: 'error', category: 'INTEGRATION_PAUSED' });
     expect(res.headers['retry-after']).toBe('7200');
+    // The guard's own answers carry helmet's headers like every other answer the gateway writes.
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(crm.requests).toHaveLength(0);
     expect(await store.integrations.callsInWindow('a1', 'crm', clock.now(), 86_400_000)).toBe(0);
   });
