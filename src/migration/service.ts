@@ -281,11 +281,11 @@ export class MigrationService {
       try {
         saved = await this.store.accounts.save(next, current.version, { at: now, actor, action: mutation.action, detail: mutation.detail });
       } catch (error) {
-        if (reservedDay) await this.store.accounts.releaseDay(reservedDay.day, reservedDay.migrationId).catch(() => undefined);
+        if (reservedDay) await this.releaseUnlessHeld(accountId, reservedDay).catch(() => undefined);
         throw error;
       }
       if (saved === 'conflict') {
-        if (reservedDay) await this.store.accounts.releaseDay(reservedDay.day, reservedDay.migrationId);
+        if (reservedDay) await this.releaseUnlessHeld(accountId, reservedDay);
         continue;
       }
       if (mutation.releaseDay) await this.store.accounts.releaseDay(mutation.releaseDay.day, mutation.releaseDay.migrationId).catch(() => undefined);
@@ -297,6 +297,16 @@ export class MigrationService {
       return stored;
     }
     throw new GatewayError(409, 'CONCURRENT_UPDATE', 'the account changed concurrently too often; try again');
+  }
+
+  /**
+   * Gives back a day slot this change reserved but did not store. Slots are held per migration id, so the change
+   * that won the race may have put the same migration on the same day: then the slot is the stored record's.
+   */
+  private async releaseUnlessHeld(accountId: string, reserved: { day: string; migrationId: string }): Promise<void> {
+    const m = (await this.store.accounts.get(accountId))?.migration;
+    const held = m?.id === reserved.migrationId && (m.status === 'scheduled' || m.status === 'in_progress') && utcDay(m.start) === reserved.day;
+    if (!held) await this.store.accounts.releaseDay(reserved.day, reserved.migrationId);
   }
 
   private async emit(event: MigrationEvent): Promise<void> {

@@ -170,6 +170,22 @@ describe('admin API: scheduling rules', () => {
     await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: iso(start + 3600_000) }).expect(201);
   });
 
+  it('two super admins rescheduling to the same day at once leave that day\'s slot held (capacity stays exact)', async () => {
+    const { app } = setup({ limits: { migrationsPerDay: 1 } });
+    await createAccount(app, 'acme');
+    await createAccount(app, 'other');
+    await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: iso(start) }).expect(201);
+    const moved = start + 3 * DAY;
+    const { service } = app.gateway;
+    const results = await Promise.allSettled([
+      service.reschedule('acme', SUPER_ADMIN.id, { start: moved }),
+      service.reschedule('acme', SUPER_ADMIN.id, { start: moved }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    // acme's migration is on that day, so the only slot of the day is taken.
+    await refused(app, () => request(app).post('/admin/v1/accounts/other/migration').set(auth).send({ start: iso(moved + 3600_000) }), 422, 'DATE_UNAVAILABLE');
+  });
+
   it('409 ALREADY_SCHEDULED for a second migration', async () => {
     const { app } = setup();
     await createAccount(app);
