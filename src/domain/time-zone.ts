@@ -79,7 +79,17 @@ export function startOfLocalDay(date: string, timeZone: string): number {
   const naive = Date.UTC(y, m - 1, d);
   let guess = naive - offsetAt(naive, timeZone);
   guess = naive - offsetAt(guess, timeZone);
-  return guess;
+  if (localDate(guess, timeZone) >= date) return guess;
+  // Midnight was skipped (the clocks sprang forward at 00:00, e.g. America/Santiago): the guess is the evening
+  // before, and the day begins at the transition. Search for it; gaps are at most a few hours.
+  let before = guess;
+  let after = guess + 6 * 3600_000;
+  while (after - before > 1000) {
+    const mid = before + Math.floor((after - before) / 2000) * 1000;
+    if (localDate(mid, timeZone) >= date) after = mid;
+    else before = mid;
+  }
+  return after;
 }
 
 /** Adds whole calendar days to a YYYY-MM-DD date. */

@@ -48,6 +48,8 @@ const cases: Case[] = [
   { name: 'New York, Sunday start on the autumn change day', tz: 'America/New_York', start: '2026-11-01T20:00:00Z', weekOf: '2026-10-26T04:00:00Z', dayBefore: '2026-10-31T04:00:00Z' },
   // Late in the local evening the UTC date is already the next day: the local calendar must win.
   { name: 'New York, Monday 23:30 local start (Tuesday in UTC)', tz: 'America/New_York', start: '2026-06-09T03:30:00Z', weekOf: '2026-06-08T04:00:00Z', dayBefore: '2026-06-07T04:00:00Z' },
+  // Santiago springs forward at midnight: Sunday 2026-09-06 has no 00:00 and begins at 01:00 (−3), not on Saturday 23:00.
+  { name: 'Santiago, start the day after a skipped midnight', tz: 'America/Santiago', start: '2026-09-07T12:00:00Z', weekOf: '2026-09-07T03:00:00Z', dayBefore: '2026-09-06T04:00:00Z' },
   { name: 'Stockholm, Monday 00:30 local start (Sunday in UTC)', tz: 'Europe/Stockholm', start: '2026-06-07T22:30:00Z', weekOf: '2026-06-07T22:00:00Z', dayBefore: '2026-06-06T22:00:00Z' },
 ];
 
