@@ -25,30 +25,48 @@ async function clusterState(port: number): Promise<string> {
   return /cluster_state:(\w+)/.exec(stdout)?.[1] ?? 'unknown';
 }
 
-export async function startLocalCluster(size = 3): Promise<LocalCluster> {
+/** Ports for a cluster to start on later (a client may be pointed at them before anything listens). */
+export async function clusterPorts(size = 3): Promise<number[]> {
+  const ports: number[] = [];
+  for (let i = 0; i < size; i++) ports.push(await freePort());
+  return ports;
+}
+
+export function seedsOf(ports: number[]): string {
+  return ports.map((port) => `redis://127.0.0.1:${port}`).join(',');
+}
+
+/** Waits until every node reports cluster_state:ok (after creation, or after the nodes were restarted). */
+export async function waitForClusterOk(nodes: RedisProcess[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const states = await Promise.all(nodes.map((n) => clusterState(n.port).catch(() => 'down')));
+    if (states.every((s) => s === 'ok')) return;
+    if (Date.now() > deadline) throw new Error(`cluster not ok within ${timeoutMs} ms: ${states.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function startLocalCluster(ports?: number[], options: { appendonly?: boolean } = {}): Promise<LocalCluster> {
   requireRedisCli();
   const nodes: RedisProcess[] = [];
   try {
-    for (let i = 0; i < size; i++) {
-      const port = await freePort();
+    const chosen = ports ?? (await clusterPorts());
+    for (const port of chosen) {
       // The bus port is chosen too: the default (port + 10000) may not exist for a port from the ephemeral range.
-      const busPort = await freePort();
+      let busPort = await freePort();
+      while (chosen.includes(busPort)) busPort = await freePort();
       nodes.push(
         await startRedis({
           port,
+          appendonly: options.appendonly,
           extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-port', String(busPort), '--cluster-node-timeout', '2000'],
         }),
       );
     }
     const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
     await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 20_000 });
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const states = await Promise.all(nodes.map((n) => clusterState(n.port)));
-      if (states.every((s) => s === 'ok')) break;
-      if (Date.now() > deadline) throw new Error(`cluster not ok within 15 s: ${states.join(', ')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForClusterOk(nodes);
   } catch (error) {
     await Promise.all(nodes.map((n) => n.stop('SIGKILL')));
     for (const n of nodes) removeDir(n.dir);
@@ -56,7 +74,7 @@ export async function startLocalCluster(size = 3): Promise<LocalCluster> {
   }
   return {
     nodes,
-    seeds: nodes.map((n) => n.url).join(','),
+    seeds: seedsOf(nodes.map((n) => n.port)),
     async stop() {
       await Promise.all(nodes.map((n) => n.stop('SIGKILL')));
       for (const n of nodes) removeDir(n.dir);

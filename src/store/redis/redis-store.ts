@@ -30,7 +30,15 @@ function connect(options: RedisStoreOptions): RedisClient {
       const parsed = new URL(u.trim());
       return { host: parsed.hostname, port: Number(parsed.port || 6379) };
     });
-    return new Cluster(nodes, { redisOptions: common, clusterRetryStrategy: common.retryStrategy });
+    const cluster = new Cluster(nodes, { redisOptions: common, clusterRetryStrategy: common.retryStrategy });
+    // While no node answers, commands wait in the cluster's own queue, out of reach of the nodes' commandTimeout
+    // and maxRetriesPerRequest: without a deadline set when they are issued, every request waiting on the store hangs.
+    const send = cluster.sendCommand.bind(cluster);
+    cluster.sendCommand = (...args: Parameters<Cluster['sendCommand']>) => {
+      args[0].setTimeout(common.commandTimeout);
+      return send(...args);
+    };
+    return cluster;
   }
   return new Redis(options.url, common);
 }
