@@ -74,7 +74,8 @@ export type CallResult =
   | 'suspended'
   | 'allocation_exceeded'
   | 'unknown_integration'
-  | 'store_unavailable';
+  | 'store_unavailable'
+  | 'client_gone';
 
 interface IntegrationMetrics {
   calls: Counter<'result'>;
@@ -241,6 +242,12 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
     state: IntegrationState,
     probe: boolean,
   ): void {
+    // The client may have left while the guard consulted its store: its 'close' has fired already, so the CRM
+    // call would wait for a body that never comes, time out, and be counted as an outage of the CRM.
+    if (res.destroyed || (req.destroyed && !req.complete)) {
+      count('client_gone');
+      return;
+    }
     const secure = target.protocol === 'https:';
     const upstreamReq = (secure ? https : http).request(target, {
       method: req.method,

@@ -243,6 +243,40 @@ describe('integration guard', () => {
     expect((await store.integrations.get('a1', 'crm')).consecutiveFailures).toBe(1);
   });
 
+  it('neither calls the CRM nor counts an outage for a client that left while the guard was checking its store', async () => {
+    rebuild({ upstreamTimeoutMs: 200 });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const takeCall = store.integrations.takeCall.bind(store.integrations);
+    jest.spyOn(store.integrations, 'takeCall').mockImplementation(async (...args) => {
+      await gate;
+      return takeCall(...args);
+    });
+    const server = http.createServer(guard.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const upload = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/integrations/crm/sobjects/Contact',
+      headers: { 'x-account-id': 'a1', 'content-type': 'application/json', 'content-length': '100' },
+    });
+    upload.on('error', () => undefined);
+    upload.write('{"Email":');
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(50);
+    upload.destroy();
+    await sleep(50);
+    release();
+    await sleep(400);
+    expect((await store.integrations.get('a1', 'crm')).consecutiveFailures).toBe(0);
+    expect(crm.requests).toHaveLength(0);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
   it('relays an error body longer than the classification excerpt in full', async () => {
     const big = JSON.stringify([{ message: 'x'.repeat(200_000), errorCode: 'UNKNOWN_EXCEPTION', fields: [] }]);
     crm.setHandler(handlers.reply(500, big, { 'content-type': 'application/json' }));
