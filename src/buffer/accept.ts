@@ -72,6 +72,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyOutcome> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ kind: 'too_large' });
   if (req.complete && req.readableEnded) return Promise.resolve({ kind: 'body', body: Buffer.alloc(0) });
+  // Gone before we started reading (the gateway was loading the account): 'aborted' and 'close' have fired already,
+  // so the listeners below would wait forever, holding the request.
+  if (req.destroyed && !req.complete) return Promise.resolve({ kind: 'aborted' });
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

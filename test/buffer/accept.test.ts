@@ -201,6 +201,43 @@ describe('createBufferAcceptor', () => {
     }
   });
 
+  it('settles, storing nothing, for a client that left before the acceptor started reading (the gateway was loading the account)', async () => {
+    const store = new MemoryBufferStore();
+    const accept = createBufferAcceptor({ store, clock: new ManualClock(1_700_000_000_000) });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let accepting: Promise<void> | null = null;
+    const server = http.createServer((req, res) => {
+      // Like the gateway's hot path awaiting the account's first load before it hands over.
+      void gate.then(() => {
+        accepting = accept(req, res, { accountId: 'acc12', surface: 'form' });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const upload = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/forms/acc12/f', headers: { 'content-length': '1000' } });
+      upload.on('error', () => undefined);
+      upload.write('x'.repeat(100));
+      await new Promise((r) => setTimeout(r, 50));
+      upload.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(accepting).not.toBeNull();
+      const outcome = await Promise.race([
+        (accepting as unknown as Promise<void>).then(() => 'settled'),
+        new Promise((r) => setTimeout(() => r('still waiting'), 1000)),
+      ]);
+      expect(outcome).toBe('settled');
+      expect(await stored(store, 'acc12')).toHaveLength(0);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('calls onAccepted with the stored item, and its failure does not change the answer', async () => {
     const seen: BufferedItem[] = [];
     const h = harness({
