@@ -298,7 +298,15 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
 
     async function relay(upstream: IncomingMessage): Promise<void> {
       const status = upstream.statusCode ?? 502;
-      const writes: Promise<unknown>[] = [];
+      const pending: Promise<unknown>[] = [];
+      // The state writes are awaited only once the CRM's body has arrived (or been read): mark each as handled now,
+      // or a store failing meanwhile is an unhandled rejection, which ends the process.
+      const writes = {
+        push(write: Promise<unknown>): void {
+          write.catch(() => undefined);
+          pending.push(write);
+        },
+      };
       const usage = parseLimitInfo(headerValue(upstream.headers, 'sforce-limit-info'));
       if (usage) writes.push(integrations.recordCrmUsage(ctx.account.id, ctx.integration, usage));
 
@@ -317,7 +325,7 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
         res.writeHead(status, endToEnd(upstream.headers));
         upstream.pipe(res, { end: false });
         upstream.on('end', () => {
-          void Promise.allSettled(writes).then((results) => {
+          void Promise.allSettled(pending).then((results) => {
             for (const r of results) if (r.status === 'rejected') logger.error({ err: r.reason }, 'could not record a CRM success');
             res.end();
           });
@@ -330,7 +338,7 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
       const classification = classifyCrmAnswer({ status, headers: upstream.headers, body: excerpt });
       count('crm_error');
       if (classification.kind === 'failure') writes.push(recordFailure(ctx, settings, classification));
-      await Promise.all(writes);
+      await Promise.all(pending);
       // The caller of the call that failed hears the CRM's own answer.
       res.writeHead(status, endToEnd(upstream.headers));
       res.write(excerpt);

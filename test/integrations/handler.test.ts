@@ -200,6 +200,32 @@ describe('integration guard', () => {
     expect(crm.requests).toHaveLength(1);
   });
 
+  it('survives its store failing while a successful CRM answer is still streaming (no unhandled rejection)', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    jest.spyOn(store.integrations, 'recordCrmUsage').mockRejectedValue(new Error('store down'));
+    crm.setHandler((_r, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'Sforce-Limit-Info': 'api-usage=18/5000' });
+      res.write('first;');
+      return new Promise<void>((resolve) =>
+        setTimeout(() => {
+          res.end('last');
+          resolve();
+        }, 200),
+      );
+    });
+    try {
+      const res = await call('/integrations/crm/stream');
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('first;last');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('records the CRM org usage from Sforce-Limit-Info on successes and errors', async () => {
     crm.setHandler(handlers.reply(200, { ok: true }, { 'Sforce-Limit-Info': 'api-usage=18/5000' }));
     await call();
