@@ -128,7 +128,10 @@ function retryAfterMs(response: ReplayResponse): number | null {
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined) return null;
   const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null;
+  if (value.trim() !== '' && Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : null;
+  // Or an HTTP-date (RFC 9110 §10.2.3), read against real time like the sleep that follows.
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : null;
 }
 
 function excerpt(response: ReplayResponse): string {

@@ -209,6 +209,21 @@ describe('Replayer', () => {
     await replayer(store, { options: { backoffBaseMs: 5000, backoffMaxMs: 10_000 } }).replayAccount('a6');
     expect(Date.now() - quick).toBeLessThan(1000);
     expect(upstream.requests).toHaveLength(2);
+
+    // Retry-After may also be an HTTP-date (RFC 9110 §10.2.3): one already past means "now", not a 5 s backoff.
+    await fill(store, 'a6', 1);
+    upstream.requests.length = 0;
+    calls = 0;
+    upstream.setHandler((request, res) => {
+      calls += 1;
+      const when = new Date(Date.now() - 2000).toUTCString();
+      if (calls === 1) return handlers.reply(503, 'maintenance', { 'retry-after': when })(request, res, undefined as never);
+      return handlers.reply(200, 'ok')(request, res, undefined as never);
+    });
+    const dated = Date.now();
+    await replayer(store, { options: { backoffBaseMs: 5000, backoffMaxMs: 10_000 } }).replayAccount('a6');
+    expect(Date.now() - dated).toBeLessThan(1000);
+    expect(upstream.requests).toHaveLength(2);
   });
 
   it('dead-letters a 4xx with the answer recorded and carries on with the next item', async () => {
