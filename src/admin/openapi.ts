@@ -374,7 +374,7 @@ const paths: Json = {
     },
   },
   '/accounts/{id}/checklist/{item}': {
-    parameters: [param('id'), { name: 'item', in: 'path', required: true, schema: { type: 'string' }, example: 'dedicated-ip' }],
+    parameters: [param('id'), { name: 'item', in: 'path', required: true, schema: { type: 'string' }, example: 'connect-dedicated-ip' }],
     patch: {
       operationId: 'markChecklistItem',
       tags: ['timeline'],

@@ -124,3 +124,21 @@ describe('timeline admin routes', () => {
     expect(unknown.body.error.code).toBe('CHECKLIST_ITEM_NOT_FOUND');
   });
 });
+
+describe('the checklist ids people are told to use', () => {
+  it('are the ids the API knows: README walk-through and list, and the OpenAPI example', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { adminOpenApiDocument } = await import('../../src/admin/openapi');
+    const known = CHECKLIST_ITEMS.map((i) => i.id);
+    const readme = readFileSync(`${__dirname}/../../README.md`, 'utf8');
+    const walked = [...readme.matchAll(/checklist\/([a-z0-9-]+)/g)].map((m) => m[1]);
+    const listed = /one item per action of the\s+source document: ([^.]+)\./.exec(readme)?.[1] ?? '';
+    const listedIds = [...listed.matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1]);
+    expect(walked.length).toBeGreaterThan(0);
+    for (const id of walked) expect(known).toContain(id);
+    expect(listedIds).toEqual(known);
+    const doc = adminOpenApiDocument() as { paths: Record<string, { parameters?: { name: string; example?: string }[] }> };
+    const example = doc.paths['/accounts/{id}/checklist/{item}']?.parameters?.find((p) => p.name === 'item')?.example;
+    expect(known).toContain(example);
+  });
+});
