@@ -49,7 +49,7 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
     const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     agents.push(agent);
     const plugin: Plugin = (proxyServer) => {
-      proxyServer.on('proxyReq', (proxyReq, req) => {
+      proxyServer.on('proxyReq', (proxyReq, req, res) => {
         // proxyReq already holds a copy of the headers: what stripHeaders deletes from req must be removed here too.
         const before = Object.keys(req.headers);
         options.stripHeaders?.(req);
@@ -59,15 +59,17 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
           (req as MarkedRequest)[TIMED_OUT] = true;
           proxyReq.destroy(Object.assign(new Error('upstream timed out'), { code: 'ETIMEDOUT' }));
         });
+        // A client that goes away (waiting for the answer or mid-download) does not stop the upstream request by
+        // itself: its request was complete, so http-proxy hears no 'aborted'. Left alone, the upstream socket stays
+        // busy until the timeout.
+        res.once('close', () => {
+          if (!res.writableFinished && !proxyReq.destroyed) proxyReq.destroy();
+        });
       });
       proxyServer.on('proxyRes', (proxyRes, _req, res) => {
-        // pipe() alone leaves the client waiting forever when the upstream dies mid-body, and keeps the upstream
-        // socket parked (until the timeout) when the client goes away mid-download: tie the two ends together.
+        // pipe() alone leaves the client waiting forever when the upstream dies mid-body: cut its response too.
         proxyRes.once('close', () => {
           if (!proxyRes.complete) res.destroy();
-        });
-        res.once('close', () => {
-          if (!proxyRes.complete) proxyRes.destroy();
         });
       });
       proxyServer.on('error', (error: NodeJS.ErrnoException, req, res) => {

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { ADMIN_TOKEN } from '../support/accounts';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
 import { testRedisUrl, uniquePrefix } from '../support/stores';
-import { startUpstream, type Upstream, type UpstreamHandler } from '../support/upstream';
+import { handlers, startUpstream, type Upstream, type UpstreamHandler } from '../support/upstream';
 import { admin, call, openWindow, postForm, sleep, until } from './fault-helpers';
 
 jest.setTimeout(40_000);
@@ -77,6 +77,21 @@ it('cuts the upstream request short when a client abandons an upload that is bei
   await until('upstream upload sockets closed', () => us.openSockets() <= baseline, 5000);
   expect(us.requests.filter((r) => r.path.startsWith('/api/uploads/') && r.complete)).toEqual([]);
   expect((await call(gw, '/api/after-uploads')).json()).toMatchObject({ upstream: 'us' });
+});
+
+it('cuts the upstream request short when a client gives up waiting for a slow upstream', async () => {
+  const baseline = us.openSockets();
+  us.setHandler(handlers.hang());
+  const requests = Array.from({ length: 10 }, (_, i) => http.get(`${gw.url}/documents/wait-${i}`, { agent: false }));
+  for (const req of requests) req.on('error', () => undefined);
+  await until('every request reached the upstream', () => us.requests.filter((r) => r.path.startsWith('/documents/wait-')).length === 10, 5000);
+  for (const req of requests) req.destroy();
+  // Long before the upstream timeout (30 s by default): nobody is left to read the answer.
+  await until('upstream sockets closed', () => us.openSockets() <= baseline, 3000);
+  us.setHandler(undefined);
+  expect((await call(gw, '/documents/after-waits')).json()).toMatchObject({ upstream: 'us' });
+  // Giving up is the client's doing, not an upstream failure.
+  expect(gw.logs.filter((l) => l.json?.msg === 'upstream request failed' && String(l.json.path).includes('/documents/wait-'))).toEqual([]);
 });
 
 /** 64 KiB every few milliseconds, for much longer than the test: only the gateway giving up ends it. */
