@@ -14,6 +14,8 @@ export interface BufferAdminDeps {
   /** Called after a re-drive so the replay starts at once (Replayer.nudge). */
   nudge?: (accountId: string) => void;
   logger?: Logger;
+  /** Appends to the account's audit trail (every admin change is recorded there). */
+  audit?: (accountId: string, actor: string, action: string, detail: Record<string, unknown>) => Promise<void>;
 }
 
 const DEFAULT_LIMIT = 50;
@@ -128,7 +130,10 @@ export function bufferAdminRouter(deps: BufferAdminDeps): Router {
     wrap(async (req, res) => {
       const accountId = accountIdOf(req, res);
       const redriven = await deps.store.redrive(accountId);
-      if (redriven > 0) deps.nudge?.(accountId);
+      if (redriven > 0) {
+        deps.nudge?.(accountId);
+        await deps.audit?.(accountId, (res.locals.actor as string | undefined) ?? 'operator', 'buffer.redriven', { redriven });
+      }
       deps.logger?.info({ accountId, redriven, actor: res.locals.actor as string | undefined }, 'dead letters re-driven');
       res.json({ accountId, redriven });
     }),

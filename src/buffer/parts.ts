@@ -76,7 +76,14 @@ export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps =
   };
   return {
     acceptBuffered,
-    adminRouters: [bufferAdminRouter({ store: store.buffer, nudge: (id) => replayer.nudge(id), logger })],
+    adminRouters: [
+      bufferAdminRouter({
+        store: store.buffer,
+        nudge: (id) => replayer.nudge(id),
+        logger,
+        audit: (accountId, actor, action, detail) => store.accounts.appendAudit(accountId, { at: clock.now(), actor, action, detail }),
+      }),
+    ],
     accountExtras: [bufferAccountExtras(store.buffer)],
     migrationListeners: [closed],
     replayer,

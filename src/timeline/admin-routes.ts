@@ -117,6 +117,8 @@ export function timelineAdminRouter(deps: TimelineAdminDeps): Router {
         sendError(res, 409, 'CHECKLIST_NOT_OPEN', 'The post-migration checklist opens when the migration completes.');
         return;
       }
+      // Every change made through the admin API is in the account's audit trail (who, what, when).
+      await deps.store.accounts.appendAudit(account.id, { at: now, actor, action: 'checklist.marked', detail: { item: item.id, done } });
       res.json({ item: { ...item, done, doneAt: done ? iso(now) : null, doneBy: done ? actor : null } });
     }),
   );

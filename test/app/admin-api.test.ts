@@ -228,3 +228,32 @@ describe('admin API: scheduling rules', () => {
     await refused(app, () => request(app).post('/admin/v1/accounts/acme/migration/fail').set(auth), 409, 'INVALID_TRANSITION');
   });
 });
+
+describe('admin API: the audit trail', () => {
+  it('records checklist marks and dead-letter re-drives (who, what, when)', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock(NOW);
+    const app = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' }, store, clock, adminTokens: [ADMIN_TOKEN], background: false });
+    await createAccount(app);
+    const start = NOW + 8 * DAY;
+    await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: iso(start) }).expect(201);
+    clock.set(start + 3600_000);
+    await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200);
+    await request(app).patch('/admin/v1/accounts/acme/checklist/connect-dedicated-ip').set(auth).send({ done: true }).expect(200);
+
+    const item = await store.buffer.append({
+      accountId: 'acme', surface: 'form', method: 'POST', path: '/forms/acme/f1', query: '', headers: {},
+      body: Buffer.from('a=1'), contentType: 'application/x-www-form-urlencoded', receivedAt: NOW,
+    });
+    const lease = await store.buffer.acquireLease('acme', 'test', 60_000);
+    await store.buffer.deadLetter(lease!, item.id, { status: 422, bodyExcerpt: '', error: null, attempts: 1, at: NOW });
+    await store.buffer.releaseLease(lease!);
+    await request(app).post('/admin/v1/accounts/acme/buffer/redrive').set(auth).expect(200);
+
+    const shown = await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200);
+    const trail = shown.body.audit as { action: string; actor: string; detail: Record<string, unknown> }[];
+    expect(trail.find((a) => a.action === 'checklist.marked')).toMatchObject({ actor: SUPER_ADMIN.id, detail: { item: 'connect-dedicated-ip', done: true } });
+    expect(trail.find((a) => a.action === 'buffer.redriven')).toMatchObject({ actor: SUPER_ADMIN.id, detail: { redriven: 1 } });
+    await app.gateway.close();
+  });
+});
