@@ -108,8 +108,9 @@ it('answers 502, 504 or a broken response to 5,000 failed upstream requests and 
   const elapsed = Date.now() - started;
   expect(tally(hung)).toEqual({ 504: COUNT });
   expect(JSON.parse(hung[0].body)).toMatchObject({ status: 'error', category: 'UPSTREAM_TIMEOUT' });
-  // Four rounds of 250 at TIMEOUT_MS each: the timeout was applied, not some default.
-  expect(elapsed).toBeLessThan(4 * TIMEOUT_MS * 4);
+  // Four rounds of 250 at TIMEOUT_MS each take about 2 s: the configured timeout was applied, not the default
+  // (30 s, for one round alone). The bound leaves room for a loaded machine.
+  expect(elapsed).toBeLessThan(20_000);
   // The gateway gave up on every hanging upstream request: the upstream sees its sockets closed.
   await until('hung upstream sockets closed', () => us.openSockets() <= before.upstream + 10, 5000);
 
