@@ -6,7 +6,7 @@ import { startGatewayProcess, type GatewayProcess } from '../support/gateway-pro
 import { freePort, removeDir, startRedis, type RedisProcess } from '../support/redis-server';
 import { uniquePrefix } from '../support/stores';
 import { startUpstream, type Upstream } from '../support/upstream';
-import { admin, call, configFile, createAccount, openWindow, postForm, sleep, until } from './fault-helpers';
+import { admin, call, configFile, createAccount, openFds, openWindow, postForm, sleep, until } from './fault-helpers';
 
 jest.setTimeout(40_000);
 
@@ -78,6 +78,7 @@ it('keeps deciding from its cache while Redis is down mid-traffic, refuses buffe
   expect(await upstreamOf(gw, 'out-free')).toBe('us');
   expect((await postForm(gw, 'out-win')).status).toBe(202);
   expect(await readyz(gw)).toBe(200);
+  const fdsBefore = openFds(gw.pid);
 
   await redis.stop('SIGKILL');
   await until('readyz turns 503', async () => (await readyz(gw)) === 503, 5000);
@@ -124,6 +125,8 @@ it('keeps deciding from its cache while Redis is down mid-traffic, refuses buffe
   const took = await until('the move propagates', async () => (await upstreamOf(gw, 'out-free')) === 'eu', ttl);
   expect(took).toBeLessThan(ttl);
   expect(gw.process.exitCode).toBeNull();
+  // Reconnecting through the outage left no sockets behind.
+  expect(openFds(gw.pid)).toBeLessThanOrEqual(fdsBefore + 5);
 });
 
 it('starts without Redis (healthz 200, readyz 503, buffered writes 503) and recovers when Redis comes up on its port', async () => {
