@@ -26,11 +26,16 @@ function connect(options: RedisStoreOptions): RedisClient {
     retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2000),
   };
   if (options.cluster) {
-    const nodes = options.url.split(',').map((u) => {
-      const parsed = new URL(u.trim());
-      return { host: parsed.hostname, port: Number(parsed.port || 6379) };
-    });
-    const cluster = new Cluster(nodes, { redisOptions: common, clusterRetryStrategy: common.retryStrategy });
+    const urls = options.url.split(',').map((u) => new URL(u.trim()));
+    const nodes = urls.map((parsed) => ({ host: parsed.hostname, port: Number(parsed.port || 6379) }));
+    // Credentials and TLS come from the URL as for a single node; the cluster's nodes all need them.
+    const first = urls[0];
+    const auth = {
+      ...(first?.username ? { username: decodeURIComponent(first.username) } : {}),
+      ...(first?.password ? { password: decodeURIComponent(first.password) } : {}),
+      ...(first?.protocol === 'rediss:' ? { tls: {} } : {}),
+    };
+    const cluster = new Cluster(nodes, { redisOptions: { ...common, ...auth }, clusterRetryStrategy: common.retryStrategy });
     // While no node answers, commands wait in the cluster's own queue, out of reach of the nodes' commandTimeout
     // and maxRetriesPerRequest: without a deadline set when they are issued, every request waiting on the store hangs.
     const send = cluster.sendCommand.bind(cluster);
