@@ -354,7 +354,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   if (options.background !== false) parts.start?.();
 
   const ready = cache.start().catch((error: unknown) => {
-    logger.error({ err: error }, 'invalidation subscription failed; relying on the cache TTL');
+    logger.error({ err: error }, 'invalidation subscription not established yet; it is retried on reconnect, and the cache TTL bounds staleness meanwhile');
   });
 
   app.gateway = {
