@@ -38,7 +38,16 @@ async function main(): Promise<void> {
   const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 300_000 }, app);
   const port = Number(env.PORT ?? 8080);
   await new Promise<void>((resolve) => server.listen(port, env.HOST ?? '0.0.0.0', resolve));
-  logger.info({ port, store: store.kind, upstreams: config.upstreams }, 'maintenance-gateway listening');
+  // Upstream URLs may carry credentials (http://user:password@host): log them without.
+  const upstreams = Object.fromEntries(
+    Object.entries(config.upstreams).map(([region, url]) => {
+      const shown = new URL(url);
+      shown.username = '';
+      shown.password = '';
+      return [region, shown.href];
+    }),
+  );
+  logger.info({ port, store: store.kind, upstreams }, 'maintenance-gateway listening');
 
   let stopping = false;
   const shutdown = (signal: string): void => {
