@@ -6,7 +6,7 @@ import { systemClock, type Clock } from './domain/clock';
 import { defaultRoutes, parseConfig } from './config/load';
 import type { GatewayConfig, GatewayConfigInput } from './config/schema';
 import { compileRoutes, type RouteMatch } from './routing/route-table';
-import { pathOf, queryParam, resolveAccount } from './routing/resolve-account';
+import { AMBIGUOUS_ACCOUNT, pathOf, queryParam, queryParams, resolveAccount } from './routing/resolve-account';
 import { isBufferSurface, type BufferSurface } from './routing/surfaces';
 import { decide, type Action } from './policy/decide';
 import { retryAfterSeconds, windowOpen } from './policy/phase';
@@ -263,8 +263,12 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     const accountId = resolveAccount({
       pathParam: match?.params.accountId,
       header: typeof header === 'string' ? header : undefined,
-      query: queryParam(target, config.account.query),
+      query: queryParams(target, config.account.query),
     });
+    if (accountId === AMBIGUOUS_ACCOUNT) {
+      sendGatewayError(req, res, 400, 'AMBIGUOUS_ACCOUNT', { message: 'The request names more than one account (path, header or query disagree).' });
+      return;
+    }
     if (!accountId) {
       countRequest(match?.surface ?? null, 'proxy');
       proxy.handler(config.defaultRegion)(req, res, next);
@@ -276,7 +280,11 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       return;
     }
     cache.load(accountId).then(
-      (record) => act(req, res, next, match, accountId, record),
+      (record) => {
+        // The client may have left while the state loaded: start nothing for it (no upstream call, no store write).
+        if (res.destroyed) return;
+        act(req, res, next, match, accountId, record);
+      },
       (error: unknown) => {
         logger.warn({ err: error, accountId }, 'account state unavailable');
         // Buffered writes cannot be stored, and an integration call cannot be checked against its suspension and

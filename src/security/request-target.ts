@@ -19,6 +19,9 @@ export function normalizeTarget(target: string): string | null {
   const q = target.indexOf('?');
   const path = q < 0 ? target : target.slice(0, q);
   const query = q < 0 ? '' : target.slice(q);
+  // An encoded slash or backslash is a separator to an upstream that decodes it first (nginx does): refuse a path
+  // that would only then hold dot segments or empty segments (`/kb/..%2Fapi/x`), as its meaning depends on who reads it.
+  if (/%2f|%5c/i.test(path) && NEEDS_NORMALIZING.test(path.replace(/%2f|%5c/gi, '/'))) return null;
   if (!NEEDS_NORMALIZING.test(path)) return target;
   let resolved: string;
   try {

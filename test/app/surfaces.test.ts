@@ -66,6 +66,18 @@ describe('in the window', () => {
     expect(us.requests.length).toBe(before);
   });
 
+  it('refuses a request that names two accounts instead of deciding for one of them (400)', async () => {
+    const { app, clock } = await setup();
+    clock.set(START);
+    const before = us.requests.length;
+    const twice = await request(app).get('/api/contacts?portalId=other&portalId=acme').expect(400);
+    expect(twice.body.category).toBe('AMBIGUOUS_ACCOUNT');
+    await request(app).get('/api/contacts?portalId=acme').set('X-Account-Id', 'other').expect(400);
+    await request(app).post('/forms/acme/f1?portalId=other').type('form').send('a=1').expect(400);
+    await request(app).get('/api/contacts?portalId=acme').set('X-Account-Id', 'acme').expect(477);
+    expect(us.requests.length).toBe(before);
+  });
+
   it('shows documents as temporarily unavailable until the end date, HTML for browsers and JSON for clients', async () => {
     const { app, clock } = await setup();
     clock.set(START);
