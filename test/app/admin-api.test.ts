@@ -213,6 +213,13 @@ describe('admin API: scheduling rules', () => {
     await refused(app, () => request(app).patch('/admin/v1/accounts/acme/migration').set(auth).send({ start: iso(later + 30 * DAY) }), 422, 'TOO_LATE_TO_CHANGE');
   });
 
+  it('never moves an account back from eu to us through its settings (422), and keeps it in eu', async () => {
+    const { app } = setup();
+    await createAccount(app, 'acme', { dataLocation: 'eu' });
+    await refused(app, () => request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ dataLocation: 'us' })), 422, 'INVALID_DIRECTION');
+    expect((await request(app).get('/admin/v1/accounts/acme').set(auth)).body.dataLocation).toBe('eu');
+  });
+
   it('start, complete: the account moves to eu; transitions out of order are 409', async () => {
     const { app, clock } = setup();
     await createAccount(app);
