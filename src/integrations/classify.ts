@@ -1,4 +1,4 @@
-// Classifies a CRM answer (status, headers, an excerpt of the body) into ok or a suspension reason (pure, never throws).
+// Classifies a CRM answer (status, headers, an excerpt of the body) into ok, the caller's own error, or a suspension reason (pure, never throws).
 import { REASONS, type ReasonCode } from './reasons';
 
 export type HeaderValue = string | string[] | number | undefined;
@@ -13,6 +13,11 @@ export interface CrmAnswer {
 
 export type Classification =
   | { kind: 'ok' }
+  /**
+   * The CRM refused this one request (a missing record, a malformed query, a duplicate, a validation rule): relayed
+   * to the caller unchanged, and no evidence either way about the integration's health, so its state is left alone.
+   */
+  | { kind: 'caller_error'; errorCode: string | null }
   | {
       kind: 'failure';
       reason: ReasonCode;
@@ -34,12 +39,14 @@ const ERROR_CODES: Readonly<Record<string, ReasonCode>> = {
   INSUFFICIENT_ACCESS_OR_READONLY: 'OBJECT_PERMISSIONS_MISSING',
   INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY: 'OBJECT_PERMISSIONS_MISSING',
   INSUFFICIENT_PRIVILEGES: 'OBJECT_PERMISSIONS_MISSING',
-  // "sObject type is not supported" is how the CRM answers for an object the user may not see.
+  // "sObject type is not supported" is how the CRM answers for an object the user may not see; like INVALID_FIELD
+  // below it suspends, though a misspelt object looks the same: the integration's objects come from its settings.
   INVALID_TYPE: 'OBJECT_PERMISSIONS_MISSING',
   INVALID_TYPE_FOR_OPERATION: 'OBJECT_PERMISSIONS_MISSING',
   ENTITY_NOT_ACCESSIBLE: 'OBJECT_PERMISSIONS_MISSING',
 
-  // A field the user may not read is reported as a field that does not exist.
+  // A field the user may not read is reported as a field that does not exist ("No such column"), so INVALID_FIELD
+  // suspends even though a typo in a query looks the same: the integration's fields come from its field mappings.
   INVALID_FIELD: 'FIELD_PERMISSIONS_MISSING',
   INVALID_FIELD_FOR_INSERT_UPDATE: 'FIELD_PERMISSIONS_MISSING',
   INVALID_FIELD_WHEN_USING_TEMPLATE: 'FIELD_PERMISSIONS_MISSING',
@@ -57,6 +64,54 @@ const ERROR_CODES: Readonly<Record<string, ReasonCode>> = {
 
   UNKNOWN_EXCEPTION: 'CRM_SERVER_ERROR',
 };
+
+/**
+ * The CRM's errorCode values that are about one request or one record, never about the org, the user or the
+ * integration: an operator expects the caller to hear them, not the integration to be suspended for them.
+ */
+const CALLER_ERROR_CODES: ReadonlySet<string> = new Set([
+  'NOT_FOUND',
+  'MALFORMED_ID',
+  'MALFORMED_QUERY',
+  'INVALID_QUERY_FILTER_OPERATOR',
+  'INVALID_QUERY_LOCATOR',
+  'JSON_PARSER_ERROR',
+  'METHOD_NOT_ALLOWED',
+  'MISSING_ARGUMENT',
+  'INVALID_ID_FIELD',
+  'INVALID_CROSS_REFERENCE_KEY',
+  'DUPLICATE_VALUE',
+  'DUPLICATES_DETECTED',
+  'DUPLICATE_EXTERNAL_ID',
+  'REQUIRED_FIELD_MISSING',
+  'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+  'FIELD_INTEGRITY_EXCEPTION',
+  'CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY',
+  'STRING_TOO_LONG',
+  'NUMBER_OUTSIDE_VALID_RANGE',
+  'INVALID_EMAIL_ADDRESS',
+  'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+  'ENTITY_IS_DELETED',
+  'ENTITY_IS_LOCKED',
+  'DELETE_FAILED',
+  'PRECONDITION_FAILED',
+  'CONFLICT',
+]);
+
+/** Statuses that by themselves mean "this request was wrong", whatever unrecognised code (or none) comes with them. */
+const CALLER_ERROR_STATUSES: ReadonlySet<number> = new Set([400, 404, 409, 412, 422]);
+
+/**
+ * 401 (credentials may refresh), 403 (access) and 429 (throttling) are about the integration, never one request;
+ * 407 and 408 are about the path to the CRM.
+ */
+const NEVER_CALLER_STATUSES: ReadonlySet<number> = new Set([401, 403, 407, 408, 429]);
+
+function isCallerError(status: number, codes: readonly string[]): boolean {
+  if (status < 400 || status >= 500 || NEVER_CALLER_STATUSES.has(status)) return false;
+  if (CALLER_ERROR_STATUSES.has(status)) return true;
+  return codes.length > 0 && codes.every((code) => CALLER_ERROR_CODES.has(code));
+}
 
 function failure(reason: ReasonCode, errorCode: string | null): Classification {
   return { kind: 'failure', reason, immediate: !REASONS[reason].transient, errorCode };
@@ -102,20 +157,26 @@ function looksLikeHtml(contentType: string | undefined, text: string): boolean {
 
 /**
  * Anything below 400 is a success (redirects included). For an error status the JSON error codes decide first,
- * in the order the CRM listed them; then an HTML page (something in front of the CRM answered, an outage or
- * maintenance page); then the status; anything else is UNKNOWN_ERROR.
+ * in the order the CRM listed them; then 502/503/504 or an HTML page (something in front of the CRM answered, an
+ * outage or maintenance page); then the caller's own errors (a 400/404/409/412/422, or another 4xx but
+ * 401/403/407/408/429 whose codes are all per-request ones); then 500; anything else is UNKNOWN_ERROR.
  */
 export function classifyCrmAnswer(answer: CrmAnswer): Classification {
   const status = Number.isInteger(answer.status) ? answer.status : 0;
   if (status >= 100 && status < 400) return { kind: 'ok' };
 
   const text = bodyText(answer.body);
-  for (const code of errorCodesOf(text)) {
-    const reason = Object.prototype.hasOwnProperty.call(ERROR_CODES, code.toUpperCase()) ? ERROR_CODES[code.toUpperCase()] : undefined;
-    if (reason) return failure(reason, code.toUpperCase());
+  const codes = errorCodesOf(text).map((code) => code.toUpperCase());
+  for (const code of codes) {
+    const reason = Object.prototype.hasOwnProperty.call(ERROR_CODES, code) ? ERROR_CODES[code] : undefined;
+    if (reason) return failure(reason, code);
   }
   if (status === 503 || status === 502 || status === 504) return failure('ORG_UNAVAILABLE', null);
   if (looksLikeHtml(headerValue(answer.headers, 'content-type'), text)) return failure('ORG_UNAVAILABLE', null);
+  if (isCallerError(status, codes)) {
+    // Only a code from the known list is named (it reaches the logs); an arbitrary string from the body is not.
+    return { kind: 'caller_error', errorCode: codes.find((code) => CALLER_ERROR_CODES.has(code)) ?? null };
+  }
   if (status === 500) return failure('CRM_SERVER_ERROR', null);
   return failure('UNKNOWN_ERROR', null);
 }

@@ -69,6 +69,7 @@ export type IntegrationHandler = ((req: IncomingMessage, res: ServerResponse, ct
 export type CallResult =
   | 'success'
   | 'crm_error'
+  | 'caller_error'
   | 'unreachable'
   | 'paused'
   | 'suspended'
@@ -336,7 +337,10 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
 
       const { excerpt, ended, broken } = await readExcerpt(upstream, options.errorExcerptBytes);
       const classification = classifyCrmAnswer({ status, headers: upstream.headers, body: excerpt });
-      count('crm_error');
+      // The caller's own error (a missing record, a duplicate, a validation rule) neither counts as a failure nor
+      // ends a run of transient ones: it says nothing about the CRM's health, and a trial call that meets one
+      // leaves the suspension as it is until the next trial.
+      count(classification.kind === 'caller_error' ? 'caller_error' : 'crm_error');
       if (classification.kind === 'failure') writes.push(recordFailure(ctx, settings, classification));
       await Promise.all(pending);
       // The caller of the call that failed hears the CRM's own answer.

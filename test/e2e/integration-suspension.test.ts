@@ -38,7 +38,8 @@ const scenarios: Scenario[] = [
   { reason: 'STORAGE_LIMIT_EXCEEDED', status: 400, body: sfError('STORAGE_LIMIT_EXCEEDED', 'storage limit exceeded') },
   { reason: 'ORG_UNAVAILABLE', status: 503, body: HTML_OUTAGE, headers: { 'content-type': 'text/html; charset=utf-8' } },
   { reason: 'CRM_SERVER_ERROR', status: 500, body: sfError('UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId.') },
-  { reason: 'UNKNOWN_ERROR', status: 400, body: sfError('SOMETHING_NEW', 'a code nobody has seen before') },
+  // A 400 with an unknown code is the caller's own error (relayed, never suspends); an expired session is not.
+  { reason: 'UNKNOWN_ERROR', status: 401, body: sfError('INVALID_SESSION_ID', 'Session expired or invalid') },
 ];
 
 const answer = (s: Scenario): UpstreamHandler => handlers.reply(s.status, s.body, s.headers);

@@ -5,7 +5,7 @@ import { REASON_CODES, REASONS, type ReasonCode } from '../../src/integrations/r
 const json = { 'content-type': 'application/json;charset=UTF-8' };
 const sfError = (errorCode: string, message = 'x', fields: string[] = []): string => JSON.stringify([{ message, errorCode, fields }]);
 
-type Row = [string, CrmAnswer, ReasonCode | 'ok', boolean | null];
+type Row = [string, CrmAnswer, ReasonCode | 'ok' | 'caller_error', boolean | null];
 
 const table: Row[] = [
   ['200 JSON', { status: 200, headers: json, body: '{"id":"001"}' }, 'ok', null],
@@ -37,7 +37,29 @@ const table: Row[] = [
   ['500 HTML page without content-type', { status: 500, headers: {}, body: Buffer.from('  <html><head><title>Error</title></head></html>') }, 'ORG_UNAVAILABLE', false],
   ['500 UNKNOWN_EXCEPTION', { status: 500, headers: json, body: sfError('UNKNOWN_EXCEPTION', 'An unexpected error occurred.') }, 'CRM_SERVER_ERROR', false],
   ['500 empty', { status: 500, headers: {} }, 'CRM_SERVER_ERROR', false],
-  ['400 unrecognised code', { status: 400, headers: json, body: sfError('MALFORMED_QUERY') }, 'UNKNOWN_ERROR', false],
+  // The caller's own errors: relayed, never a failure of the integration.
+  ['404 NOT_FOUND', { status: 404, headers: json, body: sfError('NOT_FOUND', 'The requested resource does not exist') }, 'caller_error', null],
+  ['400 MALFORMED_QUERY', { status: 400, headers: json, body: sfError('MALFORMED_QUERY') }, 'caller_error', null],
+  ['400 DUPLICATE_VALUE', { status: 400, headers: json, body: sfError('DUPLICATE_VALUE', 'duplicate value found: Email__c') }, 'caller_error', null],
+  ['400 REQUIRED_FIELD_MISSING', { status: 400, headers: json, body: sfError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [LastName]', ['LastName']) }, 'caller_error', null],
+  ['400 FIELD_CUSTOM_VALIDATION_EXCEPTION', { status: 400, headers: json, body: sfError('FIELD_CUSTOM_VALIDATION_EXCEPTION') }, 'caller_error', null],
+  ['404 ENTITY_IS_DELETED', { status: 404, headers: json, body: sfError('ENTITY_IS_DELETED') }, 'caller_error', null],
+  ['400 code nobody has seen before', { status: 400, headers: json, body: sfError('SOMETHING_NEW') }, 'caller_error', null],
+  ['404 no body', { status: 404, headers: {} }, 'caller_error', null],
+  ['409 plain text', { status: 409, headers: { 'content-type': 'text/plain' }, body: 'conflict' }, 'caller_error', null],
+  ['412 empty', { status: 412, headers: {} }, 'caller_error', null],
+  ['422 JSON without codes', { status: 422, headers: json, body: '{"message":"unprocessable"}' }, 'caller_error', null],
+  ['405 METHOD_NOT_ALLOWED', { status: 405, headers: json, body: sfError('METHOD_NOT_ALLOWED') }, 'caller_error', null],
+  ['415 all codes per-request ones', { status: 415, headers: json, body: JSON.stringify([{ errorCode: 'JSON_PARSER_ERROR' }, { errorCode: 'MISSING_ARGUMENT' }]) }, 'caller_error', null],
+  ['400 per-record codes then a suspension code: the suspension code decides', { status: 400, headers: json, body: JSON.stringify([{ errorCode: 'DUPLICATE_VALUE' }, { errorCode: 'ORG_LOCKED' }]) }, 'ORG_LOCKED', false],
+  ['404 HTML page: something in front of the CRM answered', { status: 404, headers: { 'content-type': 'text/html' }, body: '<html><body>Not here</body></html>' }, 'ORG_UNAVAILABLE', false],
+  // Not the caller's: credentials, access, throttling and anything not known to be per-request.
+  ['401 INVALID_SESSION_ID (credentials may refresh)', { status: 401, headers: json, body: sfError('INVALID_SESSION_ID', 'Session expired or invalid') }, 'UNKNOWN_ERROR', false],
+  ['403 unrecognised code', { status: 403, headers: json, body: sfError('SOMETHING_NEW') }, 'UNKNOWN_ERROR', false],
+  ['403 per-request code still about access', { status: 403, headers: json, body: sfError('NOT_FOUND') }, 'UNKNOWN_ERROR', false],
+  ['429 no body', { status: 429, headers: {} }, 'UNKNOWN_ERROR', false],
+  ['408 per-request code', { status: 408, headers: json, body: sfError('MALFORMED_QUERY') }, 'UNKNOWN_ERROR', false],
+  ['405 one unknown code among per-request ones', { status: 405, headers: json, body: JSON.stringify([{ errorCode: 'METHOD_NOT_ALLOWED' }, { errorCode: 'SOMETHING_NEW' }]) }, 'UNKNOWN_ERROR', false],
   ['418 plain text', { status: 418, headers: { 'content-type': 'text/plain' }, body: 'teapot' }, 'UNKNOWN_ERROR', false],
   ['400 first recognised code of several wins', { status: 400, headers: json, body: JSON.stringify([{ errorCode: 'DUPLICATE_VALUE' }, { errorCode: 'STORAGE_LIMIT_EXCEEDED' }, { errorCode: 'ORG_LOCKED' }]) }, 'STORAGE_LIMIT_EXCEEDED', true],
   ['400 single object instead of an array', { status: 400, headers: json, body: '{"message":"m","errorCode":"INVALID_FIELD"}' }, 'FIELD_PERMISSIONS_MISSING', true],
@@ -45,11 +67,13 @@ const table: Row[] = [
   ['400 truncated JSON excerpt still names its code', { status: 400, headers: json, body: '[{"message":"very long ...","errorCode":"STORAGE_LIMIT_EXCEEDED","fields":["a' }, 'STORAGE_LIMIT_EXCEEDED', true],
   ['503 status carrying a JSON limit code: the code decides', { status: 503, headers: json, body: sfError('REQUEST_LIMIT_EXCEEDED') }, 'CRM_API_LIMIT_EXCEEDED', true],
   ['500 carrying UNABLE_TO_LOCK_ROW', { status: 500, headers: json, body: sfError('UNABLE_TO_LOCK_ROW') }, 'ORG_LOCKED', false],
-  ['400 errorCode not a string', { status: 400, headers: json, body: '[{"errorCode":42},{"errorCode":null},null,7,"s"]' }, 'UNKNOWN_ERROR', false],
-  ['400 prototype names are not codes', { status: 400, headers: json, body: sfError('__proto__') }, 'UNKNOWN_ERROR', false],
-  ['400 "constructor" is not a code', { status: 400, headers: json, body: sfError('constructor') }, 'UNKNOWN_ERROR', false],
-  ['400 binary garbage', { status: 400, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x7b]) }, 'UNKNOWN_ERROR', false],
-  ['400 JSON null', { status: 400, headers: json, body: 'null' }, 'UNKNOWN_ERROR', false],
+  ['410 errorCode not a string', { status: 410, headers: json, body: '[{"errorCode":42},{"errorCode":null},null,7,"s"]' }, 'UNKNOWN_ERROR', false],
+  ['410 prototype names are not codes', { status: 410, headers: json, body: sfError('__proto__') }, 'UNKNOWN_ERROR', false],
+  ['410 "constructor" is not a code', { status: 410, headers: json, body: sfError('constructor') }, 'UNKNOWN_ERROR', false],
+  ['400 "constructor" is no suspension code', { status: 400, headers: json, body: sfError('constructor') }, 'caller_error', null],
+  ['400 binary garbage', { status: 400, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x7b]) }, 'caller_error', null],
+  ['410 binary garbage', { status: 410, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x7b]) }, 'UNKNOWN_ERROR', false],
+  ['400 JSON null', { status: 400, headers: json, body: 'null' }, 'caller_error', null],
   ['400 header value as array', { status: 400, headers: { 'Content-Type': ['text/html'] }, body: 'oops' }, 'ORG_UNAVAILABLE', false],
   ['status 0 / nonsense', { status: Number.NaN, headers: {} }, 'UNKNOWN_ERROR', false],
 ];
@@ -57,8 +81,8 @@ const table: Row[] = [
 describe('classifyCrmAnswer', () => {
   it.each(table)('%s', (_label, answer, reason, immediate) => {
     const result = classifyCrmAnswer(answer);
-    if (reason === 'ok') {
-      expect(result).toEqual({ kind: 'ok' });
+    if (reason === 'ok' || reason === 'caller_error') {
+      expect(result.kind).toBe(reason);
       return;
     }
     expect(result).toMatchObject({ kind: 'failure', reason, immediate });
@@ -67,6 +91,9 @@ describe('classifyCrmAnswer', () => {
   it('names the deciding CRM code, upper-cased, or null when the status decided', () => {
     expect(classifyCrmAnswer({ status: 400, headers: json, body: sfError('org_locked') })).toMatchObject({ errorCode: 'ORG_LOCKED' });
     expect(classifyCrmAnswer({ status: 503, headers: {} })).toMatchObject({ errorCode: null });
+    expect(classifyCrmAnswer({ status: 400, headers: json, body: sfError('duplicate_value') })).toEqual({ kind: 'caller_error', errorCode: 'DUPLICATE_VALUE' });
+    // An arbitrary string from the body is not named (it would reach the logs).
+    expect(classifyCrmAnswer({ status: 400, headers: json, body: sfError('<script>') })).toEqual({ kind: 'caller_error', errorCode: null });
   });
 
   it('never throws, whatever the body', () => {
@@ -75,7 +102,7 @@ describe('classifyCrmAnswer', () => {
     for (const body of bodies) {
       for (const status of [400, 403, 500, 503, 599]) {
         expect(() => classifyCrmAnswer({ status, headers: { 'content-type': 'application/json' }, body })).not.toThrow();
-        expect(classifyCrmAnswer({ status, headers: {}, body }).kind).toBe('failure');
+        expect(classifyCrmAnswer({ status, headers: {}, body }).kind).toBe(status === 400 ? 'caller_error' : 'failure');
       }
     }
   });

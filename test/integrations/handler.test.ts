@@ -167,6 +167,40 @@ describe('integration guard', () => {
     expect(crm.requests).toHaveLength(6);
   });
 
+  it("relays the caller's own errors unchanged without suspending, and without ending a run of transient failures", async () => {
+    const notFound = handlers.reply(404, sfError('NOT_FOUND'));
+    crm.setHandler(notFound);
+    for (let i = 0; i < 5; i++) {
+      const res = await call();
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual(sfError('NOT_FOUND'));
+    }
+    crm.setHandler(handlers.reply(400, sfError('DUPLICATE_VALUE')));
+    expect((await call()).status).toBe(400);
+    expect(await store.integrations.get('a1', 'crm')).toMatchObject({ state: 'active', consecutiveFailures: 0 });
+
+    const locked = handlers.reply(400, sfError('UNABLE_TO_LOCK_ROW'));
+    crm.setHandler(locked);
+    await call();
+    await call();
+    crm.setHandler(notFound);
+    expect((await call()).status).toBe(404);
+    expect(await store.integrations.get('a1', 'crm')).toMatchObject({ state: 'active', consecutiveFailures: 2 });
+    crm.setHandler(locked);
+    await call();
+    expect(await store.integrations.get('a1', 'crm')).toMatchObject({ state: 'suspended', reason: 'ORG_LOCKED' });
+
+    // A trial call that meets the caller's error neither lifts the suspension nor counts as a new one.
+    clock.advance(60_000);
+    crm.setHandler(notFound);
+    expect((await call()).status).toBe(404);
+    expect(await store.integrations.get('a1', 'crm')).toMatchObject({ state: 'suspended', reason: 'ORG_LOCKED' });
+    expect((await call()).body.category).toBe('INTEGRATION_SUSPENDED');
+    expect(guard.notified.map((n) => n.reason)).toEqual(['ORG_LOCKED']);
+    const text = await guard.metrics.registry.metrics();
+    expect(text).toContain('mg_integration_calls_total{result="caller_error"} 8');
+  });
+
   it('lets one trial call through after the cool-down; a failed one waits again, a successful one lifts the suspension', async () => {
     rebuild({ transientThreshold: 1, probeCooldownMs: 60_000 });
     crm.setHandler(handlers.reply(503, '<html><body>Maintenance</body></html>', { 'content-type': 'text/html' }));
