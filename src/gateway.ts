@@ -150,6 +150,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   const proxy: RegionProxy = createRegionProxy({
     upstreams: config.upstreams,
     timeoutMs: config.limits.upstreamTimeoutMs,
+    maxBodyBytes: config.limits.maxProxiedBodyBytes,
     logger,
     metrics,
     trustedProxy,

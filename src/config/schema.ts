@@ -41,6 +41,8 @@ export const configSchema = z
     limits: z
       .object({
         maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+        /** Largest declared (Content-Length) body the gateway proxies; larger ones get 413 before reaching the upstream. */
+        maxProxiedBodyBytes: z.number().int().positive().default(100 * 1024 * 1024),
         adminBodyBytes: z.number().int().positive().default(64 * 1024),
         migrationsPerDay: z.number().int().positive().default(50),
         upstreamTimeoutMs: z.number().int().positive().default(30_000),

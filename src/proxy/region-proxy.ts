@@ -12,6 +12,8 @@ import { sanitizeForwarded } from '../security/forwarded-headers';
 export interface RegionProxyOptions {
   upstreams: Record<Region, string>;
   timeoutMs: number;
+  /** Largest declared request body proxied; above it the answer is 413 and the upstream is not called. */
+  maxBodyBytes: number;
   logger: Logger;
   metrics: Metrics;
   /** Headers removed before proxying (e.g. an untrusted account header). */
@@ -90,17 +92,24 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
         }
       });
     };
-    handlers.set(
-      region,
-      createProxyMiddleware({
-        target,
-        changeOrigin: true,
-        xfwd: true,
-        agent,
-        ejectPlugins: true,
-        plugins: [plugin],
-      }),
-    );
+    const middleware: ProxyHandler = createProxyMiddleware({
+      target,
+      changeOrigin: true,
+      xfwd: true,
+      agent,
+      ejectPlugins: true,
+      plugins: [plugin],
+    });
+    handlers.set(region, (req, res, next) => {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > options.maxBodyBytes) {
+        // The unread body would follow on this connection: close it after the answer.
+        res.setHeader('connection', 'close');
+        sendGatewayError(req, res, 413, 'PAYLOAD_TOO_LARGE', { message: `The request body is larger than the ${options.maxBodyBytes} bytes the gateway forwards.` });
+        return;
+      }
+      middleware(req, res, next);
+    });
   }
   return {
     handler(region: Region): ProxyHandler {

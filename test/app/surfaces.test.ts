@@ -165,6 +165,15 @@ describe('upstream failures', () => {
     expect(html.text).toContain('could not be reached');
   });
 
+  it('answers 413 for a declared body over limits.maxProxiedBodyBytes, without calling the upstream', async () => {
+    const app = createGateway({ upstreams: { us: us.url, eu: eu.url }, config: { limits: { maxProxiedBodyBytes: 1000 } } });
+    const before = us.requests.length;
+    const res = await request(app).post('/pages/x').set('Content-Type', 'text/plain').send('x'.repeat(1001)).expect(413);
+    expect(res.body.category).toBe('PAYLOAD_TOO_LARGE');
+    expect(us.requests.length).toBe(before);
+    await request(app).post('/pages/x').set('Content-Type', 'text/plain').send('x'.repeat(1000)).expect(200);
+  });
+
   it('answers 504 when the upstream hangs past the timeout', async () => {
     const slow = await startUpstream({ name: 'slow', handler: (_r, res) => void setTimeout(() => res.end('late'), 2000) });
     const app = createGateway({ upstreams: { us: slow.url, eu: slow.url }, config: { limits: { upstreamTimeoutMs: 200 } } });
