@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { ManualClock } from '../../src/domain/clock';
 import { MemoryStore } from '../../src/store/memory/memory-store';
+import { checklistItem } from '../../src/timeline/checklist';
 import { ADMIN_TOKEN, SUPER_ADMIN, accountSettings, auth } from '../support/accounts';
 import { adminApp } from './admin-app';
 
@@ -27,6 +28,8 @@ interface FuzzCase {
   raw?: Buffer;
   /** Refused before the admin API by the gateway itself, in its own error shape with this category. */
   gatewayCategory?: string;
+  /** The admin API's error code this case must be refused with (it proves the request got as far as it should). */
+  errorCode?: string;
 }
 
 interface Answer {
@@ -361,6 +364,9 @@ const MALFORMED_JSON = [
   '<?xml version="1.0"?><a/>',
 ];
 
+/** A real checklist item: an unknown one stops at the 404 before its body is ever read. */
+const CHECKLIST_ITEM = 'connect-dedicated-ip';
+
 type Route = { method: string; path: (id: string) => string; needsBody?: 'settings' | 'schedule' | 'reschedule' | 'checklist' | 'ttl' };
 const ROUTES: Route[] = [
   { method: 'PUT', path: (id) => `/accounts/${id}`, needsBody: 'settings' },
@@ -376,7 +382,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: (id) => `/accounts/${id}/buffer/redrive` },
   { method: 'GET', path: (id) => `/accounts/${id}/notifications` },
   { method: 'GET', path: (id) => `/accounts/${id}/checklist` },
-  { method: 'PATCH', path: (id) => `/accounts/${id}/checklist/dedicated-ip`, needsBody: 'checklist' },
+  { method: 'PATCH', path: (id) => `/accounts/${id}/checklist/${CHECKLIST_ITEM}`, needsBody: 'checklist' },
   { method: 'GET', path: (id) => `/accounts/${id}/integrations/crm` },
   { method: 'POST', path: (id) => `/accounts/${id}/integrations/crm/clear-suspension` },
 ];
@@ -562,7 +568,7 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
   {
     weight: 2,
     make: (g) => {
-      const item = g.pick(['constructor', '__proto__', 'toString', 'hasOwnProperty', '..%2F..%2Fx', encodeURIComponent('<script>'), 'a'.repeat(300), 'DEDICATED-IP', '%00']);
+      const item = g.pick(['constructor', '__proto__', 'toString', 'hasOwnProperty', '..%2F..%2Fx', encodeURIComponent('<script>'), 'a'.repeat(300), CHECKLIST_ITEM.toUpperCase(), 'dedicated-ip', '%00']);
       const body = g.pick([{ done: true }, { done: 'yes' }, { done: 1 }, {}, { done: null }]);
       return { label: `checklist item ${item.slice(0, 30)} ${JSON.stringify(body)}`, method: 'PATCH', path: `${base}/accounts/acme/checklist/${item}`, headers: jsonHeaders, body: JSON.stringify(body) };
     },
@@ -573,7 +579,9 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
     make: (g) => {
       const body: Obj = { done: g.pick([true, false, 'true', 0, null]) };
       if (g.chance(0.4)) setOwn(body, g.pick(PROTO_KEYS), g.pick(PROTO_VALUES));
-      return { label: `checklist ${JSON.stringify(body)}`, method: 'PATCH', path: `${base}/accounts/acme/checklist/dedicated-ip`, headers: jsonHeaders, body: JSON.stringify(body) };
+      // A boolean "done" passes the body's validation and meets the closed checklist; anything else is an invalid body.
+      const errorCode = typeof body.done === 'boolean' ? 'CHECKLIST_NOT_OPEN' : 'INVALID_BODY';
+      return { label: `checklist ${JSON.stringify(body)}`, method: 'PATCH', path: `${base}/accounts/acme/checklist/${CHECKLIST_ITEM}`, headers: jsonHeaders, body: JSON.stringify(body), errorCode };
     },
   },
   {
@@ -787,6 +795,7 @@ describe(`admin API fuzz (seed ${SEED}, ${CASES} cases; FUZZ_SEED / FUZZ_CASES t
             shape = false;
           }
           if (!shape) failures.push(`${where}: ${answer.status} without {"error":{"code","message"}}: ${answer.contentType} ${answer.body.slice(0, 120)}`);
+          else if (c.errorCode && !answer.body.includes(`"code":"${c.errorCode}"`)) failures.push(`${where}: ${answer.status} not ${c.errorCode}: ${answer.body.slice(0, 120)}`);
         }
       }
     };
@@ -803,6 +812,10 @@ describe(`admin API fuzz (seed ${SEED}, ${CASES} cases; FUZZ_SEED / FUZZ_CASES t
     expect(snapshotStore(store)).toBe(before);
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoBefore);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('fuzzes a checklist item that exists, so checklist bodies reach their validation', () => {
+    expect(checklistItem(CHECKLIST_ITEM)).toBeDefined();
   });
 
   it('the snapshot sees a change (so "nothing changed" can fail)', async () => {
