@@ -16,10 +16,14 @@ export function createDefaultParts(core: GatewayCore, options: DefaultPartsOptio
   const buffer = createBufferParts(core, {
     onAccepted: (item) => timeline.onAccepted(item),
     replayer: replayerOptionsFromEnv(env),
-    acceptor: { messages: core.config.messages.accepted },
+    acceptor: { headerAllowList: core.config.buffer.headerAllowList, messages: core.config.messages.accepted },
   });
   const integrations = createIntegrationParts(core, {
-    options: { upstreamTimeoutMs: core.config.limits.upstreamTimeoutMs },
+    options: {
+      transientThreshold: core.config.integrations.transientThreshold,
+      probeCooldownMs: core.config.integrations.probeCooldownMs,
+      upstreamTimeoutMs: core.config.limits.upstreamTimeoutMs,
+    },
     recordAudit: (accountId, actor, action, detail) => core.store.accounts.appendAudit(accountId, { at: core.clock.now(), actor, action, detail }),
     notify: (accountId, reason, detail) => timeline.notifySuspension(accountId, reason, detail),
   });

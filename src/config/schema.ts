@@ -1,6 +1,8 @@
 // The configuration file's schema (zod): parsed once at start-up into a complete internal config.
 import { z } from 'zod';
 import { SURFACES } from '../routing/surfaces';
+import { DEFAULT_HEADER_ALLOW_LIST } from '../buffer/accept';
+import { BYPASS_HEADER } from '../security/bypass';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -21,6 +23,21 @@ const urlSchema = z
   .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL');
 
 const message = z.string().min(1).max(2000).optional();
+
+/** Headers a replay must never carry: they describe one connection or its framing, or are the operator's secret. */
+const NEVER_REPLAYED = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'host',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-connection',
+  BYPASS_HEADER,
+]);
 
 export const configSchema = z
   .object({
@@ -48,6 +65,35 @@ export const configSchema = z
         upstreamTimeoutMs: z.number().int().positive().default(30_000),
         stateCacheTtlMs: z.number().int().positive().default(5_000),
         adminRequestsPerMinute: z.number().int().positive().default(600),
+      })
+      .strict()
+      .default({}),
+    /** The CRM integration guard (SPEC §6). */
+    integrations: z
+      .object({
+        /** Consecutive transient CRM failures (outage, lock, server or unknown error) that suspend an integration. */
+        transientThreshold: z.number().int().min(1).max(1000).default(3),
+        /** Wait before one trial call through a transient suspension, and between trial calls. */
+        probeCooldownMs: z.number().int().min(1000).max(86_400_000).default(60_000),
+      })
+      .strict()
+      .default({}),
+    buffer: z
+      .object({
+        /**
+         * Request headers kept with a buffered write and replayed with it (lower-cased); the others are dropped.
+         * Replaces the default list, so keep the signature headers the upstream verifies.
+         */
+        headerAllowList: z
+          .array(
+            z
+              .string()
+              .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'must be an HTTP header name')
+              .transform((h) => h.toLowerCase())
+              .refine((h) => !NEVER_REPLAYED.has(h), 'is a connection, framing or bypass header and is never replayed'),
+          )
+          .max(200)
+          .default([...DEFAULT_HEADER_ALLOW_LIST]),
       })
       .strict()
       .default({}),
