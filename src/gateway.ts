@@ -7,7 +7,7 @@ import { defaultRoutes, parseConfig } from './config/load';
 import type { GatewayConfig, GatewayConfigInput } from './config/schema';
 import { compileRoutes, type RouteMatch } from './routing/route-table';
 import { AMBIGUOUS_ACCOUNT, pathOf, queryParam, queryParams, resolveAccount } from './routing/resolve-account';
-import { isBufferSurface, type BufferSurface } from './routing/surfaces';
+import { isBufferSurface } from './routing/surfaces';
 import { decide, type Action } from './policy/decide';
 import { retryAfterSeconds, windowOpen } from './policy/phase';
 import { createNoticeBuilder } from './answers/notices';
@@ -28,19 +28,10 @@ import { silentLogger, type Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
 import { MemoryStore } from './store/memory/memory-store';
 import type { Store } from './store/types';
+import type { BufferContext } from './buffer/accept';
+import type { IntegrationContext } from './integrations/handler';
 
-export interface BufferContext {
-  accountId: string;
-  surface: BufferSurface;
-}
-
-export interface IntegrationContext {
-  account: AccountRecord;
-  integration: string;
-  forwardPath: string;
-  windowOpen: boolean;
-  retryAfterSeconds: number;
-}
+export type { BufferContext, IntegrationContext };
 
 /** Parts built by other modules (buffer, timeline, integrations); the gateway works without them. */
 export interface GatewayParts {
