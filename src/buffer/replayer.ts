@@ -362,7 +362,9 @@ export class Replayer {
   private async report(accountId: string, outcome: ReplayOutcome, message: string | null): Promise<void> {
     try {
       const stats = await this.deps.store.stats(accountId);
-      this.metrics.depth.set({ account: accountId }, stats.depth);
+      // An empty buffer drops its series: one per account ever migrated would grow the scrape without end.
+      if (stats.depth > 0) this.metrics.depth.set({ account: accountId }, stats.depth);
+      else this.metrics.depth.remove({ account: accountId });
       if (message === null) return;
       this.deps.logger.info(
         { accountId, replayed: outcome.replayed, deadLettered: outcome.deadLettered, retries: outcome.retries, remaining: stats.depth, dead: stats.deadLettered - stats.redriven },

@@ -133,7 +133,8 @@ describe('Replayer', () => {
     expect(stats).toMatchObject({ depth: 0, replayed: 5, lease: null });
     const text = await metrics.registry.metrics();
     expect(text).toContain('mg_replayed_total 5');
-    expect(text).toContain('mg_buffer_depth{account="a1"} 0');
+    // A drained account leaves no series behind.
+    expect(text).not.toContain('mg_buffer_depth{account="a1"}');
   });
 
   it('replays to the US upstream after a failed migration', async () => {
