@@ -1,5 +1,6 @@
 // createGateway(): wires config, store, cache, decision, answers, proxy and admin API into one Express app.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { AccountRecord, Region } from './domain/account';
 import { systemClock, type Clock } from './domain/clock';
@@ -83,6 +84,11 @@ export interface GatewayHandle extends GatewayCore {
   /** Stops background work and closes upstream connections (the store is the caller's to close). */
   close(): Promise<void>;
   onClose(task: () => Promise<void> | void): void;
+  /**
+   * WebSocket upgrades (e.g. a chat widget's socket): decided like a GET of the same path, then proxied to the
+   * account's region or refused with the notice's status. Attach it: `server.on('upgrade', app.gateway.handleUpgrade)`.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
 }
 
 export type GatewayApp = Express & { gateway: GatewayHandle };
@@ -357,9 +363,67 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     logger.error({ err: error }, 'invalidation subscription not established yet; it is retried on reconnect, and the cache TTL bounds staleness meanwhile');
   });
 
+  function refuseUpgrade(socket: Socket, status: number, reason: string): void {
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  function handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const target = normalizeTarget(req.url ?? '/');
+    if (target === null || isReserved(target)) {
+      refuseUpgrade(socket, 400, 'Bad Request');
+      return;
+    }
+    req.url = target;
+    const match = routes.match('GET', pathOf(target));
+    const header = headerTrusted(req) ? req.headers[accountHeader] : undefined;
+    const accountId = resolveAccount({
+      pathParam: match?.params.accountId,
+      header: typeof header === 'string' ? header : undefined,
+      query: queryParams(target, config.account.query),
+    });
+    if (accountId === AMBIGUOUS_ACCOUNT) {
+      refuseUpgrade(socket, 400, 'Bad Request');
+      return;
+    }
+    const decideAndAct = (record: AccountRecord | null): void => {
+      if (socket.destroyed) return;
+      if (!record) {
+        proxy.upgrade(config.defaultRegion)(req, socket, head);
+        return;
+      }
+      const now = clock.now();
+      const action = decide({ surface: match?.surface ?? null, method: 'GET', migration: record.migration, timeZone: record.settings.timezone, now });
+      countRequest(match?.surface ?? null, action.kind === 'answer' ? `upgrade_${action.answer}` : `upgrade_${action.kind}`);
+      if (action.kind === 'proxy') {
+        proxy.upgrade(record.settings.dataLocation)(req, socket, head);
+        return;
+      }
+      // A notice cannot be shown on a socket: its status says why (a hidden chat is simply unavailable).
+      const status = action.kind === 'answer' ? buildNotice(action.answer, { migration: record.migration, timeZone: record.settings.timezone, contactName: record.settings.contactName, now }).status : 503;
+      if (status === 477) refuseUpgrade(socket, 477, 'Account Migration In Progress');
+      else if (status === 422) refuseUpgrade(socket, 422, 'Unprocessable Content');
+      else refuseUpgrade(socket, 503, 'Service Unavailable');
+    };
+    if (!accountId) {
+      decideAndAct(null);
+      return;
+    }
+    const cached = cache.peek(accountId);
+    if (cached !== undefined) {
+      decideAndAct(cached);
+      return;
+    }
+    cache.load(accountId).then(decideAndAct, () => {
+      if (config.onStoreUnavailable === 'pass' && match?.surface !== 'integration') decideAndAct(null);
+      else refuseUpgrade(socket, 503, 'Service Unavailable');
+    });
+  }
+
   app.gateway = {
     ...core,
     ready,
+    handleUpgrade,
     onClose(task) {
       closeTasks.push(task);
     },

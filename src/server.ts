@@ -1,5 +1,6 @@
 // The server: environment → config → store → createGateway → listen, with graceful shutdown on SIGTERM.
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { loadConfig } from './config/load';
 import { createGateway, type GatewayCore, type GatewayParts } from './gateway';
 import { createDefaultParts } from './parts';
@@ -36,6 +37,13 @@ async function main(): Promise<void> {
   };
   const app = createGateway({ config, store, logger, metrics: new Metrics({ defaultMetrics: true }), parts });
   const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 300_000 }, app);
+  // Upgraded (WebSocket) sockets leave the HTTP server's bookkeeping: track them so shutdown can end them.
+  const upgraded = new Set<Socket>();
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    app.gateway.handleUpgrade(req, socket, head);
+  });
   const port = Number(env.PORT ?? 8080);
   await new Promise<void>((resolve) => server.listen(port, env.HOST ?? '0.0.0.0', resolve));
   // Upstream URLs may carry credentials (http://user:password@host): log them without.
@@ -57,6 +65,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => {
       logger.warn('grace period over: closing remaining connections');
       server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
     }, graceMs);
     force.unref();
     stopBackground().catch(() => undefined);

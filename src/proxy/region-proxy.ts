@@ -25,8 +25,12 @@ export interface RegionProxyOptions {
 /** A Node-level handler: the gateway's hot path runs before Express's router. */
 export type ProxyHandler = (req: http.IncomingMessage, res: http.ServerResponse, next: (error?: unknown) => void) => void;
 
+/** Proxies a WebSocket (HTTP upgrade) to the region's upstream. */
+export type UpgradeHandler = (req: http.IncomingMessage, socket: Socket, head: Buffer) => void;
+
 export interface RegionProxy {
   handler(region: Region): ProxyHandler;
+  upgrade(region: Region): UpgradeHandler;
   /** Destroys idle upstream sockets (shutdown). */
   close(): void;
 }
@@ -44,6 +48,7 @@ function statusFor(req: MarkedRequest, error: NodeJS.ErrnoException): { status: 
 export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
   const agents: (http.Agent | https.Agent)[] = [];
   const handlers = new Map<Region, ProxyHandler>();
+  const upgrades = new Map<Region, UpgradeHandler>();
   for (const region of ['us', 'eu'] as const) {
     const target = options.upstreams[region];
     const secure = target.startsWith('https:');
@@ -67,6 +72,12 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
         res.once('close', () => {
           if (!res.writableFinished && !proxyReq.destroyed) proxyReq.destroy();
         });
+      });
+      proxyServer.on('proxyReqWs', (proxyReq, req) => {
+        const before = Object.keys(req.headers);
+        options.stripHeaders?.(req);
+        for (const name of before) if (!(name in req.headers)) proxyReq.removeHeader(name);
+        sanitizeForwarded(proxyReq, req, options.trustedProxy?.(req) ?? false, true);
       });
       proxyServer.on('proxyRes', (proxyRes, _req, res) => {
         // pipe() alone leaves the client waiting forever when the upstream dies mid-body: cut its response too.
@@ -92,7 +103,7 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
         }
       });
     };
-    const middleware: ProxyHandler = createProxyMiddleware({
+    const middleware = createProxyMiddleware({
       target,
       changeOrigin: true,
       xfwd: true,
@@ -100,6 +111,7 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
       ejectPlugins: true,
       plugins: [plugin],
     });
+    upgrades.set(region, (req, socket, head) => middleware.upgrade(req, socket, head));
     handlers.set(region, (req, res, next) => {
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > options.maxBodyBytes) {
@@ -114,6 +126,9 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
   return {
     handler(region: Region): ProxyHandler {
       return handlers.get(region) as ProxyHandler;
+    },
+    upgrade(region: Region): UpgradeHandler {
+      return upgrades.get(region) as UpgradeHandler;
     },
     close(): void {
       for (const agent of agents) agent.destroy();

@@ -26,9 +26,12 @@ function namedInConnection(req: IncomingMessage): string[] {
  * (http-proxy appends it); Host/Proto/Port are what this gateway saw unless the peer is a trusted proxy in front of it,
  * so a client cannot pass itself off as arriving on another host or over TLS.
  */
-export function sanitizeForwarded(proxyReq: ClientRequest, req: IncomingMessage, peerIsTrustedProxy: boolean): void {
-  // transfer-encoding stays: Node frames the body it streams from the client with it.
-  for (const name of [...HOP_BY_HOP.filter((h) => h !== 'transfer-encoding'), ...namedInConnection(req)]) proxyReq.removeHeader(name);
+export function sanitizeForwarded(proxyReq: ClientRequest, req: IncomingMessage, peerIsTrustedProxy: boolean, upgrade = false): void {
+  // transfer-encoding stays: Node frames the body it streams from the client with it. An upgrade keeps the
+  // Connection and Upgrade headers that ask the upstream to switch protocols.
+  const keep = upgrade ? ['transfer-encoding', 'connection', 'upgrade'] : ['transfer-encoding'];
+  const named = upgrade ? [] : namedInConnection(req);
+  for (const name of [...HOP_BY_HOP.filter((h) => !keep.includes(h)), ...named]) proxyReq.removeHeader(name);
   if (peerIsTrustedProxy) return;
   const encrypted = Boolean((req.socket as TLSSocket).encrypted);
   if (req.headers.host) proxyReq.setHeader('x-forwarded-host', req.headers.host);
