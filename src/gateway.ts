@@ -364,7 +364,8 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   });
 
   function refuseUpgrade(socket: Socket, status: number, reason: string): void {
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // Close for good once written: the socket has left the HTTP server, which would otherwise keep it open.
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
   }
 
   function handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {

@@ -1,6 +1,6 @@
 // WebSocket upgrades: proxied to the account's region before the window, refused once chat is hidden.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import request from 'supertest';
 import { createGateway, type GatewayApp } from '../../src/gateway';
 import { ManualClock } from '../../src/domain/clock';
@@ -18,6 +18,8 @@ let app: GatewayApp;
 let clock: ManualClock;
 let server: http.Server;
 let port: number;
+/** Upgraded sockets leave the HTTP server's bookkeeping: closeAllConnections() does not reach them. */
+const upgraded = new Set<Socket>();
 
 beforeAll(async () => {
   us = await echoUpstream('us');
@@ -25,7 +27,10 @@ beforeAll(async () => {
   clock = new ManualClock(NOW);
   app = createGateway({ upstreams: { us: us.url, eu: eu.url }, store: new MemoryStore(), clock, adminTokens: [ADMIN_TOKEN], background: false });
   server = http.createServer(app);
-  server.on('upgrade', app.gateway.handleUpgrade);
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    upgraded.add(socket);
+    app.gateway.handleUpgrade(req, socket, head);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
@@ -34,6 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   server.closeAllConnections();
+  for (const socket of upgraded) socket.destroy();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await app.gateway.close();
   await us.close();

@@ -28,7 +28,7 @@ export async function echoUpstream(name: string): Promise<{ url: string; upgrade
 /** Opens an upgrade through the gateway: resolves with the echoed reply, or the refusal's status. */
 export function upgrade(port: number, path: string): Promise<{ status: number; echo?: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ port, host: '127.0.0.1', path, headers: { Connection: 'Upgrade', Upgrade: 'websocket' } });
+    const req = http.request({ port, host: '127.0.0.1', path, agent: false, headers: { Connection: 'Upgrade', Upgrade: 'websocket' } });
     req.on('upgrade', (res, socket) => {
       socket.once('data', (chunk) => {
         socket.destroy();
