@@ -8,12 +8,15 @@ import type { Store } from '../store/types';
 interface Entry {
   record: AccountRecord | null;
   loadedAt: number;
+  /** Announced as changed (or possibly missed a change): never served while the store answers. */
+  stale: boolean;
 }
 
 /**
- * Staleness is bounded twice: a change announced on the invalidation channel drops the entry at once,
- * and an entry older than `ttlMs` is refreshed in the background (served meanwhile), which bounds staleness
- * even if an announcement is lost. On a store failure the last known state keeps being served.
+ * Staleness is bounded twice: a change announced on the invalidation channel marks the entry stale at once
+ * (the next request loads it), and an entry older than `ttlMs` is refreshed in the background (served
+ * meanwhile), which bounds staleness even if an announcement is lost. A stale entry is kept only as the
+ * last known state: when the store cannot be reached it is served rather than nothing.
  */
 export class StateCache {
   private readonly entries = new Map<string, Entry>();
@@ -33,20 +36,20 @@ export class StateCache {
     this.store.onResync(() => this.clear());
     await this.store.onInvalidate((accountId) => {
       this.generations.set(accountId, (this.generations.get(accountId) ?? 0) + 1);
-      this.entries.delete(accountId);
-      this.metrics.cachedAccounts.set(this.entries.size);
+      const entry = this.entries.get(accountId);
+      if (entry) entry.stale = true;
     });
   }
 
+  /** Every entry must be loaded again (a reconnect may have missed announcements); they stay as fallback. */
   clear(): void {
-    this.entries.clear();
-    this.metrics.cachedAccounts.set(0);
+    for (const entry of this.entries.values()) entry.stale = true;
   }
 
   /** The cached record (null = known not to exist), or undefined when the account was never loaded. */
   peek(accountId: string): AccountRecord | null | undefined {
     const entry = this.entries.get(accountId);
-    if (!entry) return undefined;
+    if (!entry || entry.stale) return undefined;
     if (this.clock.now() - entry.loadedAt > this.options.ttlMs) {
       this.load(accountId).catch(() => undefined);
     }
@@ -84,7 +87,7 @@ export class StateCache {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    this.entries.set(accountId, { record, loadedAt: this.clock.now() });
+    this.entries.set(accountId, { record, loadedAt: this.clock.now(), stale: false });
     this.metrics.cachedAccounts.set(this.entries.size);
   }
 }
