@@ -23,7 +23,7 @@ export class MemoryStore implements Store {
     this.events.on('invalidate', listener);
   }
 
-  onResync(): void {
+  onResync(_listener: () => void): void {
     // One process, one map: nothing can be missed.
   }
 
