@@ -11,7 +11,7 @@ import { AMBIGUOUS_ACCOUNT, pathOf, queryParam, queryParams, resolveAccount } fr
 import { isBufferSurface } from './routing/surfaces';
 import { decide, type Action } from './policy/decide';
 import { retryAfterSeconds, windowOpen } from './policy/phase';
-import { createNoticeBuilder } from './answers/notices';
+import { createNoticeBuilder, type NoticeContext } from './answers/notices';
 import { sendNotice } from './answers/send-notice';
 import { sendGatewayError } from './answers/gateway-error';
 import { createRegionProxy, type RegionProxy } from './proxy/region-proxy';
@@ -139,6 +139,12 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   // The accepted-page texts belong to the buffer part; the rest are the notices'.
   const { accepted: _accepted, ...noticeMessages } = config.messages;
   const buildNotice = createNoticeBuilder(noticeMessages);
+  const noticeContext = (record: AccountRecord, now: number): NoticeContext => ({
+    migration: record.migration,
+    timeZone: record.settings.timezone,
+    contactName: record.settings.contactName,
+    now,
+  });
   const accountHeader = config.account.header.toLowerCase();
   const trustedSources = new Set(config.account.trustedHeaderSources.map(normalizeAddress));
   const trustedProxy = (req: IncomingMessage): boolean => trustedSources.has(normalizeAddress(req.socket.remoteAddress));
@@ -211,7 +217,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
         proxy.handler(record.settings.dataLocation)(req, res, next);
         return;
       case 'answer':
-        sendNotice(req, res, buildNotice(action.answer, { migration: record.migration, timeZone: record.settings.timezone, contactName: record.settings.contactName, now }));
+        sendNotice(req, res, buildNotice(action.answer, noticeContext(record, now)));
         return;
       case 'buffer':
         if (!parts.acceptBuffered) {
@@ -401,7 +407,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
         return;
       }
       // A notice cannot be shown on a socket: its status says why (a hidden chat is simply unavailable).
-      const status = action.kind === 'answer' ? buildNotice(action.answer, { migration: record.migration, timeZone: record.settings.timezone, contactName: record.settings.contactName, now }).status : 503;
+      const status = action.kind === 'answer' ? buildNotice(action.answer, noticeContext(record, now)).status : 503;
       if (status === 477) refuseUpgrade(socket, 477, 'Account Migration In Progress');
       else if (status === 422) refuseUpgrade(socket, 422, 'Unprocessable Content');
       else refuseUpgrade(socket, 503, 'Service Unavailable');

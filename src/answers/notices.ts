@@ -116,6 +116,3 @@ export function createNoticeBuilder(overrides: Partial<NoticeMessages> = {}): (k
     }
   };
 }
-
-/** The notices with the default texts. */
-export const buildNotice = createNoticeBuilder();
