@@ -247,21 +247,21 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     }
   }
 
-  // The hot path: route, resolve the account, decide from the in-process cache, act. No body parsing here.
-  // It runs ahead of Express's router (see app.handle below) and uses only Node's request and response.
-  function hotPath(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    // Decide on the path that is forwarded: "/kb/../api/x", "//api/x" or "http://h/api/x" must not slip past the table.
+  type Located =
+    | { kind: 'bad_target' }
+    | { kind: 'reserved' }
+    | { kind: 'ambiguous' }
+    | { kind: 'located'; match: RouteMatch | null; accountId: string | null };
+
+  /**
+   * Normalises the request target (req.url becomes the path that is decided on and forwarded), then finds the
+   * route and the account. The same for plain requests and upgrades, so neither can be routed past the other.
+   */
+  function locate(req: IncomingMessage): Located {
     const target = normalizeTarget(req.url ?? '/');
-    if (target === null) {
-      sendGatewayError(req, res, 400, 'BAD_REQUEST_TARGET', { message: 'The request target must be a path (origin form), not an absolute URL.' });
-      return;
-    }
+    if (target === null) return { kind: 'bad_target' };
     req.url = target;
-    if (isReserved(target)) {
-      // "//admin/v1/…" normalised into a gateway path: the gateway's own router answers, never the upstream.
-      next();
-      return;
-    }
+    if (isReserved(target)) return { kind: 'reserved' };
     const match = routes.match(req.method ?? 'GET', pathOf(target));
     const header = headerTrusted(req) ? req.headers[accountHeader] : undefined;
     const accountId = resolveAccount({
@@ -269,21 +269,46 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       header: typeof header === 'string' ? header : undefined,
       query: queryParams(target, config.account.query),
     });
-    if (accountId === AMBIGUOUS_ACCOUNT) {
+    if (accountId === AMBIGUOUS_ACCOUNT) return { kind: 'ambiguous' };
+    return { kind: 'located', match, accountId };
+  }
+
+  /** The account's state: from the cache at once when it has it, else loaded; `onUnavailable` when neither can say. */
+  function withState(accountId: string, onState: (record: AccountRecord | null) => void, onUnavailable: (error: unknown) => void): void {
+    const cached = cache.peek(accountId);
+    if (cached !== undefined) {
+      onState(cached);
+      return;
+    }
+    cache.load(accountId).then(onState, onUnavailable);
+  }
+
+  // The hot path: route, resolve the account, decide from the in-process cache, act. No body parsing here.
+  // It runs ahead of Express's router (see app.handle below) and uses only Node's request and response.
+  function hotPath(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    // Decide on the path that is forwarded: "/kb/../api/x", "//api/x" or "http://h/api/x" must not slip past the table.
+    const located = locate(req);
+    if (located.kind === 'bad_target') {
+      sendGatewayError(req, res, 400, 'BAD_REQUEST_TARGET', { message: 'The request target must be a path (origin form), not an absolute URL.' });
+      return;
+    }
+    if (located.kind === 'reserved') {
+      // "//admin/v1/…" normalised into a gateway path: the gateway's own router answers, never the upstream.
+      next();
+      return;
+    }
+    if (located.kind === 'ambiguous') {
       sendGatewayError(req, res, 400, 'AMBIGUOUS_ACCOUNT', { message: 'The request names more than one account (path, header or query disagree).' });
       return;
     }
+    const { match, accountId } = located;
     if (!accountId) {
       countRequest(match?.surface ?? null, 'proxy');
       proxy.handler(config.defaultRegion)(req, res, next);
       return;
     }
-    const cached = cache.peek(accountId);
-    if (cached !== undefined) {
-      act(req, res, next, match, accountId, cached);
-      return;
-    }
-    cache.load(accountId).then(
+    withState(
+      accountId,
       (record) => {
         // The client may have left while the state loaded: start nothing for it (no upstream call, no store write).
         if (res.destroyed) return;
@@ -376,23 +401,13 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
 
   function handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const target = normalizeTarget(req.url ?? '/');
-    if (target === null || isReserved(target)) {
+    // Upgrades are GETs; a reserved path has no socket to offer.
+    const located = locate(req);
+    if (located.kind !== 'located') {
       refuseUpgrade(socket, 400, 'Bad Request');
       return;
     }
-    req.url = target;
-    const match = routes.match('GET', pathOf(target));
-    const header = headerTrusted(req) ? req.headers[accountHeader] : undefined;
-    const accountId = resolveAccount({
-      pathParam: match?.params.accountId,
-      header: typeof header === 'string' ? header : undefined,
-      query: queryParams(target, config.account.query),
-    });
-    if (accountId === AMBIGUOUS_ACCOUNT) {
-      refuseUpgrade(socket, 400, 'Bad Request');
-      return;
-    }
+    const { match, accountId } = located;
     const decideAndAct = (record: AccountRecord | null): void => {
       if (socket.destroyed) return;
       if (!record) {
@@ -416,12 +431,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       decideAndAct(null);
       return;
     }
-    const cached = cache.peek(accountId);
-    if (cached !== undefined) {
-      decideAndAct(cached);
-      return;
-    }
-    cache.load(accountId).then(decideAndAct, () => {
+    withState(accountId, decideAndAct, () => {
       if (config.onStoreUnavailable === 'pass' && match?.surface !== 'integration') decideAndAct(null);
       else refuseUpgrade(socket, 503, 'Service Unavailable');
     });
