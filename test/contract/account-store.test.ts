@@ -3,26 +3,9 @@ import type { AccountRecord, AuditEntry } from '../../src/domain/account';
 import type { Store } from '../../src/store/types';
 import { RedisStore } from '../../src/store/redis/redis-store';
 import { storeFactories, testRedisUrl, uniquePrefix } from '../support/stores';
+import { accountRecord } from '../support/accounts';
 
-function record(id: string, contactName = 'Ada'): AccountRecord {
-  return {
-    id,
-    settings: {
-      dataLocation: 'us',
-      timezone: 'Europe/Stockholm',
-      contactName,
-      superAdmins: [{ id: 'u1', name: 'Ada', email: 'ada@example.test' }],
-      paymentsEnabled: false,
-      ssoEnabled: false,
-      hasSandbox: false,
-      integrations: {},
-      meetingLinks: {},
-    },
-    migration: null,
-    version: 0,
-    updatedAt: 1,
-  };
-}
+const record = (id: string, contactName = 'Ada'): AccountRecord => accountRecord(id, { contactName });
 
 const audit = (action: string): AuditEntry => ({ at: 1, actor: 'u1', action, detail: {} });
 

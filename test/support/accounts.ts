@@ -1,4 +1,5 @@
-// Account settings for tests, in the shape of PUT /admin/v1/accounts/:id.
+// Accounts for tests: settings in the shape of PUT /admin/v1/accounts/:id, and stored records.
+import type { AccountRecord, AccountSettings } from '../../src/domain/account';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const SUPER_ADMIN = { id: 'sa-1', name: 'Ada Lovelace', email: 'ada@example.test' };
@@ -17,3 +18,25 @@ export function accountSettings(overrides: Record<string, unknown> = {}): Record
 }
 
 export const auth = { Authorization: `Bearer ${ADMIN_TOKEN}`, 'X-Actor-Id': SUPER_ADMIN.id };
+
+/** A stored account record (version 0, no migration) for store-level tests. */
+export function accountRecord(id: string, settings: Partial<AccountSettings> = {}): AccountRecord {
+  return {
+    id,
+    settings: {
+      dataLocation: 'us',
+      timezone: 'Europe/Stockholm',
+      contactName: 'Ada',
+      superAdmins: [{ id: 'u1', name: 'Ada', email: 'ada@example.test' }],
+      paymentsEnabled: false,
+      ssoEnabled: false,
+      hasSandbox: false,
+      integrations: {},
+      meetingLinks: {},
+      ...settings,
+    },
+    migration: null,
+    version: 0,
+    updatedAt: 1,
+  };
+}

@@ -5,16 +5,9 @@ import { silentLogger } from '../../src/observability/logger';
 import { Metrics } from '../../src/observability/metrics';
 import { StateCache } from '../../src/state/state-cache';
 import { MemoryStore } from '../../src/store/memory/memory-store';
+import { accountRecord } from '../support/accounts';
 
-function record(contactName: string, version = 0): AccountRecord {
-  return {
-    id: 'acme',
-    settings: { dataLocation: 'us', timezone: 'UTC', contactName, superAdmins: [], paymentsEnabled: false, ssoEnabled: false, hasSandbox: false, integrations: {}, meetingLinks: {} },
-    migration: null,
-    version,
-    updatedAt: 0,
-  };
-}
+const record = (contactName: string, version = 0): AccountRecord => ({ ...accountRecord('acme', { timezone: 'UTC', contactName, superAdmins: [] }), version, updatedAt: 0 });
 
 async function setup(): Promise<{ store: MemoryStore; cache: StateCache; clock: ManualClock; resync: () => void; storeDown: (down: boolean) => void }> {
   const store = new MemoryStore();
