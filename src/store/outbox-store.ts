@@ -40,14 +40,31 @@ export interface CreateResult {
   notification: Notification;
 }
 
+/** Options of a write to the outbox. */
+export interface OutboxWriteOptions {
+  /**
+   * The caller holds the account's due claim (timeline-store.ts DueIndex) and settles it after reading the outbox
+   * again: the write need not touch the due index. Default false: every pending write touches it first.
+   */
+  underClaim?: boolean;
+}
+
 export interface OutboxStore {
   /** Stores the notification unless the account already has one with the same key (atomic across instances). */
-  create(notification: Notification): Promise<CreateResult>;
+  create(notification: Notification, options?: OutboxWriteOptions): Promise<CreateResult>;
   get(accountId: string, id: string): Promise<Notification | null>;
   /** Every notification of the account, oldest first. */
   list(accountId: string): Promise<Notification[]>;
   /** Pending notifications whose next attempt is due at `now`, earliest first. */
   due(accountId: string, now: number): Promise<Notification[]>;
-  /** Writes `next` (with rev = expectedRev + 1) only if the stored rev is still expectedRev. */
-  update(next: Notification, expectedRev: number): Promise<boolean>;
+  /**
+   * Writes `next` (with rev = expectedRev + 1) only if the stored rev is still expectedRev. A pending notification
+   * released for a later attempt (no lease owner) touches the due index at its next attempt first.
+   */
+  update(next: Notification, expectedRev: number, options?: OutboxWriteOptions): Promise<boolean>;
+}
+
+/** A pending notification nobody holds: its next attempt must be in the due index (a claim update is not one). */
+export function releasedPending(n: Notification): boolean {
+  return n.status === 'pending' && n.leaseOwner === null;
 }

@@ -36,17 +36,32 @@ function describe(error: unknown): string {
   return text.replace(/[a-z]+:\/\/\S+/gi, '<url>').replace(/\s+/g, ' ').slice(0, 300);
 }
 
+/** SMTP connections kept open and shared: notices due at one moment go out over a few connections, not one each. */
+const SMTP_POOL_CONNECTIONS = 8;
+
+/**
+ * nodemailer reads a `url` transport's options from the URL alone (options beside it are ignored), so the timeouts
+ * and the pool go into its query, unless the operator's URL sets them.
+ */
+function withDefaults(url: string, timeoutMs: number): string {
+  const parsed = new URL(url);
+  const defaults: Record<string, string> = {
+    pool: 'true',
+    maxConnections: String(SMTP_POOL_CONNECTIONS),
+    connectionTimeout: String(timeoutMs),
+    greetingTimeout: String(timeoutMs),
+    socketTimeout: String(timeoutMs),
+  };
+  for (const [name, value] of Object.entries(defaults)) if (!parsed.searchParams.has(name)) parsed.searchParams.set(name, value);
+  return parsed.href;
+}
+
 class SmtpSender implements ChannelSender {
   readonly name = 'smtp' as const;
   private readonly transport: Transporter;
 
   constructor(url: string, private readonly from: string, timeoutMs: number) {
-    this.transport = nodemailer.createTransport({
-      url,
-      connectionTimeout: timeoutMs,
-      greetingTimeout: timeoutMs,
-      socketTimeout: timeoutMs,
-    });
+    this.transport = nodemailer.createTransport(withDefaults(url, timeoutMs));
   }
 
   async send(n: Notification): Promise<void> {

@@ -1,6 +1,6 @@
 // Outbox operations on top of the store's atomic create and compare-and-set: claim with a lease, settle, void.
 import { randomUUID } from 'node:crypto';
-import type { DeliveryChannel, Notification, OutboxStore } from '../store/outbox-store';
+import type { DeliveryChannel, Notification, OutboxStore, OutboxWriteOptions } from '../store/outbox-store';
 import type { NotificationKind } from './schedule';
 
 /** How many times a lost compare-and-set is retried before giving up (another instance kept writing). */
@@ -101,13 +101,14 @@ export async function rewrite(
   accountId: string,
   id: string,
   change: (current: Notification) => Notification | null,
+  options: OutboxWriteOptions = {},
 ): Promise<Notification | null> {
   for (let i = 0; i < CAS_TRIES; i += 1) {
     const current = await outbox.get(accountId, id);
     if (!current) return null;
     const next = change(current);
     if (!next) return current;
-    if (await outbox.update(next, current.rev)) return { ...next, rev: current.rev + 1 };
+    if (await outbox.update(next, current.rev, options)) return { ...next, rev: current.rev + 1 };
   }
   throw new Error(`notification ${id} kept changing under us (${CAS_TRIES} compare-and-set attempts lost)`);
 }

@@ -118,3 +118,27 @@ export function dueNotifications(migration: Migration | null, timeZone: string, 
 export function shouldOpenWindow(migration: Migration | null, now: number): boolean {
   return migration?.status === 'scheduled' && now >= migration.start;
 }
+
+/**
+ * The first moment after `now` at which dueNotifications() or shouldOpenWindow() answer differently: when the
+ * timeline must look at the account again (its score in the due index). Null when nothing more comes by itself:
+ * an open window ends and an ended migration changes only through a stored change, which touches the index.
+ */
+export function nextMoment(migration: Migration | null, timeZone: string, now: number): number | null {
+  if (!migration) return null;
+  let candidates: number[] = [];
+  switch (migration.status) {
+    case 'scheduled':
+      candidates = [migration.scheduledAt, weekOfAt(migration.start, timeZone), dayBeforeAt(migration.start, timeZone), migration.start];
+      break;
+    case 'completed':
+    case 'failed':
+    case 'cancelled':
+      candidates = [migration.endedAt ?? migration.scheduledAt];
+      break;
+    case 'in_progress':
+      break;
+  }
+  const ahead = candidates.filter((moment) => moment > now);
+  return ahead.length > 0 ? Math.min(...ahead) : null;
+}

@@ -1,12 +1,14 @@
 // The time-driven side of a migration: creates due notifications exactly once, opens windows, delivers the outbox.
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { Counter } from 'prom-client';
 import type { AccountRecord, Migration } from '../domain/account';
 import { systemClock, type Clock } from '../domain/clock';
 import type { MigrationEvent } from '../migration/events';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { CreateResult, Notification } from '../store/outbox-store';
+import type { CreateResult, Notification, OutboxWriteOptions } from '../store/outbox-store';
+import type { DueClaim } from '../store/timeline-store';
 import type { Store } from '../store/types';
 import type { Delivery } from './delivery';
 import { meetingDigests, parseMeetingRequest, type AcceptedMeetingRequest } from './meetings';
@@ -20,7 +22,7 @@ import {
   voidPending,
   type RetryPolicy,
 } from './outbox';
-import { dueNotifications, notificationKey, shouldOpenWindow, type NotificationKind } from './schedule';
+import { dueNotifications, nextMoment, notificationKey, shouldOpenWindow, type NotificationKind } from './schedule';
 
 /** What the migration service offers the scheduler: report that a scheduled migration reached its start. */
 export interface MigrationTransitions {
@@ -44,12 +46,29 @@ export interface TimelineSchedulerOptions {
   leaseClock?: Clock;
   /** Names this instance in leases and logs. */
   instanceId?: string;
+  /** Accounts claimed from the due index at a time (default 200). */
+  batchSize?: number;
+  /** Accounts looked at in parallel within a batch (default 32): notices due at one moment go out together. */
+  concurrency?: number;
+  /**
+   * Real time after a touch of the due index during which a change may still be on its way to the store (the index
+   * and the record are separate writes): an account touched that recently is looked at again after it. Default 60 s.
+   */
+  touchGraceMs?: number;
 }
 
 /** The actor recorded when the scheduler opens a window. */
 export const SCHEDULER_ACTOR = 'timeline-scheduler';
 
 const DEFAULT_LEASE_MS = 60_000;
+const DEFAULT_BATCH = 200;
+const DEFAULT_CONCURRENCY = 32;
+const DEFAULT_TOUCH_GRACE_MS = 60_000;
+/** When a look leaves something due now (a notification held by another instance's lease): look again this much later. */
+const REVISIT_MS = 1_000;
+/** Claim keys remembered per instance: enough for every notification of thousands of migrations at once. */
+const KNOWN_KEYS = 100_000;
+const UNDER_CLAIM: OutboxWriteOptions = { underClaim: true };
 const METRIC = 'mg_notifications_total';
 
 /** Kinds whose text names a start: once the migration moved or ended they are void rather than sent. */
@@ -75,10 +94,15 @@ export class TimelineScheduler {
   private readonly retry: RetryPolicy;
   private readonly leaseMs: number;
   private readonly counter: Counter<'kind' | 'outcome'>;
-  /** Claim keys this instance has seen stored: a key, once claimed, is claimed forever, so this cache is never stale. */
-  private readonly known = new Set<string>();
+  /**
+   * Claim keys this instance has seen stored: a key, once claimed, is claimed forever, so this cache is never stale;
+   * bounded (least recently used leave first), as forgetting a key costs only one create that finds it claimed.
+   */
+  private readonly known = new LRUCache<string, true>({ max: KNOWN_KEYS });
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private wake: NodeJS.Timeout | null = null;
+  private intervalMs = 0;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly options: TimelineSchedulerOptions) {
@@ -96,7 +120,7 @@ export class TimelineScheduler {
     return this.options.clock.now();
   }
 
-  /** One pass over every account: create what is due, open windows whose start came, deliver what is due. */
+  /** One pass over the accounts the due index holds as due: create what is due, open windows, deliver what is due. */
   tick(): Promise<void> {
     if (!this.running) {
       this.running = this.pass().finally(() => {
@@ -108,16 +132,34 @@ export class TimelineScheduler {
 
   start(intervalMs: number): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.tick().catch((error: unknown) => this.options.logger.warn({ err: error }, 'timeline tick failed'));
-    }, intervalMs);
+    this.intervalMs = intervalMs;
+    this.timer = setInterval(() => this.tickLogged(), intervalMs);
     this.timer.unref();
+  }
+
+  private tickLogged(): void {
+    this.tick().catch((error: unknown) => this.options.logger.warn({ err: error }, 'timeline tick failed'));
+  }
+
+  /** A moment due before the next tick gets its own pass at that moment, so notices are not a tick late. */
+  private wakeAt(at: number | null): void {
+    if (!this.timer || at === null) return;
+    const delay = Math.max(0, at - this.now());
+    if (delay >= this.intervalMs) return;
+    if (this.wake) clearTimeout(this.wake);
+    this.wake = setTimeout(() => {
+      this.wake = null;
+      this.tickLogged();
+    }, delay);
+    this.wake.unref();
   }
 
   /** Stops ticking and waits for the pass and deliveries under way, so no lease is left behind. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.wake) clearTimeout(this.wake);
     this.timer = null;
+    this.wake = null;
     await this.settled();
   }
 
@@ -163,13 +205,16 @@ export class TimelineScheduler {
   }
 
   /** Delivers the account's due notifications; each is claimed first, so instances never send one at once. */
-  async deliverAccount(accountId: string): Promise<void> {
+  async deliverAccount(accountId: string, write: OutboxWriteOptions = {}): Promise<void> {
     const now = this.now();
-    const leaseClock = this.options.leaseClock ?? systemClock;
     for (const n of await this.outbox.due(accountId, now)) {
-      const claimed = await claimForDelivery(this.outbox, n, this.instanceId, { now, leaseNow: leaseClock.now(), leaseMs: this.leaseMs });
-      if (claimed) await this.deliverOne(claimed);
+      const claimed = await claimForDelivery(this.outbox, n, this.instanceId, { now, leaseNow: this.leaseNow(), leaseMs: this.leaseMs });
+      if (claimed) await this.deliverOne(claimed, write);
     }
+  }
+
+  private leaseNow(): number {
+    return (this.options.leaseClock ?? systemClock).now();
   }
 
   private background(work: Promise<void>): void {
@@ -179,24 +224,58 @@ export class TimelineScheduler {
     this.inFlight.add(tracked);
   }
 
+  /**
+   * Claims due accounts in batches until none is left due at the pass's `now`; each claimed account is looked at
+   * and settled at its next moment. Cost follows what is due: an idle pass is one claim that finds nothing.
+   */
   private async pass(): Promise<void> {
-    for (const accountId of await this.options.store.accounts.list()) {
-      try {
-        await this.tickAccount(accountId);
-      } catch (error) {
-        // One account's trouble (or a store hiccup) must not starve the others; the next tick retries.
-        this.options.logger.warn({ err: error, accountId }, 'timeline tick failed for an account');
+    const now = this.now();
+    const batchSize = this.options.batchSize ?? DEFAULT_BATCH;
+    let earliest: number | null = null;
+    const consider = (at: number | null) => {
+      if (at !== null && (earliest === null || at < earliest)) earliest = at;
+    };
+    for (;;) {
+      const batch = await this.options.store.timeline.due.claim(now, batchSize, this.leaseMs);
+      consider(batch.nextAt);
+      await inParallel(batch.claims, this.options.concurrency ?? DEFAULT_CONCURRENCY, async (claim) => consider(await this.visit(claim, now)));
+      if (batch.claims.length < batchSize) break;
+    }
+    this.wakeAt(earliest);
+  }
+
+  /** Looks at one claimed account and settles it; returns the score it settled at (null: none or left to others). */
+  private async visit(claim: DueClaim, now: number): Promise<number | null> {
+    const { accountId } = claim;
+    try {
+      const account = await this.options.store.accounts.get(accountId);
+      if (account) {
+        await this.createDue(account, now, UNDER_CLAIM);
+        if (shouldOpenWindow(account.migration, now)) await this.openWindow(accountId);
       }
+      await this.deliverAccount(accountId, UNDER_CLAIM);
+      let next = earliestOf(account ? nextMoment(account.migration, account.settings.timezone, now) : null, await this.outboxNext(accountId, now));
+      if (next !== null && next <= now) next = now + REVISIT_MS;
+      const graceMs = this.options.touchGraceMs ?? DEFAULT_TOUCH_GRACE_MS;
+      const settled = await this.options.store.timeline.due.settle(claim, next, now, graceMs);
+      if (settled === 'touched') return null;
+      return settled === 'deferred' ? earliestOf(next, now + graceMs) : next;
+    } catch (error) {
+      // One account's trouble (or a store hiccup) must not starve the others: its claim lapses and a later pass retries.
+      this.options.logger.warn({ err: error, accountId }, 'timeline tick failed for an account');
+      return null;
     }
   }
 
-  private async tickAccount(accountId: string): Promise<void> {
-    const account = await this.options.store.accounts.get(accountId);
-    if (!account) return;
-    const now = this.now();
-    await this.createDue(account, now);
-    if (shouldOpenWindow(account.migration, now)) await this.openWindow(accountId);
-    await this.deliverAccount(accountId);
+  /** When the account's outbox needs a look: its earliest pending attempt, or when a live delivery lease lapses. */
+  private async outboxNext(accountId: string, now: number): Promise<number | null> {
+    const leaseNow = this.leaseNow();
+    let next: number | null = null;
+    for (const n of await this.outbox.due(accountId, Number.MAX_SAFE_INTEGER)) {
+      const at = n.leaseOwner !== null && n.leaseUntil > leaseNow ? now + (n.leaseUntil - leaseNow) : n.nextAttemptAt;
+      next = earliestOf(next, at);
+    }
+    return next;
   }
 
   private async openWindow(accountId: string): Promise<void> {
@@ -209,14 +288,14 @@ export class TimelineScheduler {
     }
   }
 
-  private async createDue(account: AccountRecord, now: number): Promise<void> {
+  private async createDue(account: AccountRecord, now: number, write: OutboxWriteOptions = {}): Promise<void> {
     const m = account.migration;
     if (!m) return;
     for (const due of dueNotifications(m, account.settings.timezone, now)) {
       const message = composeMessage({ kind: due.kind, account, migration: m });
-      await this.ensure(account, m, due.kind, due.key, message, now);
+      await this.ensure(account, m, due.kind, due.key, message, now, recipientsOf(account), write);
       if (due.kind === 'completed') await this.openChecklist(account, m, now);
-      if (due.kind === 'completed' || due.kind === 'failed') await this.ensureMeetingDigests(account, m, now);
+      if (due.kind === 'completed' || due.kind === 'failed') await this.ensureMeetingDigests(account, m, now, write);
     }
   }
 
@@ -226,18 +305,18 @@ export class TimelineScheduler {
     if (await this.options.store.timeline.checklists.open(account.id, m.id, m.endedAt ?? now)) {
       this.options.logger.info({ accountId: account.id, migrationId: m.id }, 'post-migration checklist opened');
     }
-    this.known.add(marker);
+    this.known.set(marker, true);
   }
 
-  private async ensureMeetingDigests(account: AccountRecord, m: Migration, now: number): Promise<void> {
+  private async ensureMeetingDigests(account: AccountRecord, m: Migration, now: number, write: OutboxWriteOptions): Promise<void> {
     const marker = `${account.id}\nmeetings:${m.id}`;
     if (this.known.has(marker)) return;
     const requests = await this.options.store.timeline.meetings.list(account.id, m.id);
     for (const digest of meetingDigests(account, requests)) {
       const message = composeMessage({ kind: 'meetings_requested', account, migration: m, ownerName: digest.ownerName, meetings: digest.meetings });
-      await this.ensure(account, m, 'meetings_requested', notificationKey.meetingsRequested(m, digest.ownerEmail), message, now, [digest.ownerEmail]);
+      await this.ensure(account, m, 'meetings_requested', notificationKey.meetingsRequested(m, digest.ownerEmail), message, now, [digest.ownerEmail], write);
     }
-    this.known.add(marker);
+    this.known.set(marker, true);
   }
 
   /** Creates the notification unless its key is already claimed (by anyone, ever). */
@@ -249,6 +328,7 @@ export class TimelineScheduler {
     message: Message,
     now: number,
     recipients: string[] = recipientsOf(account),
+    write: OutboxWriteOptions = {},
   ): Promise<CreateResult | null> {
     const marker = `${account.id}\n${key}`;
     if (this.known.has(marker)) return null;
@@ -264,8 +344,9 @@ export class TimelineScheduler {
         text: message.text,
         now,
       }),
+      write,
     );
-    this.known.add(marker);
+    this.known.set(marker, true);
     if (result.created) {
       this.counter.inc({ kind, outcome: 'created' });
       this.options.logger.info({ accountId: account.id, kind, id: result.notification.id }, 'notification created');
@@ -283,7 +364,7 @@ export class TimelineScheduler {
     return null;
   }
 
-  private async deliverOne(claimed: Notification): Promise<void> {
+  private async deliverOne(claimed: Notification, write: OutboxWriteOptions): Promise<void> {
     const log = { accountId: claimed.accountId, id: claimed.id, kind: claimed.kind };
     const stale = await this.staleReason(claimed);
     if (stale) {
@@ -301,11 +382,30 @@ export class TimelineScheduler {
         return { ...current, delivered: [...new Set([...current.delivered, ...outcome.delivered])] };
       }
       return afterAttempt(current, outcome, this.retry, this.now());
-    });
+    }, write);
     const status = after?.status ?? 'gone';
     const result = status === 'pending' ? 'retry' : status;
     this.counter.inc({ kind: claimed.kind, outcome: result });
     if (outcome.error) this.options.logger.warn({ ...log, status, attempts: after?.attempts, error: outcome.error }, 'notification delivery failed');
     else this.options.logger.info({ ...log, channels: after?.delivered }, 'notification delivered');
   }
+}
+
+function earliestOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+/** Runs `work` over the items with at most `limit` at a time (a few lines; no library needed for a fixed pool). */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let nextIndex = 0;
+  const worker = async () => {
+    while (nextIndex < items.length) {
+      const item = items[nextIndex] as T;
+      nextIndex += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -1,6 +1,6 @@
 // The timeline's moments at each boundary (±1 s), in two zones, across daylight-saving changes.
 import type { Migration } from '../../src/domain/account';
-import { dayBeforeAt, dueNotifications, END_CATCH_UP_MS, shouldOpenWindow, weekOfAt } from '../../src/timeline/schedule';
+import { dayBeforeAt, dueNotifications, END_CATCH_UP_MS, nextMoment, shouldOpenWindow, weekOfAt } from '../../src/timeline/schedule';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -144,5 +144,47 @@ describe('scheduled notice and the end notices', () => {
     const m = migration('2026-06-11T08:00:00Z', { status: 'in_progress', startedAt: Date.parse('2026-06-11T08:00:00Z') });
     expect(kindsAt(m, tz, m.start + HOUR)).toEqual([]);
     expect(dueNotifications(null, tz, m.start)).toEqual([]);
+  });
+});
+
+describe('nextMoment: when the due index must look at the account again', () => {
+  // Thursday 11 June 2026, 10:00 in Stockholm (GMT+2).
+  const start = Date.parse('2026-06-11T08:00:00Z');
+  const migration = (over: Partial<Migration> = {}): Migration => ({
+    id: 'm1',
+    status: 'scheduled',
+    source: 'us',
+    target: 'eu',
+    start,
+    expectedEnd: start + 3600_000,
+    scheduledAt: Date.parse('2026-06-01T10:00:00Z'),
+    scheduledBy: 'u1',
+    startedAt: null,
+    endedAt: null,
+    ...over,
+  });
+  const tz = 'Europe/Stockholm';
+
+  it('walks a scheduled migration through Monday 00:00, the day before 00:00 and the start, local time', () => {
+    expect(nextMoment(migration(), tz, Date.parse('2026-06-01T09:59:59Z'))).toBe(Date.parse('2026-06-01T10:00:00Z'));
+    expect(nextMoment(migration(), tz, Date.parse('2026-06-01T10:00:00Z'))).toBe(Date.parse('2026-06-07T22:00:00Z'));
+    expect(nextMoment(migration(), tz, Date.parse('2026-06-07T22:00:00Z'))).toBe(Date.parse('2026-06-09T22:00:00Z'));
+    expect(nextMoment(migration(), tz, Date.parse('2026-06-09T22:00:00Z'))).toBe(start);
+    expect(nextMoment(migration(), tz, start)).toBeNull();
+  });
+
+  it('follows the clock change: the Sunday before a Monday start after the US spring change is 00:00 EST', () => {
+    const nyStart = Date.parse('2026-03-09T13:00:00Z'); // Monday 09:00 EDT
+    const m = migration({ start: nyStart, scheduledAt: Date.parse('2026-03-01T00:00:00Z') });
+    expect(nextMoment(m, 'America/New_York', Date.parse('2026-03-02T00:00:00Z'))).toBe(Date.parse('2026-03-08T05:00:00Z'));
+    expect(nextMoment(m, 'America/New_York', Date.parse('2026-03-08T05:00:00Z'))).toBe(Date.parse('2026-03-09T04:00:00Z'));
+  });
+
+  it('an ended migration is looked at once at its end; an open window and no migration never by themselves', () => {
+    const ended = Date.parse('2026-06-11T12:00:00Z');
+    expect(nextMoment(migration({ status: 'completed', endedAt: ended }), tz, ended - 1)).toBe(ended);
+    expect(nextMoment(migration({ status: 'completed', endedAt: ended }), tz, ended)).toBeNull();
+    expect(nextMoment(migration({ status: 'in_progress' }), tz, start)).toBeNull();
+    expect(nextMoment(null, tz, start)).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 // In-process account store: the default when REDIS_URL is unset, and a test double.
 import type { AccountRecord, AuditEntry } from '../../domain/account';
 import type { AccountStore, InvalidationListener, SaveResult } from '../types';
+import { MemoryDueIndex } from './memory-due-index';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -12,7 +13,10 @@ export class MemoryAccountStore implements AccountStore {
   private readonly audits = new Map<string, AuditEntry[]>();
   private readonly days = new Map<string, Set<string>>();
 
-  constructor(private readonly announce: InvalidationListener) {}
+  constructor(
+    private readonly announce: InvalidationListener,
+    private readonly due: MemoryDueIndex = new MemoryDueIndex(),
+  ) {}
 
   async get(accountId: string): Promise<AccountRecord | null> {
     const record = this.records.get(accountId);
@@ -22,6 +26,8 @@ export class MemoryAccountStore implements AccountStore {
   async save(record: AccountRecord, expectedVersion: number, audit: AuditEntry): Promise<SaveResult> {
     const current = this.records.get(record.id);
     if ((current?.version ?? 0) !== expectedVersion) return 'conflict';
+    // A record with a migration is looked at by the timeline's next pass, which finds its next moment (DueIndex).
+    if (record.migration) this.due.touchNow(record.id, 0);
     this.records.set(record.id, clone({ ...record, version: expectedVersion + 1 }));
     const trail = this.audits.get(record.id) ?? [];
     trail.push(clone(audit));
@@ -42,6 +48,7 @@ export class MemoryAccountStore implements AccountStore {
     this.audits.set(accountId, trail);
   }
 
+  /** Every account id ever saved: for tools and tests; the timeline reads the due index instead (SPEC §11). */
   async list(): Promise<string[]> {
     return [...this.records.keys()];
   }

@@ -1,5 +1,6 @@
 // In-process notifications outbox: same semantics as the Redis one, for the embedded store and tests.
-import type { CreateResult, Notification, OutboxStore } from '../outbox-store';
+import { releasedPending, type CreateResult, type Notification, type OutboxStore, type OutboxWriteOptions } from '../outbox-store';
+import { MemoryDueIndex } from './memory-due-index';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -8,6 +9,8 @@ export class MemoryOutboxStore implements OutboxStore {
   private readonly byAccount = new Map<string, Map<string, Notification>>();
   /** accountId → (key → id) */
   private readonly keys = new Map<string, Map<string, string>>();
+
+  constructor(private readonly index: MemoryDueIndex = new MemoryDueIndex()) {}
 
   private records(accountId: string): Map<string, Notification> {
     let records = this.byAccount.get(accountId);
@@ -18,7 +21,8 @@ export class MemoryOutboxStore implements OutboxStore {
     return records;
   }
 
-  async create(notification: Notification): Promise<CreateResult> {
+  async create(notification: Notification, options: OutboxWriteOptions = {}): Promise<CreateResult> {
+    if (notification.status === 'pending' && !options.underClaim) this.index.touchNow(notification.accountId, notification.nextAttemptAt);
     const keys = this.keys.get(notification.accountId) ?? new Map<string, string>();
     this.keys.set(notification.accountId, keys);
     const existingId = keys.get(notification.key);
@@ -46,7 +50,8 @@ export class MemoryOutboxStore implements OutboxStore {
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
   }
 
-  async update(next: Notification, expectedRev: number): Promise<boolean> {
+  async update(next: Notification, expectedRev: number, options: OutboxWriteOptions = {}): Promise<boolean> {
+    if (releasedPending(next) && !options.underClaim) this.index.touchNow(next.accountId, next.nextAttemptAt);
     const records = this.byAccount.get(next.accountId);
     const current = records?.get(next.id);
     if (!records || !current || current.rev !== expectedRev) return false;

@@ -16,7 +16,7 @@ export class MemoryStore implements Store {
 
   constructor() {
     this.events.setMaxListeners(0);
-    this.accounts = new MemoryAccountStore((id) => this.events.emit('invalidate', id));
+    this.accounts = new MemoryAccountStore((id) => this.events.emit('invalidate', id), this.timeline.due);
   }
 
   async onInvalidate(listener: InvalidationListener): Promise<void> {

@@ -1,5 +1,6 @@
 // In-process timeline store: outbox, post-migration checklists and meeting requests for the embedded store.
 import type { ChecklistMark, ChecklistState, ChecklistStore, MeetingRequest, MeetingRequestStore, TimelineStore } from '../timeline-store';
+import { MemoryDueIndex } from './memory-due-index';
 import { MemoryOutboxStore } from './memory-outbox-store';
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -44,7 +45,8 @@ class MemoryMeetingRequestStore implements MeetingRequestStore {
 }
 
 export class MemoryTimelineStore implements TimelineStore {
-  readonly outbox = new MemoryOutboxStore();
+  readonly due = new MemoryDueIndex();
+  readonly outbox = new MemoryOutboxStore(this.due);
   readonly checklists = new MemoryChecklistStore();
   readonly meetings = new MemoryMeetingRequestStore();
 }

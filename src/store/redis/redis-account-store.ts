@@ -1,7 +1,9 @@
 // Account records in Redis: one JSON string per account, compare-and-set through Lua, audit list beside it.
 import type { AccountRecord, AuditEntry } from '../../domain/account';
 import type { AccountStore, SaveResult } from '../types';
+import type { DueIndex } from '../timeline-store';
 import { accountKey, globalKey } from './keys';
+import { RedisDueIndex } from './redis-due-index';
 import { defineScript, runScript, type RedisClient } from './scripts';
 
 const AUDIT_KEEP = 1000;
@@ -11,6 +13,7 @@ export class RedisAccountStore implements AccountStore {
     private readonly client: RedisClient,
     private readonly prefix: string,
     private readonly announce: (accountId: string) => Promise<void>,
+    private readonly due: DueIndex = new RedisDueIndex(client, prefix),
   ) {
     defineScript(client, 'mgSaveAccount', 'save-account', 2);
     defineScript(client, 'mgReserveDay', 'reserve-day', 1);
@@ -26,6 +29,9 @@ export class RedisAccountStore implements AccountStore {
     // The list is another hash slot, so it cannot join the script: write it first. A listed id without a record
     // (the create then lost or failed) is skipped by readers; a record missing from the list would never be walked.
     if (expectedVersion === 0) await this.client.sadd(globalKey(this.prefix, 'accounts'), record.id);
+    // Likewise the timeline's due index (README, "Timeline index"): touched before the record is written, so a record
+    // with a migration is never stored unindexed; a touch whose write then failed costs the timeline one look.
+    if (record.migration) await this.due.touch(record.id, 0);
     const written = await runScript(
       this.client,
       'mgSaveAccount',
@@ -49,6 +55,7 @@ export class RedisAccountStore implements AccountStore {
     await this.client.multi().rpush(key, JSON.stringify(entry)).ltrim(key, -AUDIT_KEEP, -1).exec();
   }
 
+  /** Every account id ever saved: for tools and tests; the timeline reads the due index instead (SPEC §11). */
   async list(): Promise<string[]> {
     return this.client.smembers(globalKey(this.prefix, 'accounts'));
   }

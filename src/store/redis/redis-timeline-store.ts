@@ -1,6 +1,7 @@
 // The timeline store in Redis: outbox, checklist and meeting requests, all under the account's hash tag.
 import type { ChecklistMark, ChecklistState, ChecklistStore, MeetingRequest, MeetingRequestStore, TimelineStore } from '../timeline-store';
 import { accountKey } from './keys';
+import { RedisDueIndex } from './redis-due-index';
 import { RedisOutboxStore } from './redis-outbox-store';
 import { defineScript, runScript, type RedisClient } from './scripts';
 
@@ -57,12 +58,14 @@ class RedisMeetingRequestStore implements MeetingRequestStore {
 }
 
 export class RedisTimelineStore implements TimelineStore {
+  readonly due: RedisDueIndex;
   readonly outbox: RedisOutboxStore;
   readonly checklists: RedisChecklistStore;
   readonly meetings: RedisMeetingRequestStore;
 
   constructor(client: RedisClient, prefix: string) {
-    this.outbox = new RedisOutboxStore(client, prefix);
+    this.due = new RedisDueIndex(client, prefix);
+    this.outbox = new RedisOutboxStore(client, prefix, this.due);
     this.checklists = new RedisChecklistStore(client, prefix);
     this.meetings = new RedisMeetingRequestStore(client, prefix);
   }

@@ -1,0 +1,137 @@
+// The scheduler reads only what the due index holds: an idle pass touches no account, reminders come at their
+// moment, and two schedulers on one Redis split the due accounts with every notice sent exactly once.
+import type { AccountSettings } from '../../src/domain/account';
+import { ManualClock } from '../../src/domain/clock';
+import { MigrationService } from '../../src/migration/service';
+import { silentLogger } from '../../src/observability/logger';
+import { Metrics } from '../../src/observability/metrics';
+import { MemoryStore } from '../../src/store/memory/memory-store';
+import { RedisStore } from '../../src/store/redis/redis-store';
+import type { Store } from '../../src/store/types';
+import { Delivery } from '../../src/timeline/delivery';
+import { TimelineScheduler } from '../../src/timeline/scheduler';
+import { accountRecord } from '../support/accounts';
+import { testRedisUrl, uniquePrefix } from '../support/stores';
+import { startSmtpReceiver, type SmtpReceiver } from './receivers';
+
+const T0 = Date.parse('2026-06-01T10:00:00Z');
+// Thursday 11 June 2026, 10:00 in Stockholm (GMT+2): week_of Monday 8 June 00:00, day_before Wednesday 10 June 00:00.
+const START = Date.parse('2026-06-11T08:00:00Z');
+const WEEK_OF = Date.parse('2026-06-07T22:00:00Z');
+const DAY_BEFORE = Date.parse('2026-06-09T22:00:00Z');
+
+const settings = (): AccountSettings => ({ ...accountRecord('x').settings, timezone: 'Europe/Stockholm' });
+
+function scheduler(store: Store, clock: ManualClock, delivery: Delivery, metrics = new Metrics(), name = 'gw'): TimelineScheduler {
+  const service = new MigrationService(store, clock, { migrationsPerDay: 1000, unavailableDates: [] }, silentLogger);
+  return new TimelineScheduler({
+    store,
+    clock,
+    logger: silentLogger,
+    metrics,
+    transitions: { start: async (id, actor) => void (await service.start(id, actor)) },
+    delivery,
+    instanceId: name,
+    batchSize: 16,
+    touchGraceMs: 0,
+  });
+}
+
+const sentBy = async (metrics: Metrics): Promise<number> => {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'mg_notifications_total');
+  return (metric?.values ?? []).filter((v) => v.labels.outcome === 'sent').reduce((sum, v) => sum + v.value, 0);
+};
+
+let smtp: SmtpReceiver;
+beforeEach(async () => {
+  smtp = await startSmtpReceiver();
+});
+afterEach(async () => {
+  await smtp.close();
+});
+
+it('an idle pass over thousands of accounts, none migrating, reads no account and lists none', async () => {
+  const store = new MemoryStore();
+  for (let i = 0; i < 2000; i += 1) await store.accounts.save(accountRecord(`a${i}`), 0, { at: 1, actor: 'op', action: 'create', detail: {} });
+  const get = jest.spyOn(store.accounts, 'get');
+  const list = jest.spyOn(store.accounts, 'list');
+  const delivery = new Delivery({ smtpUrl: smtp.url, logger: silentLogger });
+  const s = scheduler(store, new ManualClock(T0), delivery);
+  await s.tick();
+  await s.tick();
+  expect(get).not.toHaveBeenCalled();
+  expect(list).not.toHaveBeenCalled();
+  expect(smtp.mails).toHaveLength(0);
+  delivery.close();
+});
+
+it('settles a scheduled account at its next moment and creates each reminder exactly at it', async () => {
+  const store = new MemoryStore();
+  const clock = new ManualClock(T0);
+  const service = new MigrationService(store, clock, { migrationsPerDay: 10, unavailableDates: [] }, silentLogger);
+  await service.putAccount('acc', settings(), 'op');
+  await service.schedule('acc', 'u1', { start: START, target: 'eu' });
+  const delivery = new Delivery({ smtpUrl: smtp.url, logger: silentLogger });
+  const s = scheduler(store, clock, delivery);
+  await s.tick();
+  await s.settled();
+  // No event listener here: the pass alone found the migration through the index.
+  expect(smtp.mails.map((m) => m.subject).length).toBe(1);
+  expect(await store.timeline.due.scoreOf('acc')).toBe(WEEK_OF);
+
+  clock.set(WEEK_OF - 1);
+  await s.tick();
+  expect((await store.timeline.outbox.list('acc')).map((n) => n.kind)).toEqual(['scheduled']);
+  clock.set(WEEK_OF);
+  await s.tick();
+  await s.settled();
+  const weekOf = (await store.timeline.outbox.list('acc')).find((n) => n.kind === 'week_of');
+  expect(weekOf).toMatchObject({ createdAt: WEEK_OF, status: 'sent' });
+  expect(await store.timeline.due.scoreOf('acc')).toBe(DAY_BEFORE);
+  delivery.close();
+});
+
+it('two schedulers on one Redis split 120 due accounts between them and send every notice exactly once', async () => {
+  const prefix = uniquePrefix();
+  const clock = new ManualClock(T0);
+  const stores = [new RedisStore({ url: testRedisUrl(), prefix }), new RedisStore({ url: testRedisUrl(), prefix })] as const;
+  const service = new MigrationService(stores[0], clock, { migrationsPerDay: 1000, unavailableDates: [] }, silentLogger);
+  const ids = Array.from({ length: 120 }, (_, i) => `acc-${i}`);
+  for (const id of ids) {
+    await service.putAccount(id, settings(), 'op');
+    await service.schedule(id, 'u1', { start: START, target: 'eu' });
+  }
+  const deliveries = stores.map(() => new Delivery({ smtpUrl: smtp.url, logger: silentLogger }));
+  const metrics = [new Metrics(), new Metrics()];
+  const schedulers = stores.map((store, i) => scheduler(store, clock, deliveries[i] as Delivery, metrics[i], `gw${i}`));
+  try {
+    const both = async () => {
+      await Promise.all(schedulers.map((s) => s.tick()));
+      await Promise.all(schedulers.map((s) => s.settled()));
+    };
+    await both();
+    // Each moment once more: the week_of reminders of all 120, then the day_before ones.
+    clock.set(WEEK_OF);
+    await both();
+    clock.set(DAY_BEFORE);
+    await both();
+
+    expect(smtp.mails).toHaveLength(3 * 120);
+    const perNotification = new Map<string, number>();
+    for (const mail of smtp.mails) perNotification.set(mail.notificationId, (perNotification.get(mail.notificationId) ?? 0) + 1);
+    expect(perNotification.size).toBe(3 * 120);
+    expect([...perNotification.values()].every((count) => count === 1)).toBe(true);
+    for (const id of ids) {
+      expect((await stores[0].timeline.outbox.list(id)).map((n) => `${n.kind}:${n.status}`)).toEqual(['scheduled:sent', 'week_of:sent', 'day_before:sent']);
+    }
+    const [first, second] = await Promise.all(metrics.map(sentBy));
+    expect((first as number) + (second as number)).toBe(3 * 120);
+    // Both took a share of the work (claims of 16 at a time, interleaved).
+    expect(first).toBeGreaterThan(0);
+    expect(second).toBeGreaterThan(0);
+  } finally {
+    await Promise.all(schedulers.map((s) => s.stop()));
+    for (const d of deliveries) d.close();
+    await Promise.all(stores.map((s) => s.close()));
+  }
+});
