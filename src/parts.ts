@@ -1,6 +1,6 @@
 // The gateway's standard parts: durable buffer and replay, migration timeline, CRM integration guard, wired together.
 import { createBufferParts, replayerOptionsFromEnv } from './buffer/parts';
-import type { GatewayCore, GatewayParts } from './gateway';
+import type { GatewayCore, GatewayParts } from './gateway/contract';
 import { reconcileIntegrations } from './integrations/admin-routes';
 import { createIntegrationParts } from './integrations/parts';
 import { createTimelineParts, timelineOptionsFromEnv } from './timeline/parts';
