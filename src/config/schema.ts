@@ -105,6 +105,8 @@ export const configSchema = z
         migrationsPerDay: z.number().int().positive().default(50),
         upstreamTimeoutMs: z.number().int().positive().default(30_000),
         stateCacheTtlMs: z.number().int().positive().default(5_000),
+        /** Account states kept in each process's cache (least recently used leave first); README "Performance" gives the memory per entry. */
+        stateCacheEntries: z.number().int().positive().default(100_000),
         adminRequestsPerMinute: z.number().int().positive().default(600),
       })
       .strict()

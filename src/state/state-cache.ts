@@ -1,4 +1,5 @@
 // In-process cache of account records: no store round trip on the hot path, invalidated through the store's pub/sub.
+import { LRUCache } from 'lru-cache';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import type { Logger } from '../observability/logger';
@@ -18,11 +19,15 @@ interface Entry {
  * meanwhile), which bounds staleness even if an announcement is lost. A stale entry is kept only as the
  * last known state: when the store cannot be reached it is served rather than nothing.
  */
+/** The schema's default for limits.stateCacheEntries, for callers that do not pass one. */
+export const DEFAULT_STATE_CACHE_ENTRIES = 100_000;
+
 export class StateCache {
-  private readonly entries = new Map<string, Entry>();
+  /** Bounded: the least recently used account leaves first (one that is asked for again is simply loaded again). */
+  private readonly entries: LRUCache<string, Entry>;
   private readonly loading = new Map<string, Promise<AccountRecord | null>>();
-  /** Bumped on every invalidation, so a load that raced with a change does not cache the old record. */
-  private readonly generations = new Map<string, number>();
+  /** Accounts announced as changed while their load was in flight: that load must not cache the old record. */
+  private readonly changedWhileLoading = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -30,15 +35,23 @@ export class StateCache {
     private readonly options: { ttlMs: number; maxEntries?: number },
     private readonly logger: Logger,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.entries = new LRUCache<string, Entry>({ max: options.maxEntries ?? DEFAULT_STATE_CACHE_ENTRIES });
+  }
 
   async start(): Promise<void> {
     this.store.onResync(() => this.clear());
     await this.store.onInvalidate((accountId) => {
-      this.generations.set(accountId, (this.generations.get(accountId) ?? 0) + 1);
-      const entry = this.entries.get(accountId);
+      if (this.loading.has(accountId)) this.changedWhileLoading.add(accountId);
+      // peek: an announcement is not a use, it must not keep the entry from leaving.
+      const entry = this.entries.peek(accountId);
       if (entry) entry.stale = true;
     });
+  }
+
+  /** How many accounts are held now (at most maxEntries). */
+  get size(): number {
+    return this.entries.size;
   }
 
   /** Every entry must be loaded again (a reconnect may have missed announcements); they stay as fallback. */
@@ -61,32 +74,29 @@ export class StateCache {
     const inFlight = this.loading.get(accountId);
     if (inFlight) return inFlight;
     const started = process.hrtime.bigint();
-    const generation = this.generations.get(accountId);
     const promise = this.store.accounts
       .get(accountId)
       .then((record) => {
-        if (this.generations.get(accountId) === generation) this.remember(accountId, record);
+        if (!this.changedWhileLoading.has(accountId)) this.remember(accountId, record);
         this.metrics.decisionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
         return record;
       })
       .catch((error: unknown) => {
-        const cached = this.entries.get(accountId);
+        const cached = this.entries.peek(accountId);
         this.logger.warn({ err: error, accountId }, 'account state load failed');
         if (cached) return cached.record;
         throw error;
       })
-      .finally(() => this.loading.delete(accountId));
+      .finally(() => {
+        this.loading.delete(accountId);
+        this.changedWhileLoading.delete(accountId);
+      });
     this.loading.set(accountId, promise);
     return promise;
   }
 
   /** Puts a record just written by this instance, so its own next request sees it without a load. */
   remember(accountId: string, record: AccountRecord | null): void {
-    const max = this.options.maxEntries ?? 100_000;
-    if (!this.entries.has(accountId) && this.entries.size >= max) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
     this.entries.set(accountId, { record, loadedAt: this.clock.now(), stale: false });
     this.metrics.cachedAccounts.set(this.entries.size);
   }

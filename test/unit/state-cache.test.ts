@@ -69,3 +69,31 @@ it('refreshes an entry older than the TTL in the background while serving it', a
   await new Promise((r) => setImmediate(r));
   expect(cache.peek('acme')?.settings.contactName).toBe('Cy');
 });
+
+it('holds at most maxEntries accounts and lets the least recently used one go first', async () => {
+  const store = new MemoryStore();
+  const metrics = new Metrics();
+  const cache = new StateCache(store, new ManualClock(0), { ttlMs: 5000, maxEntries: 2 }, silentLogger, metrics);
+  await cache.start();
+  for (const id of ['a', 'b', 'c']) await store.accounts.save({ ...record(id), id }, 0, audit);
+  await cache.load('a');
+  await cache.load('b');
+  // 'a' is used again, so 'b' is now the least recently used.
+  expect(cache.peek('a')?.id).toBe('a');
+  await cache.load('c');
+  expect(cache.size).toBe(2);
+  expect(cache.peek('b')).toBeUndefined();
+  expect(cache.peek('a')?.id).toBe('a');
+  expect(cache.peek('c')?.id).toBe('c');
+  expect((await metrics.registry.getSingleMetricAsString('mg_cached_accounts')).trim().split('\n').pop()).toBe('mg_cached_accounts 2');
+});
+
+it('does not cache a record whose change was announced while it was being loaded', async () => {
+  const { store, cache } = await setup();
+  await store.accounts.save(record('Ada'), 0, audit);
+  const loading = cache.load('acme');
+  await store.accounts.save(record('Bea'), 1, audit);
+  await loading;
+  expect(cache.peek('acme')).toBeUndefined();
+  expect((await cache.load('acme'))?.settings.contactName).toBe('Bea');
+});
