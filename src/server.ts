@@ -1,4 +1,6 @@
-// The server: environment → config → store → createGateway → listen, with graceful shutdown on SIGTERM.
+// The server: environment → config → store → createGateway → listen, with graceful shutdown on SIGTERM;
+// with WORKERS > 1 the primary forks that many such servers on one port (cluster-primary.ts).
+import cluster from 'node:cluster';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { loadConfig } from './config/load';
@@ -9,11 +11,23 @@ import { Metrics } from './observability/metrics';
 import { MemoryStore } from './store/memory/memory-store';
 import { RedisStore } from './store/redis/redis-store';
 import type { Store } from './store/types';
+import { runPrimary } from './cluster-primary';
+import { checkWorkersStore, workerCount } from './cluster-workers';
+
+/** Set only by tests: every answer names the worker process that gave it, to see WORKERS share the port. */
+const WORKER_HEADER_VARIABLE = 'MG_TEST_WORKER_HEADER';
 
 async function main(): Promise<void> {
   const logger = createLogger();
   const env = process.env;
+  const workers = workerCount(env);
+  checkWorkersStore(workers, env);
   const config = loadConfig(env);
+  const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
+  if (workers > 1 && cluster.isPrimary) {
+    runPrimary({ count: workers, logger, stopTimeoutMs: graceMs + 10_000 });
+    return;
+  }
   let store: Store;
   if (env.REDIS_URL) {
     store = new RedisStore({ url: env.REDIS_URL, cluster: env.REDIS_CLUSTER === '1' || env.REDIS_CLUSTER === 'true', prefix: env.REDIS_PREFIX ?? 'mg:' });
@@ -24,7 +38,6 @@ async function main(): Promise<void> {
   if (config.adminTokens.length === 0) {
     logger.warn('ADMIN_TOKENS is not set: the admin API refuses every call.');
   }
-  const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
   // Background work (replay, timeline) stops at SIGTERM, while requests drain, and a replay request in flight may
   // finish within the grace period, not beyond it: the shutdown as a whole fits SHUTDOWN_GRACE_MS.
   const partsEnv = { ...env, REPLAY_STOP_GRACE_MS: env.REPLAY_STOP_GRACE_MS ?? String(Math.max(1, Math.min(5000, graceMs - 100))) };
@@ -36,7 +49,14 @@ async function main(): Promise<void> {
     return { ...standard, close: () => stopBackground() };
   };
   const app = createGateway({ config, store, logger, metrics: new Metrics({ defaultMetrics: true }), parts });
-  const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 300_000 }, app);
+  const handler: http.RequestListener =
+    env[WORKER_HEADER_VARIABLE] === '1'
+      ? (req, res) => {
+          res.setHeader('x-mg-test-worker-pid', String(process.pid));
+          app(req, res);
+        }
+      : app;
+  const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 300_000 }, handler);
   // Upgraded (WebSocket) sockets leave the HTTP server's bookkeeping: track them so shutdown can end them.
   const upgraded = new Set<Socket>();
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
@@ -55,7 +75,7 @@ async function main(): Promise<void> {
       return [region, shown.href];
     }),
   );
-  logger.info({ port, store: store.kind, upstreams }, 'maintenance-gateway listening');
+  logger.info({ port, store: store.kind, upstreams, ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}) }, 'maintenance-gateway listening');
 
   let stopping = false;
   const shutdown = (signal: string): void => {
