@@ -19,6 +19,8 @@ declare module 'autocannon' {
     path?: string;
     headers?: Record<string, string>;
     body?: string | Buffer;
+    /** Called before each request is sent: returns the request to send (e.g. with a random account). */
+    setupRequest?: (request: RequestSpec) => RequestSpec;
   }
   interface Options {
     url: string;

@@ -11,6 +11,7 @@ import { peakRssMiB, repoRoot, startService, tailOf, type Service } from './lib/
 import { summariseProfile } from './lib/profile-summary';
 import { commandCalls, commandsBetween } from './lib/redis-stats';
 import { render, type BenchResults, type GatewayResults, type TargetResult } from './lib/render';
+import { runScale } from './scale';
 
 const settings: LoadSettings = {
   connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
@@ -340,6 +341,8 @@ function printProfile(dir: string): void {
 }
 
 async function main(): Promise<void> {
+  // BENCH_ONLY=scale: the scale part alone (bench/scale.ts), a separate run of several minutes.
+  if (only?.has('scale')) return runScale();
   const ctx: Context = { logDir: mkdtempSync(path.join(os.tmpdir(), 'mg-bench-')), services: [], notes: [] };
   progress(`logs in ${ctx.logDir}; ${settings.connections} connections, pipelining 1, ${settings.warmupSec} s warm-up + ${settings.durationSec} s per run, ${rounds} rounds`);
   const cpus = os.cpus();

@@ -95,16 +95,20 @@ export function afterAttempt(current: Notification, outcome: AttemptOutcome, pol
   return { ...base, lastError: outcome.error, nextAttemptAt: now + backoffDelay(policy, attempts) };
 }
 
-/** Re-reads and rewrites until the compare-and-set holds; null when the notification is gone. */
+/**
+ * Re-reads and rewrites until the compare-and-set holds; null when the notification is gone. `guess`, when given, is
+ * tried first instead of a read (the caller just wrote it): a wrong guess only costs the lost compare-and-set.
+ */
 export async function rewrite(
   outbox: OutboxStore,
   accountId: string,
   id: string,
   change: (current: Notification) => Notification | null,
   options: OutboxWriteOptions = {},
+  guess?: Notification,
 ): Promise<Notification | null> {
   for (let i = 0; i < CAS_TRIES; i += 1) {
-    const current = await outbox.get(accountId, id);
+    const current = i === 0 && guess ? guess : await outbox.get(accountId, id);
     if (!current) return null;
     const next = change(current);
     if (!next) return current;

@@ -66,6 +66,8 @@ const DEFAULT_CONCURRENCY = 32;
 const DEFAULT_TOUCH_GRACE_MS = 60_000;
 /** When a look leaves something due now (a notification held by another instance's lease): look again this much later. */
 const REVISIT_MS = 1_000;
+/** After an announced account change, how soon a pass looks (changes in a burst share the pass). */
+const SOON_MS = 200;
 /** Claim keys remembered per instance: enough for every notification of thousands of migrations at once. */
 const KNOWN_KEYS = 100_000;
 const UNDER_CLAIM: OutboxWriteOptions = { underClaim: true };
@@ -102,6 +104,9 @@ export class TimelineScheduler {
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private wake: NodeJS.Timeout | null = null;
+  private soonTimer: NodeJS.Timeout | null = null;
+  /** A change arrived while a pass ran (after its claims): one more pass when it ends. */
+  private again = false;
   private intervalMs = 0;
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -125,6 +130,10 @@ export class TimelineScheduler {
     if (!this.running) {
       this.running = this.pass().finally(() => {
         this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.soon();
+        }
       });
     }
     return this.running;
@@ -135,6 +144,23 @@ export class TimelineScheduler {
     this.intervalMs = intervalMs;
     this.timer = setInterval(() => this.tickLogged(), intervalMs);
     this.timer.unref();
+    // A stored account change (announced to every instance) may make something due now: look within SOON_MS
+    // rather than at the next tick. Idle, this costs nothing; under a burst of changes, one pass per SOON_MS.
+    this.options.store
+      .onInvalidate(() => this.soon())
+      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'timeline: no change announcements; ticks only'));
+    // A starting instance catches up at once instead of a tick later.
+    this.soon();
+  }
+
+  private soon(): void {
+    if (!this.timer || this.soonTimer) return;
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = null;
+      if (this.running) this.again = true;
+      else this.tickLogged();
+    }, SOON_MS);
+    this.soonTimer.unref();
   }
 
   private tickLogged(): void {
@@ -158,8 +184,10 @@ export class TimelineScheduler {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.wake) clearTimeout(this.wake);
+    if (this.soonTimer) clearTimeout(this.soonTimer);
     this.timer = null;
     this.wake = null;
+    this.soonTimer = null;
     await this.settled();
   }
 
@@ -382,7 +410,7 @@ export class TimelineScheduler {
         return { ...current, delivered: [...new Set([...current.delivered, ...outcome.delivered])] };
       }
       return afterAttempt(current, outcome, this.retry, this.now());
-    }, write);
+    }, write, claimed);
     const status = after?.status ?? 'gone';
     const result = status === 'pending' ? 'retry' : status;
     this.counter.inc({ kind: claimed.kind, outcome: result });

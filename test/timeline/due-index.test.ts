@@ -1,7 +1,7 @@
 // The scheduler reads only what the due index holds: an idle pass touches no account, reminders come at their
 // moment, and two schedulers on one Redis split the due accounts with every notice sent exactly once.
 import type { AccountSettings } from '../../src/domain/account';
-import { ManualClock } from '../../src/domain/clock';
+import { ManualClock, systemClock } from '../../src/domain/clock';
 import { MigrationService } from '../../src/migration/service';
 import { silentLogger } from '../../src/observability/logger';
 import { Metrics } from '../../src/observability/metrics';
@@ -9,6 +9,7 @@ import { MemoryStore } from '../../src/store/memory/memory-store';
 import { RedisStore } from '../../src/store/redis/redis-store';
 import type { Store } from '../../src/store/types';
 import { Delivery } from '../../src/timeline/delivery';
+import { newNotification } from '../../src/timeline/outbox';
 import { TimelineScheduler } from '../../src/timeline/scheduler';
 import { accountRecord } from '../support/accounts';
 import { testRedisUrl, uniquePrefix } from '../support/stores';
@@ -134,4 +135,54 @@ it('two schedulers on one Redis split 120 due accounts between them and send eve
     for (const d of deliveries) d.close();
     await Promise.all(stores.map((s) => s.close()));
   }
+});
+
+describe('a started scheduler (real time)', () => {
+  const waitFor = async (check: () => boolean, timeoutMs: number): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it('looks at a stored change within a fraction of a tick: a migration scheduled with no event listener is notified at once', async () => {
+    const store = new MemoryStore();
+    const delivery = new Delivery({ smtpUrl: smtp.url, logger: silentLogger });
+    const s = new TimelineScheduler({ store, clock: systemClock, logger: silentLogger, metrics: new Metrics(), transitions: { start: async () => undefined }, delivery });
+    s.start(60_000);
+    try {
+      const service = new MigrationService(store, systemClock, { migrationsPerDay: 10, unavailableDates: [] }, silentLogger);
+      await service.putAccount('acc', settings(), 'op');
+      const scheduledAt = Date.now();
+      await service.schedule('acc', 'u1', { start: Date.now() + 30 * 86_400_000, target: 'eu' });
+      // The tick is a minute: only the change announcement can make this pass come in time.
+      await waitFor(() => smtp.mails.length === 1, 10_000);
+      expect(Date.now() - scheduledAt).toBeLessThan(10_000);
+      expect((await store.timeline.outbox.list('acc')).map((n) => `${n.kind}:${n.status}`)).toEqual(['scheduled:sent']);
+    } finally {
+      await s.stop();
+      delivery.close();
+    }
+  });
+
+  it('wakes at a moment that falls before the next tick', async () => {
+    const store = new MemoryStore();
+    const delivery = new Delivery({ smtpUrl: smtp.url, logger: silentLogger });
+    const dueAt = Date.now() + 1500;
+    await store.timeline.outbox.create(
+      newNotification({ accountId: 'acc', migrationId: null, migrationStart: null, kind: 'integration_suspended', key: 'k1', recipients: ['ada@example.test'], subject: 'S', text: 'T', now: dueAt }),
+    );
+    const s = new TimelineScheduler({ store, clock: systemClock, logger: silentLogger, metrics: new Metrics(), transitions: { start: async () => undefined }, delivery, touchGraceMs: 0 });
+    s.start(60_000);
+    try {
+      await waitFor(() => smtp.mails.length === 1, 15_000);
+      const arrived = Date.now();
+      expect(arrived).toBeGreaterThanOrEqual(dueAt);
+      expect(arrived - dueAt).toBeLessThan(10_000);
+    } finally {
+      await s.stop();
+      delivery.close();
+    }
+  });
 });
