@@ -15,7 +15,7 @@ import { ADMIN_TOKEN, API_PATH, SUPER_ADMIN } from './lib/gateway-admin';
 import { measure, percentile, type LoadFigures, type LoadSettings } from './lib/load';
 import { repoRoot, startService, type Service } from './lib/processes';
 import { commandCalls, commandsBetween } from './lib/redis-stats';
-import { startSmtpSink, type SmtpSink } from './lib/smtp-sink';
+import type { SinkMail } from './lib/smtp-sink';
 
 const env = process.env;
 const ACCOUNTS = Number(env.SCALE_ACCOUNTS ?? 1_000_000);
@@ -73,6 +73,8 @@ async function loadAccounts(url: string): Promise<{ seconds: number; perSecond: 
       const done = Math.min(ACCOUNTS, from + LOAD_CHUNK);
       if (done % 100_000 === 0 || done === ACCOUNTS) progress(`loaded ${done.toLocaleString('en')} / ${ACCOUNTS.toLocaleString('en')} accounts`);
     }
+    // As a store that began with the due index has it (the first instance built it, empty): no one-off walk at start.
+    await client.set(`${PREFIX}{global}:due:built`, '1');
     const seconds = (performance.now() - t0) / 1000;
     const info = await client.info('memory');
     const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
@@ -204,9 +206,14 @@ async function sentScheduled(gateway: Service): Promise<number> {
  * due at once, are found and sent by the gateways' timeline passes through the due index alone.
  */
 async function timeline(ctx: Ctx, instances: number): Promise<TimelineFigures> {
-  const sink: SmtpSink = await startSmtpSink();
+  // The sink runs in its own process: in this one it would wait behind the scheduling and stamp arrivals late.
+  const httpPort = await freePort();
+  const sinkService = await startService({ name: `smtp-sink-${instances}`, command: process.execPath, args: ['--import', 'tsx', 'bench/servers/smtp-sink.ts'], port: await freePort(), env: { HTTP_PORT: String(httpPort) }, logDir: ctx.logDir });
+  ctx.services.push(sinkService);
+  const sinkApi = `http://127.0.0.1:${httpPort}`;
+  const sinkUrl = `smtp://127.0.0.1:${sinkService.port}?ignoreTLS=true`;
   const gateways: Service[] = [];
-  for (let i = 0; i < instances; i += 1) gateways.push(await startGateway(ctx, `timeline-${instances}-${i + 1}`, { SMTP_URL: sink.url }));
+  for (let i = 0; i < instances; i += 1) gateways.push(await startGateway(ctx, `timeline-${instances}-${i + 1}`, { SMTP_URL: sinkUrl }));
   const store = new RedisStore({ url: ctx.redis.url, prefix: PREFIX, commandTimeoutMs: 10_000 });
   const service = new MigrationService(store, systemClock, { migrationsPerDay: 10 * MIGRATIONS, unavailableDates: [] }, silentLogger);
   const start = new Date(Date.now() + 30 * 86_400_000);
@@ -231,11 +238,12 @@ async function timeline(ctx: Ctx, instances: number): Promise<TimelineFigures> {
   const lastCreated = Date.now();
   progress(`timeline, ${instances} instance(s): scheduled in ${creationSeconds.toFixed(1)} s; waiting for the notices at the sink`);
   const deadline = lastCreated + LATE_BOUND_MS + 60_000;
-  const ours = () => sink.mails.filter((m) => dueAt.has(m.accountId) && m.kind === 'scheduled');
-  while (new Set(ours().map((m) => m.notificationId)).size < MIGRATIONS && Date.now() < deadline) await sleep(250);
+  const count = async () => ((await fetch(`${sinkApi}/count`).then((r) => r.json())) as { count: number }).count;
+  while ((await count()) < MIGRATIONS && Date.now() < deadline) await sleep(250);
   // A little longer: a notice sent twice would show up now.
   await sleep(5000);
-  const mails = ours();
+  const received = (await fetch(`${sinkApi}/mails`).then((r) => r.json())) as SinkMail[];
+  const mails = received.filter((m) => dueAt.has(m.accountId) && m.kind === 'scheduled');
   const perNotification = new Map<string, number>();
   for (const m of mails) perNotification.set(m.notificationId, (perNotification.get(m.notificationId) ?? 0) + 1);
   const firstArrival = new Map<string, number>();
@@ -245,7 +253,7 @@ async function timeline(ctx: Ctx, instances: number): Promise<TimelineFigures> {
   const lastArrival = Math.max(...mails.map((m) => m.at), lastCreated);
   await store.close();
   for (const gateway of gateways) await stopService(ctx, gateway);
-  await sink.close();
+  await stopService(ctx, sinkService);
   const figures: TimelineFigures = {
     instances,
     migrations: MIGRATIONS,

@@ -75,6 +75,13 @@ export interface DueIndex {
   settle(claim: DueClaim, next: number | null, now: number, graceMs: number): Promise<SettleResult>;
   /** The account's score, or null when it is not in the index (for tests and the admin view). */
   scoreOf(accountId: string): Promise<number | null>;
+  /**
+   * Whether the caller must build the index from the stored accounts (data from before the index): true once
+   * per store until built() is called, and then only for one caller at a time (a lease of `leaseMs`).
+   */
+  needsBuild(owner: string, leaseMs: number): Promise<boolean>;
+  /** The index now holds every stored account that needs one: needsBuild() answers false from now on. */
+  built(): Promise<void>;
 }
 
 export interface TimelineStore {

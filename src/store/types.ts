@@ -26,8 +26,14 @@ export interface AccountStore {
   audit(accountId: string, limit: number): Promise<AuditEntry[]>;
   /** Appends to the audit trail for changes kept outside the account record (e.g. a cleared suspension). */
   appendAudit(accountId: string, entry: AuditEntry): Promise<void>;
-  /** Every account id ever saved (for the timeline scheduler). */
+  /** Every account id ever saved (tools and tests; the timeline reads its due index, SPEC §11). */
   list(): Promise<string[]>;
+  /**
+   * One page of those ids for a one-off walk (building the timeline's due index from older data): start with
+   * cursor '0', go on with the cursor returned until it is '0' again. An id may come twice; none saved before the
+   * walk began is left out.
+   */
+  scanIds(cursor: string, count: number): Promise<{ cursor: string; ids: string[] }>;
   /**
    * Takes one of `capacity` migration slots for a calendar day; false when the day is full.
    * The slot is keyed by migration id so a retried reservation does not take two.

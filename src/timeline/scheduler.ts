@@ -71,6 +71,9 @@ const SOON_MS = 200;
 /** Claim keys remembered per instance: enough for every notification of thousands of migrations at once. */
 const KNOWN_KEYS = 100_000;
 const UNDER_CLAIM: OutboxWriteOptions = { underClaim: true };
+/** Building the index from older data: accounts read per page, and how long one instance holds the job. */
+const BUILD_PAGE = 500;
+const BUILD_LEASE_MS = 15 * 60_000;
 const METRIC = 'mg_notifications_total';
 
 /** Kinds whose text names a start: once the migration moved or ended they are void rather than sent. */
@@ -150,6 +153,37 @@ export class TimelineScheduler {
       .onInvalidate(() => this.soon())
       .catch((error: unknown) => this.options.logger.warn({ err: error }, 'timeline: no change announcements; ticks only'));
     // A starting instance catches up at once instead of a tick later.
+    this.soon();
+    this.background(this.buildIndex());
+  }
+
+  /**
+   * Data stored before the due index existed has no entries: the first instance to start on such a store walks
+   * every account once (a page at a time) and touches those with a migration. On a store that began with the
+   * index the walk finds what is already there, once; afterwards needsBuild() says no and costs one command a start.
+   */
+  private async buildIndex(): Promise<void> {
+    const { due } = this.options.store.timeline;
+    if (!(await due.needsBuild(this.instanceId, BUILD_LEASE_MS))) return;
+    const started = Date.now();
+    let cursor = '0';
+    let walked = 0;
+    let touched = 0;
+    do {
+      const page = await this.options.store.accounts.scanIds(cursor, BUILD_PAGE);
+      cursor = page.cursor;
+      walked += page.ids.length;
+      const records = await Promise.all(page.ids.map((id) => this.options.store.accounts.get(id)));
+      for (const record of records) {
+        if (!record?.migration) continue;
+        await due.touch(record.id, 0);
+        touched += 1;
+      }
+    } while (cursor !== '0' && this.timer);
+    // Stopped halfway: the lease lapses and the next instance to start walks again from the beginning.
+    if (cursor !== '0') return;
+    await due.built();
+    this.options.logger.info({ walked, touched, ms: Date.now() - started }, 'timeline due index built from the stored accounts');
     this.soon();
   }
 

@@ -73,6 +73,21 @@ describe.each(storeFactories)('AccountStore contract (%s)', (_name, make) => {
     while (!seen.includes('a4') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(seen).toContain('a4');
   });
+
+  it('pages through every saved id with scanIds, cursor 0 to 0', async () => {
+    const ids = Array.from({ length: 25 }, (_, i) => `scan-${i}`);
+    for (const id of ids) await store.accounts.save(record(id), 0, audit('create'));
+    const seen = new Set<string>();
+    let cursor = '0';
+    let pages = 0;
+    do {
+      const page = await store.accounts.scanIds(cursor, 10);
+      for (const id of page.ids) seen.add(id);
+      cursor = page.cursor;
+      pages += 1;
+    } while (cursor !== '0' && pages < 100);
+    expect([...seen].sort()).toEqual([...ids].sort());
+  });
 });
 
 describe('RedisAccountStore when a command after the compare-and-set fails', () => {

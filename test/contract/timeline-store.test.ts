@@ -215,6 +215,19 @@ describe.each(storeFactories)('DueIndex contract (%s)', (_name, make) => {
     expect(await due().scoreOf('acc1')).toBe(3000);
   });
 
+  it('is built once per store: one caller at a time gets the job, and none after built()', async () => {
+    expect(await due().needsBuild('gw1', LEASE)).toBe(true);
+    expect(await due().needsBuild('gw2', LEASE)).toBe(false);
+    await due().built();
+    expect(await due().needsBuild('gw2', LEASE)).toBe(false);
+  });
+
+  it('gives the build to another caller once the first one lease lapsed', async () => {
+    expect(await due().needsBuild('gw1', 50)).toBe(true);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await due().needsBuild('gw2', LEASE)).toBe(true);
+  });
+
   it('saving an account with a migration makes it due at once; without one it stays out of the index', async () => {
     const plain = accountRecord('plain');
     const migrating: AccountRecord = {

@@ -186,3 +186,39 @@ describe('a started scheduler (real time)', () => {
     }
   });
 });
+
+it('builds the index once from accounts stored before it existed, and a second instance does not walk again', async () => {
+  const prefix = uniquePrefix();
+  const store = new RedisStore({ url: testRedisUrl(), prefix });
+  const service = new MigrationService(store, systemClock, { migrationsPerDay: 10, unavailableDates: [] }, silentLogger);
+  await service.putAccount('old', settings(), 'op');
+  await service.schedule('old', 'u1', { start: Date.now() + 30 * 86_400_000, target: 'eu' });
+  await service.putAccount('plain', settings(), 'op');
+  // As an older version left it: the record and the account list, no index entry.
+  await store.client.del(`${prefix}{global}:due`, `${prefix}{global}:due:touched`);
+  expect(await store.timeline.due.scoreOf('old')).toBeNull();
+
+  const delivery = new Delivery({ smtpUrl: smtp.url, logger: silentLogger });
+  const first = new TimelineScheduler({ store, clock: systemClock, logger: silentLogger, metrics: new Metrics(), transitions: { start: async () => undefined }, delivery, instanceId: 'gw1' });
+  const get = jest.spyOn(store.accounts, 'get');
+  first.start(60_000);
+  try {
+    const deadline = Date.now() + 15_000;
+    while (smtp.mails.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect((await store.timeline.outbox.list('old')).map((n) => `${n.kind}:${n.status}`)).toEqual(['scheduled:sent']);
+    await first.stop();
+    expect(await store.timeline.due.scoreOf('plain')).toBeNull();
+
+    get.mockClear();
+    const second = new TimelineScheduler({ store, clock: systemClock, logger: silentLogger, metrics: new Metrics(), transitions: { start: async () => undefined }, delivery, instanceId: 'gw2' });
+    second.start(60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    await second.stop();
+    // Built: the second start read no account ('old' is settled at its next moment, not due now).
+    expect(get).not.toHaveBeenCalled();
+  } finally {
+    await first.stop();
+    delivery.close();
+    await store.close();
+  }
+});

@@ -53,6 +53,13 @@ export class MemoryAccountStore implements AccountStore {
     return [...this.records.keys()];
   }
 
+  async scanIds(cursor: string, count: number): Promise<{ cursor: string; ids: string[] }> {
+    const ids = [...this.records.keys()];
+    const from = Number(cursor) || 0;
+    const to = from + count;
+    return { cursor: to >= ids.length ? '0' : String(to), ids: ids.slice(from, to) };
+  }
+
   async reserveDay(day: string, migrationId: string, capacity: number): Promise<boolean> {
     const taken = this.days.get(day) ?? new Set<string>();
     if (taken.has(migrationId)) return true;

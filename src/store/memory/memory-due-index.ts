@@ -48,4 +48,17 @@ export class MemoryDueIndex implements DueIndex {
   async scoreOf(accountId: string): Promise<number | null> {
     return this.scores.get(accountId) ?? null;
   }
+
+  private build: { done: boolean; owner: string | null; until: number } = { done: false, owner: null, until: 0 };
+
+  async needsBuild(owner: string, leaseMs: number): Promise<boolean> {
+    const now = this.realNow();
+    if (this.build.done || (this.build.owner !== null && this.build.until > now)) return false;
+    this.build = { done: false, owner, until: now + leaseMs };
+    return true;
+  }
+
+  async built(): Promise<void> {
+    this.build = { done: true, owner: null, until: 0 };
+  }
 }

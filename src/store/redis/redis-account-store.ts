@@ -60,6 +60,11 @@ export class RedisAccountStore implements AccountStore {
     return this.client.smembers(globalKey(this.prefix, 'accounts'));
   }
 
+  async scanIds(cursor: string, count: number): Promise<{ cursor: string; ids: string[] }> {
+    const [next, ids] = await this.client.sscan(globalKey(this.prefix, 'accounts'), cursor, 'COUNT', count);
+    return { cursor: next, ids };
+  }
+
   async reserveDay(day: string, migrationId: string, capacity: number): Promise<boolean> {
     const held = await runScript(this.client, 'mgReserveDay', [globalKey(this.prefix, `day:${day}`)], [migrationId, capacity]);
     return held === 1;

@@ -9,15 +9,18 @@ import { defineScript, runScript, type RedisClient } from './scripts';
  */
 export class RedisDueIndex implements DueIndex {
   private readonly keys: [string, string];
+  private readonly buildKeys: [string, string];
 
   constructor(
     private readonly client: RedisClient,
     prefix: string,
   ) {
     this.keys = [globalKey(prefix, 'due'), globalKey(prefix, 'due:touched')];
+    this.buildKeys = [globalKey(prefix, 'due:built'), globalKey(prefix, 'due:building')];
     defineScript(client, 'mgDueTouch', 'due-touch', 2);
     defineScript(client, 'mgDueClaim', 'due-claim', 1);
     defineScript(client, 'mgDueSettle', 'due-settle', 2);
+    defineScript(client, 'mgDueBuild', 'due-build', 2);
   }
 
   async touch(accountId: string, at: number): Promise<void> {
@@ -37,5 +40,13 @@ export class RedisDueIndex implements DueIndex {
   async scoreOf(accountId: string): Promise<number | null> {
     const score = await this.client.zscore(this.keys[0], accountId);
     return score === null ? null : Number(score);
+  }
+
+  async needsBuild(owner: string, leaseMs: number): Promise<boolean> {
+    return (await runScript(this.client, 'mgDueBuild', this.buildKeys, [owner, leaseMs])) === 1;
+  }
+
+  async built(): Promise<void> {
+    await this.client.multi().set(this.buildKeys[0], '1').del(this.buildKeys[1]).exec();
   }
 }
