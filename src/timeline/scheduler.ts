@@ -315,8 +315,7 @@ export class TimelineScheduler {
         await this.createDue(account, now, UNDER_CLAIM);
         if (shouldOpenWindow(account.migration, now)) await this.openWindow(accountId);
       }
-      await this.deliverAccount(accountId, UNDER_CLAIM);
-      let next = earliestOf(account ? nextMoment(account.migration, account.settings.timezone, now) : null, await this.outboxNext(accountId, now));
+      let next = earliestOf(account ? nextMoment(account.migration, account.settings.timezone, now) : null, await this.deliverPending(accountId, now));
       if (next !== null && next <= now) next = now + REVISIT_MS;
       const graceMs = this.options.touchGraceMs ?? DEFAULT_TOUCH_GRACE_MS;
       const settled = await this.options.store.timeline.due.settle(claim, next, now, graceMs);
@@ -329,12 +328,21 @@ export class TimelineScheduler {
     }
   }
 
-  /** When the account's outbox needs a look: its earliest pending attempt, or when a live delivery lease lapses. */
-  private async outboxNext(accountId: string, now: number): Promise<number | null> {
+  /**
+   * deliverAccount() for a claimed look, reading the pending notifications once for both jobs: delivers those due
+   * and answers when the outbox needs the next look (its earliest pending attempt, or when a live lease lapses).
+   */
+  private async deliverPending(accountId: string, now: number): Promise<number | null> {
     const leaseNow = this.leaseNow();
     let next: number | null = null;
     for (const n of await this.outbox.due(accountId, Number.MAX_SAFE_INTEGER)) {
-      const at = n.leaseOwner !== null && n.leaseUntil > leaseNow ? now + (n.leaseUntil - leaseNow) : n.nextAttemptAt;
+      let current: Notification | null = n;
+      if (n.nextAttemptAt <= now) {
+        const claimed = await claimForDelivery(this.outbox, n, this.instanceId, { now, leaseNow, leaseMs: this.leaseMs });
+        if (claimed) current = await this.deliverOne(claimed, UNDER_CLAIM);
+      }
+      if (current?.status !== 'pending') continue;
+      const at = current.leaseOwner !== null && current.leaseUntil > leaseNow ? now + (current.leaseUntil - leaseNow) : current.nextAttemptAt;
       next = earliestOf(next, at);
     }
     return next;
@@ -426,16 +434,17 @@ export class TimelineScheduler {
     return null;
   }
 
-  private async deliverOne(claimed: Notification, write: OutboxWriteOptions): Promise<void> {
+  /** Sends one claimed notification and records the outcome; returns it as stored afterwards (null when gone). */
+  private async deliverOne(claimed: Notification, write: OutboxWriteOptions): Promise<Notification | null> {
     const log = { accountId: claimed.accountId, id: claimed.id, kind: claimed.kind };
     const stale = await this.staleReason(claimed);
     if (stale) {
-      await rewrite(this.outbox, claimed.accountId, claimed.id, (current) =>
+      const voided = await rewrite(this.outbox, claimed.accountId, claimed.id, (current) =>
         current.status === 'pending' ? { ...current, status: 'void', lastError: stale, leaseOwner: null, leaseUntil: 0 } : null,
       );
       this.counter.inc({ kind: claimed.kind, outcome: 'void' });
       this.options.logger.info({ ...log, reason: stale }, 'notification voided before delivery');
-      return;
+      return voided;
     }
     const outcome = await this.options.delivery.deliver(claimed);
     const after = await rewrite(this.outbox, claimed.accountId, claimed.id, (current) => {
@@ -450,6 +459,7 @@ export class TimelineScheduler {
     this.counter.inc({ kind: claimed.kind, outcome: result });
     if (outcome.error) this.options.logger.warn({ ...log, status, attempts: after?.attempts, error: outcome.error }, 'notification delivery failed');
     else this.options.logger.info({ ...log, channels: after?.delivered }, 'notification delivered');
+    return after;
   }
 }
 
