@@ -38,7 +38,7 @@ function describe(error: unknown): string {
 }
 
 /** SMTP connections kept open and shared: notices due at one moment go out over a few connections, not one each. */
-const SMTP_POOL_CONNECTIONS = 8;
+const SMTP_POOL_CONNECTIONS = 32;
 
 /**
  * nodemailer reads a `url` transport's options from the URL alone (options beside it are ignored), so the timeouts

@@ -62,7 +62,7 @@ export const SCHEDULER_ACTOR = 'timeline-scheduler';
 
 const DEFAULT_LEASE_MS = 60_000;
 const DEFAULT_BATCH = 200;
-const DEFAULT_CONCURRENCY = 32;
+const DEFAULT_CONCURRENCY = 64;
 const DEFAULT_TOUCH_GRACE_MS = 60_000;
 /** When a look leaves something due now (a notification held by another instance's lease): look again this much later. */
 const REVISIT_MS = 1_000;

@@ -39,6 +39,9 @@ export class RedisAccountStore implements AccountStore {
       [expectedVersion, JSON.stringify(stored), JSON.stringify(audit), AUDIT_KEEP],
     );
     if (written !== 1) return 'conflict';
+    // Touched again now that the record is there: a pass that read the record between the first touch and the
+    // write (and so saw the old one) is made to look again at once instead of after the touch grace (60 s).
+    if (record.migration) await this.due.touch(record.id, 0).catch(() => undefined);
     // The change is stored: a lost announcement delays other instances only until their cache TTL, and reporting
     // a failure here would make the caller undo or deny what is in the store.
     await this.announce(record.id).catch(() => undefined);
