@@ -60,11 +60,13 @@ function withDefaults(url: string, timeoutMs: number): string {
 interface SocketOptions {
   host?: string;
   port?: number;
+  secure?: boolean;
 }
 type SocketCallback = (error: Error | null, socket?: { connection: net.Socket }) => void;
 
 function connectNoDelay(options: SocketOptions, timeoutMs: number, done: SocketCallback): void {
-  const socket = net.connect({ host: options.host ?? 'localhost', port: options.port ?? 25, noDelay: true });
+  // nodemailer's own defaults: localhost, 465 for smtps://, else 587.
+  const socket = net.connect({ host: options.host ?? 'localhost', port: Number(options.port) || (options.secure ? 465 : 587), noDelay: true });
   let settled = false;
   const finish = (error: Error | null) => {
     if (settled) return;
@@ -92,8 +94,11 @@ class SmtpSender implements ChannelSender {
     // nodemailer's own sockets keep Nagle's algorithm on: the end of each message then waits for the server's delayed
     // ACK (~40 ms a mail on one connection, measured). Its documented getSocket hook hands it sockets without it;
     // TLS (smtps://, STARTTLS) is still negotiated by nodemailer over them.
-    const pool = this.transport.transporter as unknown as { getSocket: (options: SocketOptions, done: SocketCallback) => void };
-    pool.getSocket = (options, done) => connectNoDelay(options, timeoutMs, done);
+    // (Not with a proxy: nodemailer reaches the proxy through the same hook.)
+    if (!new URL(url).searchParams.has('proxy')) {
+      const pool = this.transport.transporter as unknown as { getSocket: (options: SocketOptions, done: SocketCallback) => void };
+      pool.getSocket = (options, done) => connectNoDelay(options, timeoutMs, done);
+    }
   }
 
   async send(n: Notification): Promise<void> {
