@@ -17,7 +17,7 @@ import { StateCache } from '../state/state-cache';
 import { MigrationService } from '../migration/service';
 import { createAdminRouter } from '../admin/router';
 import { sendAdminError } from '../admin/errors';
-import { createDefaultParts } from '../parts';
+import { createDefaultParts } from './default-parts';
 import { BYPASS_HEADER } from '../security/bypass';
 import { bypassAdminRouter } from '../security/bypass-routes';
 import { normalizeAddress } from '../security/forwarded-headers';
