@@ -205,10 +205,15 @@ export class AccountDirectory {
     if (this.rebuilding) return this.rebuilding;
     const collected: [number, number][] = [];
     this.collecting = collected;
+    const generation = this.generation;
     const started = Date.now();
     this.rebuilding = this.store.directory
-      .scan(SCAN_BATCH, (kind, keys) => {
-        for (const key of keys) collected.push(filterHash(kind, key));
+      .scan(SCAN_BATCH, (kind, entries) => {
+        for (const [key, owner] of entries) {
+          collected.push(filterHash(kind, key));
+          // Warm the LRU while it has room, so known keys are answered without a store call from the start.
+          if (this.cache.size < this.cache.max && generation === this.generation) this.remember(kind, key, owner);
+        }
       })
       .then(() => {
         if (this.closed) return;

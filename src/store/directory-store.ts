@@ -54,8 +54,8 @@ export interface DirectoryStore {
   tokensOf(accountId: string): Promise<ApiTokenRecord[]>;
   tokenOwner(digest: string): Promise<string | null>;
   /**
-   * Every domain key and token digest in the directory, in batches of about `batchSize` (a batch may repeat keys
-   * of an earlier one while the directory changes). For building an in-process filter.
+   * Every domain key and token digest in the directory with its owner, in batches of about `batchSize` (a batch may
+   * repeat entries of an earlier one while the directory changes). For building an in-process index.
    */
-  scan(batchSize: number, onBatch: (kind: DirectoryChange['kind'], keys: string[]) => void): Promise<void>;
+  scan(batchSize: number, onBatch: (kind: DirectoryChange['kind'], entries: [key: string, accountId: string][]) => void): Promise<void>;
 }

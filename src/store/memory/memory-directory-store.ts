@@ -104,11 +104,11 @@ export class MemoryDirectoryStore implements DirectoryStore {
     return this.tokens.get(digest)?.accountId ?? null;
   }
 
-  async scan(batchSize: number, onBatch: (kind: DirectoryChange['kind'], keys: string[]) => void): Promise<void> {
-    const emit = (kind: DirectoryChange['kind'], keys: string[]) => {
-      for (let i = 0; i < keys.length; i += batchSize) onBatch(kind, keys.slice(i, i + batchSize));
+  async scan(batchSize: number, onBatch: (kind: DirectoryChange['kind'], entries: [string, string][]) => void): Promise<void> {
+    const emit = (kind: DirectoryChange['kind'], entries: [string, string][]) => {
+      for (let i = 0; i < entries.length; i += batchSize) onBatch(kind, entries.slice(i, i + batchSize));
     };
-    emit('domain', [...this.domainOwner.keys()]);
-    emit('token', [...this.tokens.keys()]);
+    emit('domain', [...this.domainOwner.entries()]);
+    emit('token', [...this.tokens.values()].map((token): [string, string] => [token.digest, token.accountId]));
   }
 }

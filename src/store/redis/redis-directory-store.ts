@@ -110,15 +110,16 @@ export class RedisDirectoryStore implements DirectoryStore {
     return this.client.hget(this.tokens, digest);
   }
 
-  async scan(batchSize: number, onBatch: (kind: DirectoryChange['kind'], keys: string[]) => void): Promise<void> {
+  async scan(batchSize: number, onBatch: (kind: DirectoryChange['kind'], entries: [string, string][]) => void): Promise<void> {
     const count = Math.max(SCAN_COUNT_MIN, batchSize);
     for (const [kind, key] of [['domain', this.domains], ['token', this.tokens]] as const) {
       let cursor = '0';
       do {
         const [next, flat] = await this.client.hscan(key, cursor, 'COUNT', count);
         cursor = next;
-        const fields = flat.filter((_value, index) => index % 2 === 0);
-        if (fields.length > 0) onBatch(kind, fields);
+        const entries: [string, string][] = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) entries.push([flat[i] ?? '', flat[i + 1] ?? '']);
+        if (entries.length > 0) onBatch(kind, entries);
       } while (cursor !== '0');
     }
   }
