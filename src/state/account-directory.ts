@@ -68,6 +68,7 @@ export class AccountDirectory {
   /** While a scan runs: the hashes of every key seen, including changes announced meanwhile. */
   private collecting: [number, number][] | null = null;
   private rebuilding: Promise<void> | null = null;
+  private rebuildAgain = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryMs = RETRY_MIN_MS;
   private readonly inFlight = new Map<string, Promise<Answer>>();
@@ -200,7 +201,9 @@ export class AccountDirectory {
     this.generation++;
     this.cache.clear();
     this.entries.set(0);
-    void this.rebuild().catch(() => undefined);
+    // A scan already running may have passed keys added while announcements were lost: scan again after it.
+    if (this.rebuilding) this.rebuildAgain = true;
+    else void this.rebuild().catch(() => undefined);
   }
 
   private rebuild(): Promise<void> {
@@ -234,6 +237,10 @@ export class AccountDirectory {
       .finally(() => {
         this.collecting = null;
         this.rebuilding = null;
+        if (this.rebuildAgain && !this.closed) {
+          this.rebuildAgain = false;
+          void this.rebuild().catch(() => undefined);
+        }
       });
     return this.rebuilding;
   }
