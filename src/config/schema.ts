@@ -106,6 +106,8 @@ export const configSchema = z
         upstreamTimeoutMs: z.number().int().positive().default(30_000),
         stateCacheTtlMs: z.number().int().positive().default(5_000),
         adminRequestsPerMinute: z.number().int().positive().default(600),
+        /** Domains and API-token digests remembered in-process (LRU) by the account directory. */
+        directoryCacheEntries: z.number().int().positive().default(100_000),
       })
       .strict()
       .default({}),
