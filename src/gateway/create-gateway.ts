@@ -9,11 +9,12 @@ import type { GatewayConfigInput } from '../config/schema';
 import { compileRoutes } from '../routing/route-table';
 import { pathOf } from '../routing/resolve-account';
 import { isReserved } from '../routing/locate';
-import type { AccountDirectoryLookup, ResolveAccountHook } from '../routing/identify';
+import type { ResolveAccountHook } from '../routing/identify';
 import { createNoticeBuilder, type NoticeContext } from '../answers/notices';
 import { sendGatewayError } from '../answers/gateway-error';
 import { createRegionProxy } from '../proxy/region-proxy';
 import { StateCache } from '../state/state-cache';
+import { AccountDirectory } from '../state/account-directory';
 import { MigrationService } from '../migration/service';
 import { createAdminRouter } from '../admin/router';
 import { sendAdminError } from '../admin/errors';
@@ -49,8 +50,6 @@ export interface GatewayOptions {
    * token introspection service. A thrown error or rejected promise counts as "the store is down" for the request.
    */
   resolveAccount?: ResolveAccountHook;
-  /** Domains and tokens in-process; default: none (the Host and token sources then name nothing). */
-  directory?: AccountDirectoryLookup;
 }
 
 export interface GatewayHandle extends GatewayCore {
@@ -82,6 +81,8 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? new Metrics();
   const cache = new StateCache(store, clock, { ttlMs: config.limits.stateCacheTtlMs }, logger, metrics);
+  // Domains and API token digests, held in-process like account state (SPEC §8).
+  const directory = new AccountDirectory(store, { maxEntries: config.limits.directoryCacheEntries }, logger, metrics);
   const service = new MigrationService(
     store,
     clock,
@@ -134,7 +135,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       query: config.account.query,
       cookie: config.account.cookie,
       headerTrusted,
-      directory: options.directory ?? null,
+      directory,
       hook: options.resolveAccount,
     },
     cache,
@@ -216,9 +217,12 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
 
   if (options.background !== false) parts.start?.();
 
-  const ready = cache.start().catch((error: unknown) => {
-    logger.error({ err: error }, 'invalidation subscription not established yet; it is retried on reconnect, and the cache TTL bounds staleness meanwhile');
-  });
+  const ready = Promise.all([cache.start(), directory.start()]).then(
+    () => undefined,
+    (error: unknown) => {
+      logger.error({ err: error }, 'invalidation subscription not established yet; it is retried on reconnect, and the cache TTL bounds staleness meanwhile');
+    },
+  );
 
   app.gateway = {
     ...core,
@@ -230,6 +234,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     async close() {
       for (const task of closeTasks.reverse()) await task();
       await parts.close?.();
+      directory.close();
       proxy.close();
     },
   };
