@@ -10,7 +10,6 @@ import { createGateway, type GatewayApp } from '../../src/gateway';
 import { ManualClock } from '../../src/domain/clock';
 import { MemoryStore } from '../../src/store/memory/memory-store';
 import { createBufferParts } from '../../src/buffer/parts';
-import { PORTAL_REPLY_MESSAGE } from '../../src/answers/notices';
 import { ADMIN_TOKEN, accountSettings, auth } from '../support/accounts';
 import { launchChromium } from '../support/chromium';
 
@@ -199,7 +198,8 @@ const PAGES: PageCase[] = [
     at: inWindow,
     status: 503,
     get: (a) => capture('POST', `/portal/tickets/t-1/messages?portalId=${a}`, { 'Content-Type': 'application/x-www-form-urlencoded' }, 'text=hi'),
-    reads: () => [PORTAL_REPLY_MESSAGE],
+    // SPEC §3's wording for a portal reply in the window.
+    reads: () => ["Messages can't be sent because the system is undergoing scheduled maintenance. Please come back later."],
   },
   {
     name: 'chat-write',
