@@ -24,11 +24,6 @@ export interface AdminDeps {
   service: MigrationService;
   tokens: string[];
   bodyLimitBytes: number;
-  /**
-   * Kept so existing configurations (`limits.adminRequestsPerMinute`) load unchanged; it no longer limits anything:
-   * authenticated operators are not limited, failed authentications are (failedAuthentications).
-   */
-  requestsPerMinute?: number;
   /** Brute-force limit on failed authentications per client; 20 per 15 minutes when absent. */
   failedAuthentications?: FailedAuthenticationLimit;
   extras: AccountExtras[];

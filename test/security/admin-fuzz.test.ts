@@ -743,7 +743,7 @@ describe(`admin API fuzz (seed ${SEED}, ${CASES} cases; FUZZ_SEED / FUZZ_CASES t
     const app = adminApp({
       store,
       clock: new ManualClock(NOW),
-      config: { limits: { adminRequestsPerMinute: 1_000_000 }, bypassSecret: 'fuzz-bypass-secret-0123456789abcdef' },
+      config: { bypassSecret: 'fuzz-bypass-secret-0123456789abcdef' },
     });
     const crmWithoutMappings = { crm: { baseUrl: 'https://crm.example', dailyCallAllocation: 100, fieldMappings: [] } };
     await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ integrations: crmWithoutMappings })).expect(201);
