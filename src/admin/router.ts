@@ -8,6 +8,8 @@ import type { Logger } from '../observability/logger';
 import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
 import type { Store } from '../store/types';
 import { accountView, migrationView } from './account-view';
+import { accountListRouter } from './account-list-routes';
+import { previewRouter } from './preview-routes';
 import { rateLimit, requireAdminToken, tokenDigests } from './auth';
 import { adminOpenApiDocument } from './openapi';
 import { sendAdminError } from './errors';
@@ -144,6 +146,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
     );
   }
 
+  for (const sub of [previewRouter(deps), accountListRouter(deps)]) router.use(sub);
   for (const sub of deps.subRouters) router.use(sub);
 
   router.use((_req: Request, res: Response) => {

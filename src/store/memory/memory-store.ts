@@ -5,6 +5,7 @@ import { MemoryAccountStore } from './memory-account-store';
 import { MemoryTimelineStore } from './memory-timeline-store';
 import { MemoryIntegrationStore } from './memory-integration-store';
 import { MemoryBufferStore } from './memory-buffer-store';
+import { MemoryAttentionStore } from './memory-attention-store';
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
@@ -13,6 +14,7 @@ export class MemoryStore implements Store {
   readonly timeline = new MemoryTimelineStore();
   readonly integrations = new MemoryIntegrationStore();
   readonly buffer = new MemoryBufferStore();
+  readonly attention = new MemoryAttentionStore();
 
   constructor() {
     this.events.setMaxListeners(0);

@@ -6,6 +6,7 @@ import { RedisAccountStore } from './redis-account-store';
 import { RedisTimelineStore } from './redis-timeline-store';
 import { RedisIntegrationStore } from './redis-integration-store';
 import { RedisBufferStore } from './redis-buffer-store';
+import { RedisAttentionStore } from './redis-attention-store';
 import type { RedisClient } from './scripts';
 
 export interface RedisStoreOptions {
@@ -60,6 +61,7 @@ export class RedisStore implements Store {
   readonly timeline: RedisTimelineStore;
   readonly integrations: RedisIntegrationStore;
   readonly buffer: RedisBufferStore;
+  readonly attention: RedisAttentionStore;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.prefix = options.prefix ?? 'mg:';
@@ -72,6 +74,7 @@ export class RedisStore implements Store {
     this.timeline = new RedisTimelineStore(this.client, this.prefix);
     this.integrations = new RedisIntegrationStore(this.client, this.prefix);
     this.buffer = new RedisBufferStore(this.client, this.prefix);
+    this.attention = new RedisAttentionStore(this.client, this.prefix);
   }
 
   private async announce(accountId: string): Promise<void> {
