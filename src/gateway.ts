@@ -21,6 +21,7 @@ import type { MigrationListener } from './migration/events';
 import { createAdminRouter, type AccountExtras } from './admin/router';
 import { sendAdminError } from './admin/errors';
 import { createDefaultParts } from './parts';
+import { createConsoleRouter } from './console/router';
 import { BYPASS_HEADER, hasValidBypass } from './security/bypass';
 import { bypassAdminRouter } from './security/bypass-routes';
 import { normalizeAddress } from './security/forwarded-headers';
@@ -93,7 +94,7 @@ export interface GatewayHandle extends GatewayCore {
 
 export type GatewayApp = Express & { gateway: GatewayHandle };
 
-const RESERVED = ['/admin/', '/healthz', '/readyz', '/metrics'];
+const RESERVED = ['/admin/', '/healthz', '/readyz', '/metrics', '/console'];
 
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, done?: (error?: unknown) => void) => void;
 
@@ -358,6 +359,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       subRouters: [bypassAdminRouter({ store, clock, secret: config.bypassSecret }), ...(parts.adminRouters ?? [])],
     }),
   );
+  app.use('/console', createConsoleRouter({ store, clock, logger, tokens: config.adminTokens, requestsPerMinute: config.limits.adminRequestsPerMinute }));
   // The gateway's own paths are never proxied: anything else under /admin is an unknown admin route.
   app.use('/admin', (_req: Request, res: Response) => {
     sendAdminError(res, 404, 'NOT_FOUND', 'no such admin route (the admin API is /admin/v1)');
