@@ -1,6 +1,6 @@
 // The account's migration timeline as an SVG picture: phase bands, the expected and real end, notification markers.
 import type { AccountRecord } from '../domain/account';
-import { formatLocal } from '../domain/time-zone';
+import { addDays, formatLocal, localDate, startOfLocalDay } from '../domain/time-zone';
 import type { TimelineEvent } from '../admin/preview';
 import { html, type SafeHtml } from './html';
 
@@ -8,7 +8,7 @@ import { html, type SafeHtml } from './html';
 export type NotificationState = 'sent' | 'pending' | 'failed' | 'void' | 'not_yet';
 
 const WIDTH = 960;
-const HEIGHT = 190;
+const HEIGHT = 230;
 const LEFT = 20;
 const RIGHT = WIDTH - 20;
 const H = 3600_000;
@@ -60,10 +60,18 @@ export function timelineSvg(record: AccountRecord, events: TimelineEvent[], stat
     const cx = x(e.at);
     const filled = state === 'sent';
     const edge = e.at < from ? '← ' : e.at > to ? '→ ' : '';
-    const y = 120 + (i % 2) * 30;
+    const y = 125 + (i % 3) * 26;
     return html`<g><circle cx="${cx.toFixed(1)}" cy="${y}" r="7" fill="${filled ? '#0b4f9c' : '#ffffff'}" stroke="#0b4f9c" stroke-width="2"><title>${eventLabel(e.kind)}: ${state.replace('_', ' ')} (${e.local})</title></circle>
       <text x="${(cx + 10).toFixed(1)}" y="${y + 4}" font-size="12" fill="#1f2933">${edge}${eventLabel(e.kind).replace(' notice', '')} · ${state.replace('_', ' ')}</text></g>`;
   });
+  // Local midnights as ticks, so the picture reads in the account's days.
+  const ticks = [];
+  for (let day = localDate(from, tz), n = 0; n < 60; day = addDays(day, 1), n++) {
+    const at = startOfLocalDay(day, tz);
+    if (at > to) break;
+    if (at < from) continue;
+    ticks.push(html`<line x1="${x(at).toFixed(1)}" y1="76" x2="${x(at).toFixed(1)}" y2="84" stroke="${COLORS.axis}"/><text x="${(x(at) + 3).toFixed(1)}" y="98" font-size="11" fill="#4a5563">${day.slice(5)}</text>`);
+  }
   const mx = x(marker.at).toFixed(1);
   const startLocal = formatLocal(m.start, tz);
   const desc = `Migration ${m.status}; window opens ${startLocal.date} ${startLocal.time} ${startLocal.zone}; ${notices.length} notifications, ${notices.filter((e) => states.get(e.kind) === 'sent').length} sent.`;
@@ -72,6 +80,7 @@ export function timelineSvg(record: AccountRecord, events: TimelineEvent[], stat
   <desc id="timeline-desc">${desc}</desc>
   <line x1="${LEFT}" y1="80" x2="${RIGHT}" y2="80" stroke="${COLORS.axis}" stroke-width="1"/>
   ${bands}
+  ${ticks}
   <line x1="${expected}" y1="30" x2="${expected}" y2="95" stroke="#1f2933" stroke-width="2" stroke-dasharray="5 4"><title>Expected end</title></line>
   <text x="${expected}" y="24" font-size="12" text-anchor="middle" fill="#1f2933">expected end</text>
   <text x="${x(m.start).toFixed(1)}" y="24" font-size="12" text-anchor="middle" fill="#1f2933">S</text>
