@@ -205,7 +205,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   );
 
   /** Outbox status of each timeline notification of the current migration (the reminders of its current start). */
-  const notificationStates = (record: AccountRecord, notifications: Notification[], events: TimelineEvent[]): Map<string, NotificationState> => {
+  const notificationStates = (record: AccountRecord, notifications: Notification[], events: TimelineEvent[], now: number): Map<string, NotificationState> => {
     const states = new Map<string, NotificationState>();
     const m = record.migration;
     if (!m) return states;
@@ -213,7 +213,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       if (!e.kind.startsWith('notification.')) continue;
       const kind = e.kind.slice('notification.'.length);
       const found = notifications.filter((n) => n.kind === kind && n.migrationId === m.id && (n.migrationStart === null || kind === 'scheduled' || n.migrationStart === m.start)).pop();
-      states.set(e.kind, found ? found.status : 'not_yet');
+      states.set(e.kind, found ? found.status : e.at <= now ? 'overdue' : 'not_yet');
     }
     return states;
   };
@@ -247,7 +247,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       const flash = typeof req.query.done === 'string' ? FLASH[req.query.done]?.(req) : undefined;
       const page = accountPage(
         frameOf(res),
-        { record, now, events, states: notificationStates(record, notifications, events), notifications, stats, deadLetters, integrations, checklist: { items: CHECKLIST_ITEMS, state: checklist }, audit, flash },
+        { record, now, events, states: notificationStates(record, notifications, events, now), notifications, stats, deadLetters, integrations, checklist: { items: CHECKLIST_ITEMS, state: checklist }, audit, flash },
         toLocalInput(now, record.settings.timezone),
       );
       sendPage(res, 200, page);
@@ -270,7 +270,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       }
       const preview = buildPreview(record, at);
       const notifications = await store.timeline.outbox.list(record.id);
-      const states = notificationStates(record, notifications, preview.timeline);
+      const states = notificationStates(record, notifications, preview.timeline, clock.now());
       sendPage(res, 200, previewPage(frameOf(res), record, preview, states, at, toLocalInput(at, zone === 'utc' ? 'UTC' : tz), zone));
     }),
   );

@@ -4,8 +4,11 @@ import { addDays, formatLocal, localDate, startOfLocalDay } from '../domain/time
 import type { TimelineEvent } from '../admin/preview';
 import { html, type SafeHtml } from './html';
 
-/** What became of a timeline notification: its outbox status, or `not_yet` when it has not been created. */
-export type NotificationState = 'sent' | 'pending' | 'failed' | 'void' | 'not_yet';
+/**
+ * What became of a timeline notification: its outbox status; `not_yet` when it has not been created and its moment
+ * is ahead, `overdue` when its moment has passed and it still was not created (is the timeline scheduler running?).
+ */
+export type NotificationState = 'sent' | 'pending' | 'failed' | 'void' | 'not_yet' | 'overdue';
 
 const WIDTH = 960;
 const HEIGHT = 230;

@@ -63,9 +63,14 @@ beforeAll(async () => {
   await request(app).put('/admin/v1/accounts/beta').set(auth).send(accountSettings()).expect(201);
   await request(app).post('/admin/v1/accounts/beta/migration').set(auth).send({ start: new Date(START + 3 * 24 * H).toISOString() }).expect(201);
   await request(app).put('/admin/v1/accounts/gamma').set(auth).send(accountSettings()).expect(201);
-  // The scheduled notice went out; the reminders are still to come.
+  // As the timeline would have it by now: the scheduled notice and the week-of reminder sent, the day-before one
+  // still being delivered (this test runs no scheduler).
   const [scheduledNotice] = await store.timeline.outbox.list('acme');
-  if (scheduledNotice) await store.timeline.outbox.update({ ...scheduledNotice, status: 'sent', sentAt: NOW, rev: scheduledNotice.rev + 1 }, scheduledNotice.rev);
+  if (!scheduledNotice) throw new Error('scheduling created no notice');
+  await store.timeline.outbox.update({ ...scheduledNotice, status: 'sent', sentAt: NOW, rev: scheduledNotice.rev + 1 }, scheduledNotice.rev);
+  const reminder = { ...scheduledNotice, migrationStart: START, rev: 0, createdAt: START - 26 * H };
+  await store.timeline.outbox.create({ ...reminder, id: 'week-of', kind: 'week_of', key: `week_of:${scheduledNotice.migrationId}:${START}`, status: 'sent', sentAt: START - 26 * H });
+  await store.timeline.outbox.create({ ...reminder, id: 'day-before', kind: 'day_before', key: `day_before:${scheduledNotice.migrationId}:${START}`, status: 'pending', sentAt: null });
 
   clock.set(START + 2 * H);
   // What the guard and the replayer write through (parts.ts gives them these tracked stores).
@@ -126,7 +131,9 @@ it('an operator signs in, finds the account in its window, re-drives, clears a s
   expect(box?.width).toBeGreaterThan(600);
   expect(await svg.locator('rect').count()).toBeGreaterThanOrEqual(3);
   expect(await svg.locator('circle').count()).toBe(3);
-  expect(await svg.locator('circle[fill="#0b4f9c"]').count()).toBe(1);
+  // Sent notifications are filled, pending ones hollow.
+  expect(await svg.locator('circle[fill="#0b4f9c"]').count()).toBe(2);
+  expect(await svg.locator('text', { hasText: 'Day-before · pending' }).count()).toBe(1);
   expect(await page.locator('h1').innerText()).toBe('Account acme');
   expect(await page.getByText('Ada <Lovelace>').count()).toBe(1);
   expect(await seriousViolations(page)).toEqual([]);
