@@ -58,6 +58,7 @@ const STYLE = `
   dd { margin: 0; }
   svg text { font-family: system-ui, sans-serif; }
   .inline { display: inline; }
+  .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 
 export interface LayoutOptions {

@@ -143,7 +143,10 @@ export function accountPage(frame: PageFrame, d: AccountPageData, previewValue: 
   );
   const checklistRows = d.checklist.items.map((item) => {
     const mark = d.checklist.state?.marks[item.id];
-    return html`<li><strong>${item.title}</strong> — <span class="tag ${mark?.done ? 'ok' : ''}">${mark?.done ? `done by ${mark.by}` : 'open'}</span><br><span class="muted">${item.description}</span></li>`;
+    const toggle = d.checklist.state
+      ? html` <form method="post" action="${base}/checklist/${item.id}" class="inline">${csrf}<input type="hidden" name="done" value="${mark?.done ? 'false' : 'true'}"><button type="submit">${mark?.done ? 'Reopen' : 'Mark done'}<span class="visually-hidden">: ${item.title}</span></button></form>`
+      : null;
+    return html`<li><strong>${item.title}</strong> — <span class="tag ${mark?.done ? 'ok' : ''}">${mark?.done ? `done by ${mark.by}` : 'open'}</span>${toggle}<br><span class="muted">${item.description}</span></li>`;
   });
   const auditRows = [...d.audit].reverse().map((a) => html`<tr><td>${iso(a.at)}</td><td>${a.actor}</td><td>${a.action}</td><td><code>${JSON.stringify(a.detail)}</code></td></tr>`);
   const progress = stats.accepted > 0 ? Math.round((stats.replayed / stats.accepted) * 100) : 0;

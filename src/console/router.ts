@@ -17,7 +17,7 @@ import { ATTENTION_STATES, isAttentionState } from '../store/attention-store';
 import { ALLOCATION_WINDOW_MS } from '../store/integration-store';
 import type { Notification } from '../store/outbox-store';
 import type { Store } from '../store/types';
-import { CHECKLIST_ITEMS } from '../timeline/checklist';
+import { CHECKLIST_ITEMS, checklistItem } from '../timeline/checklist';
 import { html, layout } from './html';
 import { fromLocalInput, toLocalInput } from './local-time';
 import { accountPage, listPage, loginPage, previewPage, type PageFrame } from './pages';
@@ -219,7 +219,8 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   };
 
   const FLASH: Record<string, (req: Request) => string> = {
-    redriven: (req) => `Re-drove ${/^[0-9]{1,7}$/.test(String(req.query.n)) ? String(req.query.n) : 'the'} dead letter(s): the replayer picks them up within a second.`,
+    redriven: (req) => `Re-drove ${/^[0-9]{1,7}$/.test(String(req.query.n)) ? String(req.query.n) : 'the'} dead letter(s): the replayer picks them up at its next poll.`,
+    checklist_marked: () => 'Checklist updated.',
     nothing_to_redrive: () => 'There were no dead letters to re-drive.',
     cleared: (req) => `Suspension of ${String(req.query.integration ?? '').slice(0, 64)} cleared.`,
     not_suspended: (req) => `${String(req.query.integration ?? '').slice(0, 64)} was not suspended; nothing changed.`,
@@ -310,6 +311,24 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       });
       const done = cleared ? 'cleared' : 'not_suspended';
       res.redirect(303, `/console/accounts/${encodeURIComponent(record.id)}?done=${done}&integration=${encodeURIComponent(name)}`);
+    }),
+  );
+
+  router.post(
+    '/accounts/:id/checklist/:item',
+    wrap(async (req, res) => {
+      const record = await loadAccount(req.params.id);
+      const item = checklistItem(String(req.params.item));
+      if (!item) throw new GatewayError(404, 'CHECKLIST_ITEM_NOT_FOUND', 'No checklist item with this id.');
+      const done = (req.body as Record<string, unknown>).done;
+      if (done !== 'true' && done !== 'false') throw new GatewayError(400, 'INVALID_BODY', 'done must be true or false.');
+      const session = res.locals.session as Session;
+      const now = clock.now();
+      if (!(await store.timeline.checklists.mark(record.id, item.id, { done: done === 'true', at: now, by: session.operator }))) {
+        throw new GatewayError(409, 'CHECKLIST_NOT_OPEN', 'The post-migration checklist opens when the migration completes.');
+      }
+      await store.accounts.appendAudit(record.id, { at: now, actor: session.operator, action: 'checklist.marked', detail: { item: item.id, done: done === 'true' } });
+      res.redirect(303, `/console/accounts/${encodeURIComponent(record.id)}?done=checklist_marked#h-checklist`);
     }),
   );
 

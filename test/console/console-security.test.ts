@@ -122,6 +122,22 @@ describe('console sessions', () => {
     expect(await stillSuspended()).toBe(true);
   });
 
+  it('marks a checklist item once the checklist is open, and refuses before', async () => {
+    const { cookie, csrf } = await signIn();
+    const mark = (fields: Record<string, string>) =>
+      request(app).post('/console/accounts/acme/checklist/connect-dedicated-ip').set({ Host: HOST, Cookie: cookie, Origin: ORIGIN }).type('form').send(fields);
+    expect((await mark({ csrf, done: 'true' })).status).toBe(409);
+    await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(NOW + 8 * 24 * H).toISOString() }).expect(201);
+    await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200);
+    await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200);
+    expect((await mark({ done: 'true' })).status).toBe(403);
+    expect((await store.timeline.checklists.get('acme'))?.marks).toEqual({});
+    expect((await mark({ csrf, done: 'true' })).status).toBe(303);
+    expect((await store.timeline.checklists.get('acme'))?.marks['connect-dedicated-ip']).toEqual({ done: true, at: NOW, by: 'console:Grace' });
+    const page = await request(app).get('/console/accounts/acme').set({ Host: HOST, Cookie: cookie }).expect(200);
+    expect(page.text).toContain('done by console:Grace');
+  });
+
   it('escapes every value and sends the gateway’s security headers with a form-action of its own', async () => {
     const { cookie } = await signIn();
     const page = await request(app).get('/console/accounts/acme').set({ Host: HOST, Cookie: cookie }).expect(200);
