@@ -13,6 +13,8 @@ export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
 /** Index reads per page: bounds the work a page of mostly stale entries can cause; the cursor goes on from there. */
 const MAX_ROUNDS = 5;
+/** Started entries the first page of `upcoming` takes out of the index (see sweepStarted). */
+const SWEEP_LIMIT = 100;
 
 export interface ListedAccount {
   id: string;
@@ -100,12 +102,29 @@ async function check(store: Store, state: AttentionState, record: AccountRecord 
   }
 }
 
+/**
+ * Entries of `upcoming` whose start has passed are below every page's range, so no page would ever check them: the
+ * first page takes up to SWEEP_LIMIT of them and drops each (or moves it to the record's later start, when a
+ * reschedule's event was lost). Bounded work, and the index does not keep every migration it ever listed.
+ */
+async function sweepStarted(store: Store, now: number): Promise<void> {
+  const started = await store.attention.range('upcoming', { max: now, limit: SWEEP_LIMIT });
+  await Promise.all(
+    started.map(async (entry) => {
+      const m = (await store.accounts.get(entry.accountId))?.migration;
+      if (m?.status === 'scheduled' && m.start > now) await store.attention.add('upcoming', entry.accountId, m.start);
+      else await store.attention.remove('upcoming', entry.accountId, entry.score);
+    }),
+  );
+}
+
 /** One page of a list. Reads only accounts the index names, and at most limit × MAX_ROUNDS of them. */
 export async function listAccounts(store: Store, state: AttentionState, options: { cursor?: string; limit: number; now: number }): Promise<AccountListPage> {
   const { limit, now } = options;
   // in_window: started at or before now; upcoming: starting after now, soonest first.
   const bounds = state === 'in_window' ? { max: now } : state === 'upcoming' ? { min: now + 1 } : {};
   let after = options.cursor === undefined ? undefined : decodeCursor(state, options.cursor);
+  if (state === 'upcoming' && after === undefined) await sweepStarted(store, now);
   const accounts: ListedAccount[] = [];
   let exhausted = false;
   for (let round = 0; round < MAX_ROUNDS && accounts.length < limit; round++) {

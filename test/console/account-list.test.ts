@@ -156,7 +156,8 @@ describe.each(storeFactories)('account lists on the %s store', (_name, make) => 
     const rest = await listAccounts(shared, 'upcoming', { limit: 5, now: NOW, cursor: first.nextCursor ?? undefined });
     expect(rest.accounts.map((a) => a.id)).toEqual(['b']);
     expect(rest.nextCursor).toBeNull();
-    expect((await shared.attention.range('upcoming', { limit: 10 })).map((e) => e.accountId)).toEqual(['e', 'a', 'c', 'b']);
+    // The first page also swept the entries whose start has passed (a, e: in their window now) out of upcoming.
+    expect((await shared.attention.range('upcoming', { limit: 10 })).map((e) => e.accountId)).toEqual(['c', 'b']);
     await shared.close();
   });
 });
