@@ -426,6 +426,7 @@ const paths: Json = {
               timeZone: { type: 'string' },
               phase: { type: 'string', enum: ['none', 'scheduled', 'imports_blocked', 'chat_hidden', 'window', 'completed', 'failed', 'cancelled'] },
               surfaces: { type: 'array', items: { type: 'object', properties: { surface: { type: 'string' }, read: { type: 'object' }, write: { type: 'object' } } } },
+              emailSendAtStart: { type: 'object', nullable: true, description: 'Scheduling a marketing email to send at the start' },
               timeline: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string' }, utc: { type: 'string' }, local: { type: 'string' }, passed: { type: 'boolean' } } } },
             },
           },

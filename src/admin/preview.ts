@@ -61,6 +61,11 @@ export interface Preview {
   phase: Phase;
   migration: { id: string; status: string; start: string; expectedEnd: string } | null;
   surfaces: PreviewSurface[];
+  /**
+   * Scheduling a marketing email to send at the start (SPEC §3: refused from scheduling on); null without a migration.
+   * The email row above is a write that names no send time.
+   */
+  emailSendAtStart: PreviewOutcome | null;
   timeline: TimelineEvent[];
 }
 
@@ -133,6 +138,9 @@ export function buildPreview(record: AccountRecord, at: number): Preview {
     return { surface, read: outcome(read, record, at), write: outcome(write, record, at) };
   });
   const m = record.migration;
+  const emailSendAtStart = m
+    ? outcome(decide({ surface: 'email', method: WRITE_METHOD, migration: m, timeZone: tz, now: at, sendAt: m.start }), record, at)
+    : null;
   return {
     accountId: record.id,
     at: timeView(at, tz),
@@ -140,6 +148,7 @@ export function buildPreview(record: AccountRecord, at: number): Preview {
     phase: phaseAt(m, at),
     migration: m ? { id: m.id, status: m.status, start: new Date(m.start).toISOString(), expectedEnd: new Date(m.expectedEnd).toISOString() } : null,
     surfaces,
+    emailSendAtStart,
     timeline: migrationTimeline(record, at),
   };
 }

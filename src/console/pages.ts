@@ -211,10 +211,12 @@ ${
   });
 }
 
-function outcomeCell(o: PreviewOutcome): SafeHtml {
+function outcomeText(o: PreviewOutcome): SafeHtml {
   const what = o.action === 'answer' ? `${o.answer ?? ''}` : o.action === 'proxy' ? 'passes to the upstream' : o.action === 'buffer' ? 'stored, replayed later' : 'CRM guard';
-  return html`<td>${what}${o.status !== null ? html` <span class="tag ${o.status >= 400 ? 'bad' : ''}">${o.status}</span>` : null}</td>`;
+  return html`${what}${o.status !== null ? html` <span class="tag ${o.status >= 400 ? 'bad' : ''}">${o.status}</span>` : null}`;
 }
+
+const outcomeCell = (o: PreviewOutcome): SafeHtml => html`<td>${outcomeText(o)}</td>`;
 
 export function previewPage(frame: PageFrame, record: AccountRecord, preview: Preview, states: Map<string, NotificationState>, at: number, formValue: string, zone: 'account' | 'utc'): string {
   const rows = preview.surfaces.map((s) => html`<tr><th scope="row">${s.surface}</th>${outcomeCell(s.read)}${outcomeCell(s.write)}</tr>`);
@@ -228,6 +230,7 @@ ${previewForm(record, formValue, zone)}
 </section>
 <section aria-labelledby="h-surfaces"><h2 id="h-surfaces">Every surface</h2>
 <table id="preview-surfaces"><thead><tr><th scope="col">Surface</th><th scope="col">Read (GET)</th><th scope="col">Write (POST)</th></tr></thead><tbody>${rows}</tbody></table>
+${preview.emailSendAtStart ? html`<p>Scheduling a marketing email to send at the start of the migration: ${outcomeText(preview.emailSendAtStart)}.</p>` : null}
 </section>
 <section aria-labelledby="h-ptimeline"><h2 id="h-ptimeline">Timeline</h2>
 ${timelineSvg(record, preview.timeline, states, { at, label: 'previewed moment' })}

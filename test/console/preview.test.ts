@@ -60,6 +60,14 @@ describe('preview', () => {
     expect(late.rows.form.write).toEqual({ action: 'proxy', answer: null, status: null });
   });
 
+  it('refuses an email scheduled to send on the migration day from the scheduling on, but not after the migration', async () => {
+    const { body } = await preview('2026-11-24T12:00:00Z');
+    expect(body.emailSendAtStart).toEqual({ action: 'answer', answer: 'email_migration_day', status: 422 });
+    await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200);
+    await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200);
+    expect((await preview('2026-12-20T12:00:00Z')).body.emailSendAtStart).toEqual({ action: 'proxy', answer: null, status: null });
+  });
+
   it('gives every surface its window answer from the start on (SPEC §4, §7)', async () => {
     const { body, rows } = await preview('2026-12-09T03:00:00+01:00');
     expect(body.phase).toBe('window');
