@@ -12,7 +12,7 @@ const READ_METHOD = 'GET';
 const WRITE_METHOD = 'POST';
 
 export interface PreviewOutcome {
-  /** `proxy` (the upstream answers), `buffer` (stored, replayed later), `answer` (the gateway answers), `integration` (the CRM guard). */
+  /** `proxy` (the upstream answers), `buffer` (stored, replayed later), `answer` (the gateway answers), `integration` (the CRM guard); the preview never sets a bypass. */
   action: Action['kind'];
   /** The answer's name for `answer` (e.g. `api_migration`). */
   answer: string | null;
@@ -90,7 +90,11 @@ function outcome(action: Action, record: AccountRecord, at: number): PreviewOutc
   switch (action.kind) {
     case 'proxy':
     case 'integration':
+    case 'bypass':
       return { action: action.kind, answer: null, status: null };
+    case 'unavailable':
+      // Not from a preview (its state is known), but the type allows it: the gateway's refusal.
+      return { action: 'unavailable', answer: null, status: 503 };
     case 'buffer':
       // The acceptor answers a stored write with 202 (SPEC §7).
       return { action: 'buffer', answer: null, status: 202 };

@@ -211,8 +211,17 @@ ${
   });
 }
 
+const OUTCOME_TEXT: Record<PreviewOutcome['action'], string> = {
+  proxy: 'passes to the upstream',
+  bypass: 'passes to the upstream',
+  buffer: 'stored, replayed later',
+  integration: 'CRM guard',
+  answer: 'answered by the gateway',
+  unavailable: 'refused: state unknown',
+};
+
 function outcomeText(o: PreviewOutcome): SafeHtml {
-  const what = o.action === 'answer' ? `${o.answer ?? ''}` : o.action === 'proxy' ? 'passes to the upstream' : o.action === 'buffer' ? 'stored, replayed later' : 'CRM guard';
+  const what = o.action === 'answer' ? `${o.answer ?? ''}` : OUTCOME_TEXT[o.action];
   return html`${what}${o.status !== null ? html` <span class="tag ${o.status >= 400 ? 'bad' : ''}">${o.status}</span>` : null}`;
 }
 
