@@ -7,6 +7,7 @@
 // logs nobody out. A session cannot be revoked alone before it expires (it is stateless): sign-out deletes the
 // cookie in the browser, and removing the token is the kill switch.
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { parse as parseCookies } from 'cookie';
 
 export const SESSION_COOKIE = 'mg_console';
 export const DEFAULT_SESSION_TTL_MS = 8 * 3600_000;
@@ -76,11 +77,7 @@ export function csrfMatches(session: Session, presented: unknown): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** One cookie's value from a Cookie header (the console reads only its own). */
+/** One cookie's value from a Cookie header (with the `cookie` package, as the account resolver reads its cookie). */
 export function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+  return header ? parseCookies(header)[name] : undefined;
 }
