@@ -138,6 +138,23 @@ describe('console sessions', () => {
     expect(page.text).toContain('done by console:Grace');
   });
 
+  it('pages a long list: 20 per page, then a link to the rest of that list only', async () => {
+    for (let i = 0; i < 23; i++) {
+      const id = `up-${String(i).padStart(2, '0')}`;
+      await request(app).put(`/admin/v1/accounts/${id}`).set(auth).send(accountSettings()).expect(201);
+      await request(app).post(`/admin/v1/accounts/${id}/migration`).set(auth).send({ start: new Date(NOW + 8 * 24 * H + i * H).toISOString() }).expect(201);
+    }
+    const { cookie } = await signIn();
+    const first = await request(app).get('/console/').set({ Host: HOST, Cookie: cookie }).expect(200);
+    const listed = (text: string) => [...text.matchAll(/href="\/console\/accounts\/(up-\d+)"/g)].map((m) => m[1]);
+    expect(listed(first.text)).toEqual(Array.from({ length: 20 }, (_, i) => `up-${String(i).padStart(2, '0')}`));
+    const next = /href="(\/console\/\?state=upcoming&amp;cursor=[A-Za-z0-9_-]+)"/.exec(first.text)?.[1];
+    expect(next).toBeDefined();
+    const second = await request(app).get((next as string).replace('&amp;', '&')).set({ Host: HOST, Cookie: cookie }).expect(200);
+    expect(listed(second.text)).toEqual(['up-20', 'up-21', 'up-22']);
+    expect(second.text).not.toContain('list-in_window');
+  });
+
   it('escapes every value and sends the gateway’s security headers with a form-action of its own', async () => {
     const { cookie } = await signIn();
     const page = await request(app).get('/console/accounts/acme').set({ Host: HOST, Cookie: cookie }).expect(200);
