@@ -9,6 +9,8 @@ import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
 import type { Store } from '../store/types';
 import { accountView, migrationView } from './account-view';
 import { apiTokenRouter } from './api-tokens';
+import { accountListRouter } from './account-list-routes';
+import { previewRouter } from './preview-routes';
 import { limitFailedAuthentications, requireAdminToken, tokenDigests, type FailedAuthenticationLimit } from './auth';
 import { adminOpenApiDocument } from './openapi';
 import { sendAdminError } from './errors';
@@ -177,6 +179,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   }
 
   router.use(apiTokenRouter({ store: deps.store, clock }));
+  for (const sub of [previewRouter(deps), accountListRouter(deps)]) router.use(sub);
   for (const sub of deps.subRouters) router.use(sub);
 
   router.use((_req: Request, res: Response) => {

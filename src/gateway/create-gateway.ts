@@ -19,6 +19,7 @@ import { MigrationService } from '../migration/service';
 import { createAdminRouter } from '../admin/router';
 import { sendAdminError } from '../admin/errors';
 import { createDefaultParts } from './default-parts';
+import { createConsoleRouter } from '../console/router';
 import { BYPASS_HEADER } from '../security/bypass';
 import { bypassAdminRouter } from '../security/bypass-routes';
 import { normalizeAddress } from '../security/forwarded-headers';
@@ -188,6 +189,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       subRouters: [bypassAdminRouter({ store, clock, secret: config.bypassSecret }), ...(parts.adminRouters ?? [])],
     }),
   );
+  app.use('/console', createConsoleRouter({ store, clock, logger, tokens: config.adminTokens }));
   // The gateway's own paths are never proxied: anything else under /admin is an unknown admin route.
   app.use('/admin', (_req: Request, res: Response) => {
     sendAdminError(res, 404, 'NOT_FOUND', 'no such admin route (the admin API is /admin/v1)');
