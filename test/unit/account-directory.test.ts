@@ -1,5 +1,6 @@
 // The in-process account directory: answers without store calls for known and unknown keys, bounded, fresh, and honest when the store is down.
 import { createHash } from 'node:crypto';
+import { parseConfig } from '../../src/config/load';
 import { createLogger } from '../../src/observability/logger';
 import { Metrics } from '../../src/observability/metrics';
 import { AccountDirectory, hostCandidates } from '../../src/state/account-directory';
@@ -70,6 +71,15 @@ async function started(h: Harness, maxEntries = 100_000): Promise<AccountDirecto
   await directory.start();
   return directory;
 }
+
+describe('limits.directoryCacheEntries', () => {
+  const base = { upstreams: { us: 'http://us.test', eu: 'http://eu.test' }, routes: [{ path: '/a', surface: 'api' }] as [{ path: string; surface: 'api' }] };
+  it('defaults to 100,000 and refuses a size that is not a positive integer, naming the key', () => {
+    expect(parseConfig(base).limits.directoryCacheEntries).toBe(100_000);
+    expect(parseConfig({ ...base, limits: { directoryCacheEntries: 5000 } }).limits.directoryCacheEntries).toBe(5000);
+    expect(() => parseConfig({ ...base, limits: { directoryCacheEntries: 0 } })).toThrow('limits.directoryCacheEntries');
+  });
+});
 
 describe('hostCandidates', () => {
   it.each([
