@@ -148,6 +148,18 @@ describe('AccountDirectory', () => {
     expect(h.lookups()).toBe(0);
   });
 
+  it('asks the store for an exact domain it does not hold even when the wildcard parent is known: exact wins', async () => {
+    await h.store.directory.claimDomains('acme', ['*.acme.io']);
+    await h.store.directory.claimDomains('globex', ['docs.acme.io']);
+    directory = await started(h, 1);
+    expect(directory.accountForHost('kb.acme.io')).toBe('acme');
+    expect(h.lookups()).toBe(0);
+    const docs = directory.accountForHost('docs.acme.io');
+    expect(docs).toBeInstanceOf(Promise);
+    expect(await docs).toBe('globex');
+    expect(h.lookups()).toBe(1);
+  });
+
   it('follows domain claims and releases announced after start', async () => {
     directory = await started(h);
     await h.store.directory.claimDomains('acme', ['*.acme.io']);
