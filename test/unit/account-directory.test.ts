@@ -208,6 +208,23 @@ describe('AccountDirectory', () => {
     expect(h.lookups()).toBeLessThanOrEqual(100);
   });
 
+  it('rebuilds its filter, larger, once more keys were registered than it was sized for', async () => {
+    const metrics = new Metrics();
+    directory = new AccountDirectory(h.store, { maxEntries: 100 }, logger, metrics);
+    await directory.start();
+    const filterKeys = async () => (await metrics.registry.getSingleMetric('mg_directory_filter_keys')?.get())?.values[0]?.value;
+    expect(await filterKeys()).toBe(0);
+    // The smallest filter is sized for 65,536 keys: one more starts a rebuild from the store.
+    for (let i = 0; i <= 65_536; i++) {
+      await h.store.directory.registerToken({ digest: digestOf(`bulk-${i}`), accountId: 'acme', label: null, createdAt: T0 });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await filterKeys()).toBe(65_537);
+    let asked = 0;
+    for (let i = 0; i < 10_000; i++) if (directory.accountForToken(`still-unknown-${i}-xxxxxxxx`) !== null) asked++;
+    expect(asked).toBeLessThanOrEqual(100);
+  });
+
   it('a lookup that needs the store rejects with StoreUnavailableError while it is down', async () => {
     for (let i = 0; i < 3; i++) await register(h.store, `pat-na1-secret-number-${i}`, `acct-${i}`);
     directory = await started(h, 1);
