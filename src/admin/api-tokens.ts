@@ -63,9 +63,9 @@ export function apiTokenRouter(deps: ApiTokenDeps): Router {
     '/accounts/:id/api-tokens/:tokenId',
     wrap(async (req, res) => {
       const account = res.locals.account as AccountRecord;
-      const tokenId = req.params.tokenId ?? '';
+      const tokenId = (req.params.tokenId ?? '').toLowerCase();
       if (!TOKEN_ID.test(tokenId) || !(await store.directory.deleteToken(account.id, tokenId))) {
-        throw new GatewayError(404, 'TOKEN_NOT_FOUND', 'this account has no API token with that id (12 lower-case hex digits)');
+        throw new GatewayError(404, 'TOKEN_NOT_FOUND', 'this account has no API token with that id (12 hex digits)');
       }
       await store.accounts.appendAudit(account.id, { at: clock.now(), actor: res.locals.actor as string, action: 'api-token.deleted', detail: { tokenId } });
       res.status(204).end();
