@@ -9,7 +9,7 @@ import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
 import type { Store } from '../store/types';
 import { accountView, migrationView } from './account-view';
 import { apiTokenRouter } from './api-tokens';
-import { rateLimit, requireAdminToken, tokenDigests } from './auth';
+import { limitFailedAuthentications, requireAdminToken, tokenDigests, type FailedAuthenticationLimit } from './auth';
 import { adminOpenApiDocument } from './openapi';
 import { sendAdminError } from './errors';
 import { parseBody, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
@@ -24,7 +24,8 @@ export interface AdminDeps {
   service: MigrationService;
   tokens: string[];
   bodyLimitBytes: number;
-  requestsPerMinute: number;
+  /** Brute-force limit on failed authentications per client; 20 per 15 minutes when absent. */
+  failedAuthentications?: FailedAuthenticationLimit;
   extras: AccountExtras[];
   /** Run after PUT stored an account (e.g. suspend integrations that have no field mappings). */
   afterPut: ((record: AccountRecord) => Promise<void>)[];
@@ -65,13 +66,14 @@ export function createAdminRouter(deps: AdminDeps): Router {
   const router = express.Router();
   const { service, clock } = deps;
 
-  router.use(rateLimit(deps.requestsPerMinute, clock));
   // Before the token check on purpose: the description holds no data and no secret, and tooling fetches it unauthenticated.
   const openApi = JSON.stringify(adminOpenApiDocument());
   router.get('/openapi.json', (_req: Request, res: Response) => {
     res.type('application/json').send(openApi);
   });
-  router.use(requireAdminToken(tokenDigests(deps.tokens)));
+  const digests = tokenDigests(deps.tokens);
+  router.use(limitFailedAuthentications(digests, deps.failedAuthentications));
+  router.use(requireAdminToken(digests));
   router.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const view = async (record: AccountRecord): Promise<Record<string, unknown>> => {

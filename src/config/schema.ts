@@ -105,7 +105,8 @@ export const configSchema = z
         migrationsPerDay: z.number().int().positive().default(50),
         upstreamTimeoutMs: z.number().int().positive().default(30_000),
         stateCacheTtlMs: z.number().int().positive().default(5_000),
-        adminRequestsPerMinute: z.number().int().positive().default(600),
+        /** Deprecated and ignored (a start-up warning): accepted so first-release config files still load. */
+        adminRequestsPerMinute: z.number().int().positive().optional(),
         /** Domains and API-token digests remembered in-process (LRU) by the account directory. */
         directoryCacheEntries: z.number().int().positive().default(100_000),
       })

@@ -147,6 +147,10 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     respond: createResponder({ proxy, defaultRegion: config.defaultRegion, parts, buildNotice, noticeContext }),
   });
 
+  if (config.limits.adminRequestsPerMinute !== undefined) {
+    logger.warn('limits.adminRequestsPerMinute is ignored: authenticated admin calls are not rate limited, failed authentications are (README, Security)');
+  }
+
   const closeTasks: (() => Promise<void> | void)[] = [];
   const app = express() as GatewayApp;
   app.disable('x-powered-by');
@@ -179,7 +183,6 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       service,
       tokens: config.adminTokens,
       bodyLimitBytes: config.limits.adminBodyBytes,
-      requestsPerMinute: config.limits.adminRequestsPerMinute,
       extras: parts.accountExtras ?? [],
       afterPut: parts.accountSavedListeners ?? [],
       subRouters: [bypassAdminRouter({ store, clock, secret: config.bypassSecret }), ...(parts.adminRouters ?? [])],

@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AccountRecord, Region } from '../domain/account';
 import type { Action } from '../policy/decide';
-import { retryAfterSeconds, windowOpen } from '../policy/phase';
 import type { RouteMatch } from '../routing/route-table';
 import type { Notice, NoticeContext } from '../answers/notices';
 import { sendNotice } from '../answers/send-notice';
@@ -95,8 +94,6 @@ export function createResponder(deps: ResponderDeps): (exchange: Exchange, actio
             account: record,
             integration: match?.params.integration ?? '',
             forwardPath: (match?.rest || '/') + (url.includes('?') ? url.slice(url.indexOf('?')) : ''),
-            windowOpen: windowOpen(record.migration, facts.now),
-            retryAfterSeconds: retryAfterSeconds(record.migration, facts.now),
           }),
         ).catch(exchange.next);
         return;
