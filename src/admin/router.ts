@@ -9,6 +9,7 @@ import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
 import type { Store } from '../store/types';
 import { accountView, migrationView } from './account-view';
 import { apiTokenRouter } from './api-tokens';
+import { wrap } from './async-handler';
 import { limitFailedAuthentications, requireAdminToken, tokenDigests, type FailedAuthenticationLimit } from './auth';
 import { adminOpenApiDocument } from './openapi';
 import { sendAdminError } from './errors';
@@ -35,14 +36,6 @@ export interface AdminDeps {
 
 /** Printable ASCII without spaces: an id, never text that could forge a log line. */
 const ACTOR_PATTERN = /^[!-~]{1,128}$/;
-
-type Handler = (req: Request, res: Response) => Promise<void>;
-
-const wrap =
-  (handler: Handler) =>
-  (req: Request, res: Response, next: NextFunction): void => {
-    handler(req, res).catch(next);
-  };
 
 function actorOf(req: Request, required: boolean): string {
   const actor = req.header('x-actor-id');
