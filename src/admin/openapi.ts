@@ -364,7 +364,7 @@ const paths: Json = {
     },
   },
   '/accounts/{id}/api-tokens/{tokenId}': {
-    parameters: [param('id'), { name: 'tokenId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{12}$' } }],
+    parameters: [param('id'), { name: 'tokenId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-fA-F]{12}$' } }],
     delete: {
       operationId: 'deleteApiToken',
       tags: ['accounts'],

@@ -11,6 +11,7 @@ import { accountView, migrationView } from './account-view';
 import { apiTokenRouter } from './api-tokens';
 import { accountListRouter } from './account-list-routes';
 import { previewRouter } from './preview-routes';
+import { wrap } from './async-handler';
 import { limitFailedAuthentications, requireAdminToken, tokenDigests, type FailedAuthenticationLimit } from './auth';
 import { adminOpenApiDocument } from './openapi';
 import { sendAdminError } from './errors';
@@ -37,14 +38,6 @@ export interface AdminDeps {
 
 /** Printable ASCII without spaces: an id, never text that could forge a log line. */
 const ACTOR_PATTERN = /^[!-~]{1,128}$/;
-
-type Handler = (req: Request, res: Response) => Promise<void>;
-
-const wrap =
-  (handler: Handler) =>
-  (req: Request, res: Response, next: NextFunction): void => {
-    handler(req, res).catch(next);
-  };
 
 function actorOf(req: Request, required: boolean): string {
   const actor = req.header('x-actor-id');
