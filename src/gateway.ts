@@ -24,6 +24,7 @@ import { createDefaultParts } from './parts';
 import { BYPASS_HEADER, hasValidBypass } from './security/bypass';
 import { bypassAdminRouter } from './security/bypass-routes';
 import { normalizeAddress } from './security/forwarded-headers';
+import { stripReplayHeaders } from './security/replay-headers';
 import { normalizeTarget } from './security/request-target';
 import { silentLogger, type Logger } from './observability/logger';
 import { Metrics } from './observability/metrics';
@@ -161,6 +162,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       // The bypass token is for the gateway only: the upstream (and its logs) never see it.
       delete req.headers[BYPASS_HEADER];
       if (!headerTrusted(req)) delete req.headers[accountHeader];
+      stripReplayHeaders(req.headers);
     },
   });
 

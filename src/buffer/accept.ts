@@ -34,14 +34,53 @@ export const DEFAULT_HEADER_ALLOW_LIST: readonly string[] = [
   'x-hubspot-signature-v3',
   'x-hubspot-signature-version',
   'x-hubspot-request-timestamp',
+  // SPEC §9: the body is replayed byte for byte as received, so its encoding must travel with it.
+  'content-encoding',
+  // SPEC §9: signature and delivery headers of common webhook senders, so the upstream can still verify them.
+  'stripe-signature',
+  'x-hub-signature',
+  'x-hub-signature-256',
+  'x-github-event',
+  'x-github-delivery',
+  'x-slack-signature',
+  'x-slack-request-timestamp',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'svix-id',
+  'svix-timestamp',
+  'svix-signature',
+  'x-shopify-hmac-sha256',
+  'x-shopify-topic',
+  'x-shopify-shop-domain',
+  'x-shopify-webhook-id',
 ];
+
+/** SPEC §9 buffered body limits: file uploads go through forms; everything else stays small. */
+export const DEFAULT_BUFFERED_BODY_LIMITS: Readonly<Record<BufferSurface, number>> = {
+  form: 10 * 1024 * 1024,
+  meeting: DEFAULT_BODY_LIMIT_BYTES,
+  analytics: DEFAULT_BODY_LIMIT_BYTES,
+  inbound: DEFAULT_BODY_LIMIT_BYTES,
+};
+
+/**
+ * Bytes of request bodies the acceptor may hold at once, over all requests: 100 concurrent 10 MiB uploads would
+ * otherwise sit in the process as 1 GiB. Past it a write gets 503 + Retry-After (nothing stored) and is retried.
+ */
+export const DEFAULT_IN_FLIGHT_BODY_BYTES = 256 * 1024 * 1024;
 
 export interface BufferAcceptorDeps {
   store: BufferStore;
   clock?: Clock;
   logger?: Logger;
   metrics?: Metrics;
+  /** One limit for every surface (tests); `bodyLimits` wins per surface. */
   bodyLimitBytes?: number;
+  /** Per-surface limits (config limits.maxBufferedBodyBytes); default DEFAULT_BUFFERED_BODY_LIMITS. */
+  bodyLimits?: Partial<Record<BufferSurface, number>>;
+  /** Bytes of bodies held at once over all requests (config limits.maxBufferingBytes). */
+  inFlightBytes?: number;
   /** Header names (any case) kept with the item; everything else is dropped (cookies, authorization...). */
   headerAllowList?: readonly string[];
   /** Peers whose X-Forwarded-Host/-Proto/-Port are believed (a load balancer in front); default: none. */
@@ -65,12 +104,45 @@ export interface BufferContext {
 /** Works on Node's request and response: the gateway's hot path runs before Express's router. */
 export type BufferAcceptor = (req: IncomingMessage, res: ServerResponse, ctx: BufferContext) => Promise<void>;
 
-type BodyOutcome = { kind: 'body'; body: Buffer } | { kind: 'too_large' } | { kind: 'aborted' };
+type BodyOutcome = { kind: 'body'; body: Buffer } | { kind: 'too_large' } | { kind: 'busy' } | { kind: 'aborted' };
 
-/** Reads the whole body, giving up as soon as it passes the limit or the client goes away. */
-function readBody(req: IncomingMessage, limit: number): Promise<BodyOutcome> {
+/** The in-flight byte budget shared by every request the acceptor reads (bounded memory whatever the concurrency). */
+export class BodyBudget {
+  private used = 0;
+  constructor(readonly max: number) {}
+
+  /** Takes `bytes` from the budget; false (nothing taken) when they do not fit. */
+  take(bytes: number): boolean {
+    if (this.used + bytes > this.max) return false;
+    this.used += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+}
+
+/** Bytes taken from the budget by one request; given back once the body is stored (or refused). */
+interface Reservation {
+  bytes: number;
+}
+
+/**
+ * Reads the whole body, giving up as soon as it passes the limit, the budget is spent, or the client goes away.
+ * A declared Content-Length is reserved up front (refused before a byte is read); a chunked body reserves as it comes.
+ */
+function readBody(req: IncomingMessage, limit: number, budget: BodyBudget, held: Reservation): Promise<BodyOutcome> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ kind: 'too_large' });
+  if (Number.isFinite(declared) && declared > 0) {
+    if (!budget.take(declared)) return Promise.resolve({ kind: 'busy' });
+    held.bytes = declared;
+  }
   if (req.complete && req.readableEnded) return Promise.resolve({ kind: 'body', body: Buffer.alloc(0) });
   // Gone before we started reading (the gateway was loading the account): 'aborted' and 'close' have fired already,
   // so the listeners below would wait forever, holding the request.
@@ -89,13 +161,18 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyOutcome> {
       req.off('close', onClose);
       resolve(outcome);
     };
+    const refuse = (outcome: BodyOutcome) => {
+      // Keep draining (discarding) so the client can read the answer instead of a reset connection.
+      chunks.length = 0;
+      req.resume();
+      finish(outcome);
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        // Keep draining (discarding) so the client can read the 413 instead of a reset connection.
-        req.resume();
-        finish({ kind: 'too_large' });
-        return;
+      if (size > limit) return refuse({ kind: 'too_large' });
+      if (size > held.bytes) {
+        if (!budget.take(size - held.bytes)) return refuse({ kind: 'busy' });
+        held.bytes = size;
       }
       chunks.push(chunk);
     };
@@ -161,7 +238,11 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
-  const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const limits: Record<BufferSurface, number> = { ...DEFAULT_BUFFERED_BODY_LIMITS };
+  if (deps.bodyLimitBytes !== undefined) for (const s of Object.keys(limits) as BufferSurface[]) limits[s] = deps.bodyLimitBytes;
+  Object.assign(limits, deps.bodyLimits);
+  // Never below the largest single body, or such a body could never be accepted.
+  const budget = new BodyBudget(Math.max(deps.inFlightBytes ?? DEFAULT_IN_FLIGHT_BODY_BYTES, ...Object.values(limits)));
   const accountHeader = deps.accountHeader?.toLowerCase() ?? null;
   const allow = new Set([...(deps.headerAllowList ?? DEFAULT_HEADER_ALLOW_LIST), ...(accountHeader ? [accountHeader] : [])].map((h) => h.toLowerCase()));
   const headerPolicy: HeaderPolicy = { allow, trustedProxy: deps.trustedProxy ?? (() => false), accountHeader };
@@ -171,14 +252,32 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
   const metrics: BufferMetrics | null = deps.metrics ? bufferMetrics(deps.metrics.registry) : null;
 
   return async (req, res, ctx) => {
+    const held: Reservation = { bytes: 0 };
+    try {
+      await accept(req, res, ctx, held);
+    } finally {
+      budget.give(held.bytes);
+    }
+  };
+
+  async function accept(req: IncomingMessage, res: ServerResponse, ctx: BufferContext, held: Reservation): Promise<void> {
     const receivedAt = clock.now();
-    const outcome = await readBody(req, limit);
+    const limit = limits[ctx.surface];
+    const outcome = await readBody(req, limit, budget, held);
     if (outcome.kind === 'aborted') {
       logger.info({ accountId: ctx.accountId, surface: ctx.surface }, 'client went away mid-upload: nothing buffered');
       return;
     }
     if (outcome.kind === 'too_large') {
-      sendBufferAnswer(req, res, tooLargeAnswer(limit));
+      const answer = tooLargeAnswer(limit);
+      // Names the setting an operator would raise, next to the size the message already gives.
+      sendBufferAnswer(req, res, { ...answer, json: { ...answer.json, limit: `limits.maxBufferedBodyBytes.${ctx.surface}` } });
+      return;
+    }
+    if (outcome.kind === 'busy') {
+      logger.warn({ accountId: ctx.accountId, surface: ctx.surface, inFlightBytes: budget.inUse, max: budget.max }, 'buffer in-flight byte budget spent: answered 503');
+      const answer = notStoredAnswer(retryAfter);
+      sendBufferAnswer(req, res, { ...answer, headers: { ...answer.headers, connection: 'close' } });
       return;
     }
     // req.url, not originalUrl: it is what the proxy forwards (normalised by the gateway, relative to its mount point).
@@ -215,5 +314,5 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
         logger.error({ accountId: ctx.accountId, itemId: item.id, err: (err as Error).message }, 'onAccepted hook failed');
       }
     }
-  };
+  }
 }
