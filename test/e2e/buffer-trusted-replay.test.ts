@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import type { GatewayProcess } from '../support/gateway-process';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
 import { accountSettings } from '../support/accounts';
 import { testRedisUrl, uniquePrefix } from '../support/stores';
 import { startUpstream, type RecordedRequest, type Upstream } from '../support/upstream';
@@ -186,6 +186,18 @@ describe('buffer e2e: replays a receiver can trust', () => {
     expect(rejectedByReceiver.length).toBe(before + 1);
     expect((await post(eu.url, webhook.url, headers, webhook.body)).status).toBe(200);
     rejectedByReceiver.length = 0;
+  });
+
+  it('refuses to start with a REPLAY_SIGNING_SECRET under 32 characters, naming the variable, never logging the value', async () => {
+    const gw = await startGatewayProcess({
+      env: { UPSTREAM_US: us.url, UPSTREAM_EU: eu.url, REPLAY_SIGNING_SECRET: 'only-31-characters-long-secret!' },
+      waitForHealth: false,
+    });
+    gateways.push(gw);
+    expect(await gw.exited).toBe(1);
+    const text = gw.logs.map((l) => l.line).join('\n');
+    expect(text).toContain('REPLAY_SIGNING_SECRET must be at least 32 characters');
+    expect(text).not.toContain('only-31-characters-long-secret!');
   });
 
   describe('one gateway', () => {
