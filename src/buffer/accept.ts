@@ -66,9 +66,13 @@ export const DEFAULT_BUFFERED_BODY_LIMITS: Readonly<Record<BufferSurface, number
 
 /**
  * Bytes of request bodies the acceptor may hold at once, over all requests: 100 concurrent 10 MiB uploads would
- * otherwise sit in the process as 1 GiB. Past it a write gets 503 + Retry-After (nothing stored) and is retried.
+ * otherwise sit in the process as 1 GiB (and each in-flight byte costs about two: ioredis serialises the command
+ * into one more buffer). Past it a write gets 503 + Retry-After (nothing stored) and is retried. See bench/buffer-uploads.ts.
  */
-export const DEFAULT_IN_FLIGHT_BODY_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_IN_FLIGHT_BODY_BYTES = 64 * 1024 * 1024;
+
+/** Retry-After of a write refused for the budget: a 10 MiB body is stored in well under a second, so it frees fast. */
+const BUSY_RETRY_AFTER_SECONDS = 2;
 
 export interface BufferAcceptorDeps {
   store: BufferStore;
@@ -148,6 +152,8 @@ function readBody(req: IncomingMessage, limit: number, budget: BodyBudget, held:
   // so the listeners below would wait forever, holding the request.
   if (req.destroyed && !req.complete) return Promise.resolve({ kind: 'aborted' });
   return new Promise((resolve) => {
+    // With a declared length the body is copied once into its final buffer: no chunk list plus a concatenated copy.
+    const whole = Number.isFinite(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : null;
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -174,9 +180,10 @@ function readBody(req: IncomingMessage, limit: number, budget: BodyBudget, held:
         if (!budget.take(size - held.bytes)) return refuse({ kind: 'busy' });
         held.bytes = size;
       }
-      chunks.push(chunk);
+      if (whole) chunk.copy(whole, size - chunk.length);
+      else chunks.push(chunk);
     };
-    const onEnd = () => finish({ kind: 'body', body: Buffer.concat(chunks, size) });
+    const onEnd = () => finish({ kind: 'body', body: whole ? whole.subarray(0, size) : Buffer.concat(chunks, size) });
     const onAbort = () => finish({ kind: 'aborted' });
     const onClose = () => {
       if (!req.complete) finish({ kind: 'aborted' });
@@ -186,6 +193,23 @@ function readBody(req: IncomingMessage, limit: number, budget: BodyBudget, held:
     req.on('error', onAbort);
     req.on('aborted', onAbort);
     req.on('close', onClose);
+  });
+}
+
+/** Reads and drops what is left of the body; resolves when it ended or the client went away. */
+function drain(req: IncomingMessage): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      req.off('end', done);
+      req.off('close', done);
+      req.off('error', done);
+      resolve();
+    };
+    req.on('end', done);
+    req.on('close', done);
+    req.on('error', done);
+    req.resume();
   });
 }
 
@@ -276,8 +300,10 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
     }
     if (outcome.kind === 'busy') {
       logger.warn({ accountId: ctx.accountId, surface: ctx.surface, inFlightBytes: budget.inUse, max: budget.max }, 'buffer in-flight byte budget spent: answered 503');
-      const answer = notStoredAnswer(retryAfter);
-      sendBufferAnswer(req, res, { ...answer, headers: { ...answer.headers, connection: 'close' } });
+      // The rest of the body is read and dropped (it costs no memory) before answering: a client still uploading
+      // when the answer and the connection's end came would see its upload cut off (EPIPE) instead of the 503.
+      await drain(req);
+      sendBufferAnswer(req, res, notStoredAnswer(BUSY_RETRY_AFTER_SECONDS));
       return;
     }
     // req.url, not originalUrl: it is what the proxy forwards (normalised by the gateway, relative to its mount point).

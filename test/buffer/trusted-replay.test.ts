@@ -118,7 +118,8 @@ describe('the acceptor limits', () => {
       return append(r);
     };
     // Every surface limited to 1 MiB, so the budget is not raised to the 10 MiB form limit.
-    const app = acceptApp({ bodyLimitBytes: 1024 * 1024, inFlightBytes: 1024 * 1024, retryAfterSeconds: 3 }, store);
+    const app = acceptApp({ bodyLimitBytes: 1024 * 1024, inFlightBytes: 1024 * 1024, retryAfterSeconds: 7 }, store);
+    // Retry-After 2, not the store's 7: the budget frees as soon as the writes under way are stored.
     const server = http.createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
@@ -129,7 +130,7 @@ describe('the acceptor limits', () => {
       while (calls === 0) await new Promise((r) => setTimeout(r, 5));
       const busy = await send(600);
       expect(busy.status).toBe(503);
-      expect(busy.headers.get('retry-after')).toBe('3');
+      expect(busy.headers.get('retry-after')).toBe('2');
       expect(((await busy.json()) as { category: string }).category).toBe('BUFFER_UNAVAILABLE');
       const small = await send(300);
       expect(small.status).toBe(202);
