@@ -209,11 +209,11 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const redisAfter = await redisMemory(redis.url);
     console.log('');
-    console.log(`| ${UPLOADS} × ${MIB} MiB form uploads, limits.maxBufferingBytes ${BUDGET_MIB ?? 256} MiB | value |`);
+    console.log(`| ${UPLOADS} × ${MIB} MiB form uploads, limits.maxBufferingBytes ${BUDGET_MIB ?? 64} MiB | value |`);
     console.log('| --- | --- |');
     console.log(`| gateway RSS idle | ${idleRss} MiB |`);
     console.log(`| gateway RSS peak while accepting | ${acceptPeak} MiB |`);
-    console.log(`| writes answered 503 + Retry-After (in-flight budget or store too slow) and retried | ${tally.busy} |`);
+    console.log(`| writes answered 503 + Retry-After and retried | ${tally.busy} |`);
     console.log(`| items stored (more than uploads: a 503 after the store timeout that landed anyway) | ${stored} |`);
     console.log(`| uploads cut off before an answer (connection errors), retried | ${JSON.stringify(tally.cut)} |`);
     console.log(`| time to accept all | ${acceptSeconds.toFixed(1)} s |`);

@@ -67,12 +67,13 @@ export const DEFAULT_BUFFERED_BODY_LIMITS: Readonly<Record<BufferSurface, number
 /**
  * Bytes of request bodies the acceptor may hold at once, over all requests: 100 concurrent 10 MiB uploads would
  * otherwise sit in the process as 1 GiB (and each in-flight byte costs about two: ioredis serialises the command
- * into one more buffer). Past it a write gets 503 + Retry-After (nothing stored) and is retried. See bench/buffer-uploads.ts.
+ * into one more buffer). Past it a write waits, unread, for room; after budgetWaitMs it gets 503 + Retry-After
+ * (nothing stored). See bench/buffer-uploads.ts.
  */
 export const DEFAULT_IN_FLIGHT_BODY_BYTES = 64 * 1024 * 1024;
 
-/** Retry-After of a write refused for the budget: a 10 MiB body is stored in well under a second, so it frees fast. */
-const BUSY_RETRY_AFTER_SECONDS = 2;
+/** Retry-After of a write that waited for the budget in vain. */
+const BUSY_RETRY_AFTER_SECONDS = 5;
 
 export interface BufferAcceptorDeps {
   store: BufferStore;
@@ -85,6 +86,8 @@ export interface BufferAcceptorDeps {
   bodyLimits?: Partial<Record<BufferSurface, number>>;
   /** Bytes of bodies held at once over all requests (config limits.maxBufferingBytes). */
   inFlightBytes?: number;
+  /** How long a write waits for room in that budget, its upload held back, before it gets 503 + Retry-After. */
+  budgetWaitMs?: number;
   /** Header names (any case) kept with the item; everything else is dropped (cookies, authorization...). */
   headerAllowList?: readonly string[];
   /** Peers whose X-Forwarded-Host/-Proto/-Port are believed (a load balancer in front); default: none. */
@@ -110,24 +113,59 @@ export type BufferAcceptor = (req: IncomingMessage, res: ServerResponse, ctx: Bu
 
 type BodyOutcome = { kind: 'body'; body: Buffer } | { kind: 'too_large' } | { kind: 'busy' } | { kind: 'aborted' };
 
-/** The in-flight byte budget shared by every request the acceptor reads (bounded memory whatever the concurrency). */
+/**
+ * The in-flight byte budget shared by every request the acceptor reads (bounded memory whatever the concurrency).
+ * A request that does not fit waits its turn (first come, first served) with its body unread: TCP holds the client
+ * back, so nothing is uploaded twice and the process holds no more than the budget.
+ */
 export class BodyBudget {
   private used = 0;
+  private readonly queue: { bytes: number; grant: () => void }[] = [];
   constructor(readonly max: number) {}
 
-  /** Takes `bytes` from the budget; false (nothing taken) when they do not fit. */
-  take(bytes: number): boolean {
-    if (this.used + bytes > this.max) return false;
-    this.used += bytes;
-    return true;
+  /** Takes `bytes` from the budget, waiting at most `waitMs` for them; false (nothing taken) when the wait ran out. */
+  take(bytes: number, waitMs: number): Promise<boolean> {
+    if (this.queue.length === 0 && this.used + bytes <= this.max) {
+      this.used += bytes;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const entry = {
+        bytes,
+        grant: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.queue.splice(this.queue.indexOf(entry), 1);
+        resolve(false);
+        // The one that gave up may have been blocking smaller requests behind it.
+        this.pump();
+      }, waitMs);
+      this.queue.push(entry);
+    });
   }
 
   give(bytes: number): void {
     this.used = Math.max(0, this.used - bytes);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.used + this.queue[0].bytes <= this.max) {
+      const next = this.queue.shift() as { bytes: number; grant: () => void };
+      this.used += next.bytes;
+      next.grant();
+    }
   }
 
   get inUse(): number {
     return this.used;
+  }
+
+  get waiting(): number {
+    return this.queue.length;
   }
 }
 
@@ -136,21 +174,25 @@ interface Reservation {
   bytes: number;
 }
 
+/** A body without a declared length reserves in steps of this size as it arrives. */
+const CHUNKED_STEP_BYTES = 1024 * 1024;
+
 /**
- * Reads the whole body, giving up as soon as it passes the limit, the budget is spent, or the client goes away.
- * A declared Content-Length is reserved up front (refused before a byte is read); a chunked body reserves as it comes.
+ * Reads the whole body, giving up as soon as it passes the limit, the budget stays spent for `waitMs`, or the client
+ * goes away. A declared Content-Length is reserved before a byte is read; a chunked body reserves as it comes,
+ * pausing the upload while it waits.
  */
-function readBody(req: IncomingMessage, limit: number, budget: BodyBudget, held: Reservation): Promise<BodyOutcome> {
+async function readBody(req: IncomingMessage, limit: number, budget: BodyBudget, held: Reservation, waitMs: number): Promise<BodyOutcome> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ kind: 'too_large' });
+  if (Number.isFinite(declared) && declared > limit) return { kind: 'too_large' };
   if (Number.isFinite(declared) && declared > 0) {
-    if (!budget.take(declared)) return Promise.resolve({ kind: 'busy' });
+    if (!(await budget.take(declared, waitMs))) return { kind: 'busy' };
     held.bytes = declared;
   }
-  if (req.complete && req.readableEnded) return Promise.resolve({ kind: 'body', body: Buffer.alloc(0) });
-  // Gone before we started reading (the gateway was loading the account): 'aborted' and 'close' have fired already,
-  // so the listeners below would wait forever, holding the request.
-  if (req.destroyed && !req.complete) return Promise.resolve({ kind: 'aborted' });
+  if (req.complete && req.readableEnded) return { kind: 'body', body: Buffer.alloc(0) };
+  // Gone before we started reading (the gateway was loading the account, or we waited for the budget): 'aborted' and
+  // 'close' have fired already, so the listeners below would wait forever, holding the request.
+  if (req.destroyed && !req.complete) return { kind: 'aborted' };
   return new Promise((resolve) => {
     // With a declared length the body is copied once into its final buffer: no chunk list plus a concatenated copy.
     const whole = Number.isFinite(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : null;
@@ -168,20 +210,27 @@ function readBody(req: IncomingMessage, limit: number, budget: BodyBudget, held:
       resolve(outcome);
     };
     const refuse = (outcome: BodyOutcome) => {
-      // Keep draining (discarding) so the client can read the answer instead of a reset connection.
       chunks.length = 0;
-      req.resume();
       finish(outcome);
+    };
+    const keep = (chunk: Buffer) => {
+      if (whole) chunk.copy(whole, size - chunk.length);
+      else chunks.push(chunk);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) return refuse({ kind: 'too_large' });
-      if (size > held.bytes) {
-        if (!budget.take(size - held.bytes)) return refuse({ kind: 'busy' });
-        held.bytes = size;
-      }
-      if (whole) chunk.copy(whole, size - chunk.length);
-      else chunks.push(chunk);
+      if (size <= held.bytes) return keep(chunk);
+      // Chunked: wait for the next step of the budget with the upload paused.
+      const step = Math.min(Math.max(size - held.bytes, CHUNKED_STEP_BYTES), limit - held.bytes);
+      req.pause();
+      budget.take(step, waitMs).then((ok) => {
+        if (!ok) return refuse({ kind: 'busy' });
+        held.bytes += step;
+        if (settled) return;
+        keep(chunk);
+        req.resume();
+      }, () => refuse({ kind: 'busy' }));
     };
     const onEnd = () => finish({ kind: 'body', body: whole ? whole.subarray(0, size) : Buffer.concat(chunks, size) });
     const onAbort = () => finish({ kind: 'aborted' });
@@ -271,6 +320,7 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
   const allow = new Set([...(deps.headerAllowList ?? DEFAULT_HEADER_ALLOW_LIST), ...(accountHeader ? [accountHeader] : [])].map((h) => h.toLowerCase()));
   const headerPolicy: HeaderPolicy = { allow, trustedProxy: deps.trustedProxy ?? (() => false), accountHeader };
   const storeTimeoutMs = deps.storeTimeoutMs ?? 5000;
+  const budgetWaitMs = deps.budgetWaitMs ?? 30_000;
   const retryAfter = deps.retryAfterSeconds ?? 5;
   const messages = { ...DEFAULT_ACCEPTED_MESSAGES, ...deps.messages };
   const metrics: BufferMetrics | null = deps.metrics ? bufferMetrics(deps.metrics.registry) : null;
@@ -287,7 +337,7 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
   async function accept(req: IncomingMessage, res: ServerResponse, ctx: BufferContext, held: Reservation): Promise<void> {
     const receivedAt = clock.now();
     const limit = limits[ctx.surface];
-    const outcome = await readBody(req, limit, budget, held);
+    const outcome = await readBody(req, limit, budget, held, budgetWaitMs);
     if (outcome.kind === 'aborted') {
       logger.info({ accountId: ctx.accountId, surface: ctx.surface }, 'client went away mid-upload: nothing buffered');
       return;
@@ -299,7 +349,10 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
       return;
     }
     if (outcome.kind === 'busy') {
-      logger.warn({ accountId: ctx.accountId, surface: ctx.surface, inFlightBytes: budget.inUse, max: budget.max }, 'buffer in-flight byte budget spent: answered 503');
+      logger.warn(
+        { accountId: ctx.accountId, surface: ctx.surface, inFlightBytes: budget.inUse, max: budget.max, waiting: budget.waiting, waitedMs: budgetWaitMs },
+        'no room in the buffer in-flight byte budget: answered 503',
+      );
       // The rest of the body is read and dropped (it costs no memory) before answering: a client still uploading
       // when the answer and the connection's end came would see its upload cut off (EPIPE) instead of the 503.
       await drain(req);

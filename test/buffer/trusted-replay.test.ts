@@ -103,43 +103,77 @@ describe('the acceptor limits', () => {
     expect((await store.pending('acc', { limit: 10 })).map((i) => i.surface)).toEqual(['form']);
   });
 
-  it('answers 503 with Retry-After, storing nothing, while the in-flight byte budget is spent, then takes writes again', async () => {
+  it('holds a write unread while the in-flight byte budget is spent: stored once room frees, 503 + Retry-After when the wait runs out', async () => {
     const store = new MemoryBufferStore();
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    // The first append waits, holding its 600 KiB of the 1 MiB budget.
+    const gates: (() => void)[] = [];
+    // Every append waits until the test lets it go, holding its bytes of the 1 MiB budget.
     const append = store.append.bind(store);
-    let calls = 0;
     store.append = async (r) => {
-      calls += 1;
-      if (calls === 1) await gate;
+      await new Promise<void>((resolve) => gates.push(resolve));
       return append(r);
     };
     // Every surface limited to 1 MiB, so the budget is not raised to the 10 MiB form limit.
-    const app = acceptApp({ bodyLimitBytes: 1024 * 1024, inFlightBytes: 1024 * 1024, retryAfterSeconds: 7 }, store);
-    // Retry-After 2, not the store's 7: the budget frees as soon as the writes under way are stored.
+    const app = acceptApp({ bodyLimitBytes: 1024 * 1024, inFlightBytes: 1024 * 1024, budgetWaitMs: 300 }, store);
     const server = http.createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
-    const send = (kib: number) =>
-      fetch(`http://127.0.0.1:${port}/inbound/acc/w`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(kib * 1024) });
+    const send = (kib: number, fill: number) =>
+      fetch(`http://127.0.0.1:${port}/inbound/acc/w`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(kib * 1024, fill) });
+    const gatesOpen = async (n: number) => {
+      while (gates.length < n) await new Promise((r) => setTimeout(r, 5));
+    };
     try {
-      const first = send(600);
-      while (calls === 0) await new Promise((r) => setTimeout(r, 5));
-      const busy = await send(600);
+      const first = send(600, 1);
+      await gatesOpen(1);
+      // No room for 600 KiB more within 300 ms: refused, nothing stored.
+      const busy = await send(600, 2);
       expect(busy.status).toBe(503);
-      expect(busy.headers.get('retry-after')).toBe('2');
+      expect(busy.headers.get('retry-after')).toBe('5');
       expect(((await busy.json()) as { category: string }).category).toBe('BUFFER_UNAVAILABLE');
-      const small = await send(300);
-      expect(small.status).toBe(202);
-      release();
-      expect((await first).status).toBe(202);
-      expect((await send(600)).status).toBe(202);
-      expect((await store.pending('acc', { limit: 10 })).map((i) => i.body.length)).toEqual([300 * 1024, 600 * 1024, 600 * 1024]);
+      // Room for 300 KiB: taken at once.
+      const small = send(300, 3);
+      await gatesOpen(2);
+      // This one waits for room; it comes once the first write is stored.
+      const waiting = send(600, 4);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(gates).toHaveLength(2);
+      gates[0]();
+      await gatesOpen(3);
+      gates[1]();
+      gates[2]();
+      expect([(await first).status, (await small).status, (await waiting).status]).toEqual([202, 202, 202]);
+      expect((await store.pending('acc', { limit: 10 })).map((i) => [i.body.length, i.body[0]])).toEqual([
+        [600 * 1024, 1],
+        [300 * 1024, 3],
+        [600 * 1024, 4],
+      ]);
     } finally {
-      release();
+      for (const open of gates) open();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('reserves a chunked body step by step and stores it whole', async () => {
+    const store = new MemoryBufferStore();
+    const app = acceptApp({ bodyLimitBytes: 4 * 1024 * 1024, inFlightBytes: 4 * 1024 * 1024 }, store);
+    const server = http.createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request({ port, method: 'POST', path: '/inbound/acc/c', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        for (let i = 0; i < 40; i += 1) req.write(Buffer.alloc(64 * 1024, i));
+        req.end();
+      });
+      expect(status).toBe(202);
+      const [item] = await store.pending('acc', { limit: 1 });
+      expect(item.body.length).toBe(40 * 64 * 1024);
+      expect(item.body[39 * 64 * 1024]).toBe(39);
+    } finally {
       await new Promise((r) => server.close(r));
     }
   });
