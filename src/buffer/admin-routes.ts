@@ -92,10 +92,11 @@ export function bufferAdminRouter(deps: BufferAdminDeps): Router {
       const [stats, dead, page, kept] = await Promise.all([
         deps.store.stats(accountId),
         deps.store.deadLetters(accountId, limit),
-        deps.store.pending(accountId, { limit: limit + 1, after }),
+        // Summaries: a page of 10 MiB uploads must not be read into the process to be listed.
+        deps.store.pendingSummaries(accountId, { limit: limit + 1, after }),
         deps.store.kept(accountId, limit),
       ]);
-      const items = page.slice(0, limit).map(({ body, headers: _headers, ...item }) => itemView({ ...item, bytes: body.length }));
+      const items = page.slice(0, limit).map(itemView);
       const deadCount = Object.values(stats.deadBySurface).reduce((a, n) => a + n, 0);
       res.json({
         accountId,

@@ -86,6 +86,8 @@ export interface BufferStore {
    * 25 form uploads of 10 MiB must not be read into the process at once.
    */
   pending(accountId: string, options: { limit: number; after?: string; maxBytes?: number }): Promise<BufferedItem[]>;
+  /** Like `pending` without the bodies (their length instead): for listings, whatever the body sizes. */
+  pendingSummaries(accountId: string, options: { limit: number; after?: string }): Promise<BufferedItemSummary[]>;
   stats(accountId: string): Promise<BufferStats>;
   /** Dead letters in arrival order. */
   deadLetters(accountId: string, limit: number): Promise<DeadLetter[]>;

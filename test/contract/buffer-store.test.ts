@@ -177,6 +177,25 @@ describe.each(storeFactories)('BufferStore contract (%s)', (_name, make) => {
     expect(next.map((i) => i.id)).toEqual([ids[3]]);
     expect(next[0].body.length).toBe(900 * 1024);
     expect((await store.buffer.pending('acc-bytes', { limit: 2, maxBytes: 10 * 1024 * 1024 })).map((i) => i.id)).toEqual(ids.slice(0, 2));
+    // Listings read summaries: the body's length, never the body.
+    const summaries = await store.buffer.pendingSummaries('acc-bytes', { limit: 3, after: ids[0] });
+    expect(summaries.map((i) => [i.id, i.bytes])).toEqual([
+      [ids[1], 300 * 1024],
+      [ids[2], 300 * 1024],
+      [ids[3], 900 * 1024],
+    ]);
+    expect(summaries[0]).toEqual({
+      id: ids[1],
+      accountId: 'acc-bytes',
+      surface: 'form',
+      method: 'POST',
+      path: '/forms/acc-bytes/f1',
+      query: 'n=1&x=%C3%A9',
+      contentType: 'application/x-www-form-urlencoded',
+      receivedAt: 1_700_000_000_001,
+      bytes: 300 * 1024,
+    });
+    expect((await store.buffer.stats('acc-bytes')).oldestReceivedAt).toBe(1_700_000_000_000);
   });
 
   it('keeps a meeting request out of the replay order with its summary, only under the live lease', async () => {

@@ -125,6 +125,10 @@ export class MemoryBufferStore implements BufferStore {
     return within === -1 ? page : page.slice(0, within);
   }
 
+  async pendingSummaries(accountId: string, options: { limit: number; after?: string }): Promise<DeadLetter['item'][]> {
+    return (await this.pending(accountId, options)).map(summary);
+  }
+
   async stats(accountId: string): Promise<BufferStats> {
     const b = this.accounts.get(accountId);
     if (!b) {

@@ -53,6 +53,12 @@ function decode(accountId: string, [rawId, rawFields]: RawEntry): BufferedItem {
   };
 }
 
+/** An entry read by buffer-summaries.lua: every field but the body, and the body's length as `n`. */
+function decodeSummary(accountId: string, entry: RawEntry): BufferedItemSummary {
+  const { body: _body, headers: _headers, ...item } = decode(accountId, entry);
+  return { ...item, bytes: Number(fieldsOf(entry[1]).get('n')?.toString() ?? 0) };
+}
+
 /** Stream ids are "ms-seq"; compares them numerically. */
 function compareIds(a: string, b: string): number {
   const [am, as] = a.split('-').map(Number);
@@ -74,6 +80,7 @@ export class RedisBufferStore implements BufferStore {
     defineScript(client, 'mgBufferAck', 'buffer-ack', 4);
     defineScript(client, 'mgBufferDeadLetter', 'buffer-dead-letter', 6);
     defineScript(client, 'mgBufferPending', 'buffer-pending', 1);
+    defineScript(client, 'mgBufferSummaries', 'buffer-summaries', 1);
     defineScript(client, 'mgBufferKeep', 'buffer-keep', 5);
     defineScript(client, 'mgBufferRejectedNotified', 'buffer-rejected-notified', 2);
     defineScript(client, 'mgBufferRedrive', 'buffer-redrive', 4);
@@ -130,6 +137,17 @@ export class RedisBufferStore implements BufferStore {
     return entries.map((entry) => decode(accountId, entry));
   }
 
+  private async summaries(accountId: string, args: (string | number)[]): Promise<BufferedItemSummary[]> {
+    const entries = (await run(this.client, 'mgBufferSummariesBuffer', [this.key(accountId, 'buffer')], args)) as RawEntry[];
+    return entries.map((entry) => decodeSummary(accountId, entry));
+  }
+
+  async pendingSummaries(accountId: string, options: { limit: number; after?: string }): Promise<BufferedItemSummary[]> {
+    const cursor = await this.cursor(accountId);
+    const from = options.after !== undefined && compareIds(options.after, cursor) > 0 ? options.after : cursor;
+    return this.summaries(accountId, ['range', from, options.limit]);
+  }
+
   async stats(accountId: string): Promise<BufferStats> {
     const [hash, lease, ttl, cursor] = await Promise.all([
       this.client.hgetall(this.key(accountId, 'buffer:stats')),
@@ -137,7 +155,7 @@ export class RedisBufferStore implements BufferStore {
       this.client.pttl(this.key(accountId, 'buffer:lease')),
       this.cursor(accountId),
     ]);
-    const oldest = (await this.client.xrangeBuffer(this.key(accountId, 'buffer'), `(${cursor}`, '+', 'COUNT', 1)) as RawEntry[];
+    const [oldest] = await this.summaries(accountId, ['range', cursor, 1]);
     const count = (name: string): number => Number(hash[name] ?? 0);
     const pendingBySurface = emptySurfaceCounts();
     const deadBySurface = emptySurfaceCounts();
@@ -153,7 +171,7 @@ export class RedisBufferStore implements BufferStore {
       pendingBySurface,
       deadBySurface,
       keptBySurface,
-      oldestReceivedAt: oldest.length > 0 ? Number(fieldsOf(oldest[0][1]).get('at')?.toString()) : null,
+      oldestReceivedAt: oldest ? oldest.receivedAt : null,
       accepted: count('accepted'),
       replayed: count('replayed'),
       deadLettered: count('deadLettered'),
@@ -169,20 +187,14 @@ export class RedisBufferStore implements BufferStore {
 
   /** Dead letters `ids` read back from the stream (summaries: the body is only measured) with their answers. */
   private async letters(accountId: string, all: Record<string, string>, ids: string[]): Promise<DeadLetter[]> {
-    const entries = await Promise.all(
-      ids.map((id) => this.client.xrangeBuffer(this.key(accountId, 'buffer'), id, id) as Promise<RawEntry[]>),
-    );
-    const letters: DeadLetter[] = [];
-    ids.forEach((id, i) => {
-      const entry = entries[i][0];
-      if (!entry) return;
-      const { body, headers: _headers, ...item } = decode(accountId, entry);
-      const raw = all[id];
-      const answer = JSON.parse(raw.slice(raw.indexOf('|') + 1)) as DeadLetterAnswer;
-      letters.push({ item: { ...item, bytes: body.length }, answer });
+    if (ids.length === 0) return [];
+    const items = await this.summaries(accountId, ['ids', ...ids]);
+    return items.map((item) => {
+      const raw = all[item.id];
+      return { item, answer: JSON.parse(raw.slice(raw.indexOf('|') + 1)) as DeadLetterAnswer };
     });
-    return letters;
   }
+
 
   async acquireLease(accountId: string, owner: string, ttlMs: number): Promise<BufferLease | null> {
     const token = Number(
