@@ -245,16 +245,26 @@ async function readBody(req: IncomingMessage, limit: number, budget: BodyBudget,
   });
 }
 
-/** Reads and drops what is left of the body; resolves when it ended or the client went away. */
-function drain(req: IncomingMessage): Promise<void> {
+/**
+ * Reads and drops what is left of the body; resolves when it ended, the client went away, or more than `capBytes`
+ * were dropped (a client sending far more is then cut off with the answer rather than read to the end).
+ */
+function drain(req: IncomingMessage, capBytes = Infinity): Promise<void> {
   if (req.complete || req.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
+    let dropped = 0;
+    const onData = (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > capBytes) done();
+    };
     const done = () => {
+      req.off('data', onData);
       req.off('end', done);
       req.off('close', done);
       req.off('error', done);
       resolve();
     };
+    req.on('data', onData);
     req.on('end', done);
     req.on('close', done);
     req.on('error', done);
@@ -343,6 +353,10 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
       return;
     }
     if (outcome.kind === 'too_large') {
+      // A client still uploading when the answer and the connection's end come may see a cut connection (EPIPE)
+      // instead of the 413: read and drop a body up to four times the limit first, so the refusal is heard.
+      const declared = Number(req.headers['content-length']);
+      if (!(declared > 4 * limit)) await drain(req, 4 * limit);
       const answer = tooLargeAnswer(limit);
       // Names the setting an operator would raise, next to the size the message already gives.
       sendBufferAnswer(req, res, { ...answer, json: { ...answer.json, limit: `limits.maxBufferedBodyBytes.${ctx.surface}` } });
