@@ -10,6 +10,7 @@ import type { BufferedItem, BufferLease, BufferStore, DeadLetter, DeadLetterAnsw
 import { bufferMetrics, type BufferMetrics } from './buffer-metrics';
 import { createHttpSend, type ReplayResponse, type ReplaySend } from './http-send';
 import { SIGNATURE_HEADER, signReplay } from './replay-signature';
+import { REPLAY_HEADERS } from '../security/replay-headers';
 
 export interface ReplayerOptions {
   /** Accounts replayed at the same time by this instance (each account is always sequential). */
@@ -432,7 +433,8 @@ export class Replayer {
   /** Sends one item until it is delivered, refused for good, out of attempts, or we must stop. Never skips ahead. */
   private async deliver(base: string, item: BufferedItem, outcome: ReplayOutcome, halt: AbortSignal, cut: AbortSignal): Promise<Delivery> {
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(item.headers)) if (!HOP_HEADERS.has(name)) headers[name] = value;
+    // Replay headers come from the replayer only, even if an operator allow-listed them (SPEC §9 "Forgery").
+    for (const [name, value] of Object.entries(item.headers)) if (!HOP_HEADERS.has(name) && !REPLAY_HEADERS.includes(name)) headers[name] = value;
     if (item.contentType !== null) headers['content-type'] = item.contentType;
     headers['content-length'] = String(item.body.length);
     headers['idempotency-key'] = idempotencyKey(item.accountId, item.id);

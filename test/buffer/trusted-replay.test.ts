@@ -219,7 +219,8 @@ describe('the replayer and SPEC §9', () => {
     await store.append(item(1, 'meeting', '/meetings/acc/intro/book'));
     await store.append(item(2, 'inbound', '/webhooks/a'));
     await store.append(item(3, 'inbound', '/webhooks/b'));
-    await store.append(item(4, 'form', '/forms/acc/f2'));
+    // Allow-listed by an operator by mistake: a stored signature must never be replayed as the gateway's own.
+    await store.append({ ...item(4, 'form', '/forms/acc/f2'), headers: { 'x-maintenance-signature': 't=1,v1=forged', 'x-maintenance-replay': '0' } });
     const sent: ReplayRequest[] = [];
     const notified: DeadLetter[] = [];
     const statuses: Record<string, number[]> = { '/base/forms/acc/f1': [503, 200], '/base/webhooks/a': [401], '/base/webhooks/b': [403], '/base/forms/acc/f2': [404] };
@@ -236,6 +237,7 @@ describe('the replayer and SPEC §9', () => {
         signReplay(SECRET, { t, idempotencyKey: s.headers['idempotency-key'], originalReceivedAt: '2026-11-29T00:00:00.000Z', method: 'POST', target, body: s.body }),
       );
     }
+    expect(sent[4].headers['x-maintenance-replay']).toBe('1');
     expect(notified.map((l) => [l.item.path, l.answer.status])).toEqual([
       ['/webhooks/a', 401],
       ['/webhooks/b', 403],
