@@ -33,6 +33,8 @@ export interface AccountSettings {
   meetingLinks: Record<string, { ownerName: string; ownerEmail: string }>;
   /** Meeting and chat tools linked to several accounts: all of them must live in the same data location. */
   connectedApps?: ConnectedApp[];
+  /** Host names of the account's own sites (lower case; `*.example.com` = one more label). Absent on records stored before. */
+  domains?: string[];
 }
 
 export interface ConnectedApp {
