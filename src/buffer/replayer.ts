@@ -105,6 +105,9 @@ export function idempotencyKey(accountId: string, itemId: string): string {
 /** Headers a transport sets itself or that belonged to the original hop only. */
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'te', 'trailer', 'upgrade', 'expect']);
 
+/** After a replay_rejected notification failed, its account's owed notifications wait this long (this instance). */
+const NOTIFY_RETRY_PAUSE_MS = 30_000;
+
 /** Answers that say the receiver does not trust the replay: an operator must look (SPEC §9). */
 function rejection(status: number | null): boolean {
   return status === 401 || status === 403;
@@ -173,6 +176,8 @@ export class Replayer {
   private readonly wanted = new Set<string>();
   /** Account → performance.now() before which polling does not look at it again. */
   private readonly resting = new Map<string, number>();
+  /** Account → performance.now() before which owed notifications are not tried again (their channel just failed). */
+  private readonly notifyPausedUntil = new Map<string, number>();
   private pollTimer: NodeJS.Timeout | null = null;
   private polling = false;
   private pollRound = 0;
@@ -399,12 +404,19 @@ export class Replayer {
   private async flushRejected(lease: BufferLease, lost: AbortController): Promise<void> {
     const notify = this.deps.notifyRejected;
     if (!notify) return;
+    // A channel that just failed is left alone a while: the replay of the other items must not wait on it.
+    if ((this.notifyPausedUntil.get(lease.accountId) ?? 0) > performance.now()) return;
+    this.notifyPausedUntil.delete(lease.accountId);
     for (const letter of await this.deps.store.rejectedDue(lease.accountId)) {
       try {
         await notify(letter);
       } catch (err) {
-        this.deps.logger.warn({ accountId: lease.accountId, itemId: letter.item.id, err: (err as Error).message }, 'replay_rejected notification failed; will try again on the next pass');
-        continue;
+        this.notifyPausedUntil.set(lease.accountId, performance.now() + NOTIFY_RETRY_PAUSE_MS);
+        this.deps.logger.warn(
+          { accountId: lease.accountId, itemId: letter.item.id, err: (err as Error).message },
+          `replay_rejected notification failed; tried again in ${NOTIFY_RETRY_PAUSE_MS / 1000} s`,
+        );
+        return;
       }
       if ((await this.deps.store.rejectedNotified(lease, letter.item.id)) === 'fenced') {
         lost.abort();
