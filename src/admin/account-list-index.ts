@@ -74,9 +74,9 @@ export function createAttentionTracker(attention: AttentionStore, clock: Clock):
 
   const trackBuffer = (inner: BufferStore): BufferStore =>
     decorate(inner, {
-      async deadLetter(lease, itemId, answer) {
+      async deadLetter(lease, itemId, answer, notifyOperator) {
         await attention.add('dead_letters', lease.accountId, clock.now());
-        return inner.deadLetter(lease, itemId, answer);
+        return inner.deadLetter(lease, itemId, answer, notifyOperator);
       },
     });
 

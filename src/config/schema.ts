@@ -1,7 +1,7 @@
 // The configuration file's schema (zod): parsed once at start-up into a complete internal config.
 import { z } from 'zod';
 import { SURFACES } from '../routing/surfaces';
-import { DEFAULT_HEADER_ALLOW_LIST } from '../buffer/accept';
+import { DEFAULT_BUFFERED_BODY_LIMITS, DEFAULT_HEADER_ALLOW_LIST, DEFAULT_IN_FLIGHT_BODY_BYTES } from '../buffer/accept';
 import { BYPASS_HEADER } from '../security/bypass';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -109,6 +109,21 @@ export const configSchema = z
         adminRequestsPerMinute: z.number().int().positive().optional(),
         /** Domains and API-token digests remembered in-process (LRU) by the account directory. */
         directoryCacheEntries: z.number().int().positive().default(100_000),
+        /**
+         * SPEC §9: largest body buffered in the window, per buffer surface. Forms carry file uploads (10 MiB);
+         * a surface left out takes maxBodyBytes (1 MiB).
+         */
+        maxBufferedBodyBytes: z
+          .object({
+            form: z.number().int().positive().default(DEFAULT_BUFFERED_BODY_LIMITS.form),
+            meeting: z.number().int().positive().optional(),
+            analytics: z.number().int().positive().optional(),
+            inbound: z.number().int().positive().optional(),
+          })
+          .strict()
+          .default({}),
+        /** Bytes of buffered-write bodies one instance holds at once; past it writes get 503 + Retry-After. */
+        maxBufferingBytes: z.number().int().positive().default(DEFAULT_IN_FLIGHT_BODY_BYTES),
       })
       .strict()
       .default({}),
@@ -138,6 +153,8 @@ export const configSchema = z
           )
           .max(200)
           .default([...DEFAULT_HEADER_ALLOW_LIST]),
+        /** SPEC §9 attestation key of replayed requests (REPLAY_SIGNING_SECRET overrides it). Unset = replays are not signed. */
+        signingSecret: z.string().min(32, 'must be at least 32 characters (REPLAY_SIGNING_SECRET)').optional(),
       })
       .strict()
       .default({}),

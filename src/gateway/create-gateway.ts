@@ -23,6 +23,7 @@ import { createConsoleRouter } from '../console/router';
 import { BYPASS_HEADER } from '../security/bypass';
 import { bypassAdminRouter } from '../security/bypass-routes';
 import { normalizeAddress } from '../security/forwarded-headers';
+import { stripReplayHeaders } from '../security/replay-headers';
 import { silentLogger, type Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { MemoryStore } from '../store/memory/memory-store';
@@ -125,6 +126,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       // The bypass token is for the gateway only: the upstream (and its logs) never see it.
       delete req.headers[BYPASS_HEADER];
       if (!headerTrusted(req)) delete req.headers[accountHeader];
+      stripReplayHeaders(req.headers);
     },
   });
 

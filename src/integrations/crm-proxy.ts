@@ -2,6 +2,7 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { applySecurityHeaders } from '../answers/security-headers';
+import { stripReplayHeaders } from '../security/replay-headers';
 import { BYPASS_HEADER } from '../security/bypass';
 
 const HOP_BY_HOP = new Set([
@@ -111,9 +112,12 @@ export function createCrmProxy(options: CrmProxyOptions): CrmProxy {
 
   function forward(req: IncomingMessage, res: ServerResponse, target: URL, hooks: CrmAnswerHooks): void {
     const secure = target.protocol === 'https:';
+    const headers = endToEnd(req.headers);
+    // Only the replayer may claim a replay (SPEC §9): a client's forged replay headers never reach the CRM either.
+    stripReplayHeaders(headers);
     const upstreamReq = (secure ? https : http).request(target, {
       method: req.method,
-      headers: endToEnd(req.headers),
+      headers,
       agent: secure ? httpsAgent : httpAgent,
     });
     let clientGone = false;

@@ -129,7 +129,7 @@ beforeAll(async () => {
     store,
     clock,
     adminTokens: [ADMIN_TOKEN],
-    config: { limits: { upstreamTimeoutMs: 400, maxBodyBytes: 1024 } },
+    config: { limits: { upstreamTimeoutMs: 400, maxBodyBytes: 1024, maxBufferedBodyBytes: { form: 1024 } } },
     parts: (core) => {
       const buffer = createBufferParts(core, { acceptor: { messages: { form: FORM_MESSAGE, meeting: MEETING_MESSAGE } } });
       return { acceptBuffered: buffer.acceptBuffered, adminRouters: buffer.adminRouters, accountExtras: buffer.accountExtras };

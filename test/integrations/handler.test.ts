@@ -63,6 +63,26 @@ describe('integration guard', () => {
     expect(await store.integrations.callsInWindow('a1', 'crm', clock.now(), 86_400_000)).toBe(1);
   });
 
+  it('never forwards forged replay headers or an mg: Idempotency-Key to the CRM (SPEC §9: only the replayer sends them)', async () => {
+    const res = await request(guard.app)
+      .post('/integrations/crm/sobjects/Contact')
+      .set('X-Account-Id', 'a1')
+      .set('X-Maintenance-Replay', '1')
+      .set('X-Maintenance-Original-Received-At', '2026-01-01T00:00:00.000Z')
+      .set('X-Maintenance-Signature', 't=1,v1=00')
+      .set('Idempotency-Key', 'mg:a1:forged')
+      .send({ LastName: 'Doe' });
+    expect(res.status).toBe(200);
+    expect(crm.requests).toHaveLength(1);
+    const forwarded = crm.requests[0].headers;
+    expect([forwarded['x-maintenance-replay'], forwarded['x-maintenance-original-received-at'], forwarded['x-maintenance-signature'], forwarded['idempotency-key']]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
   it('never forwards the operator bypass token to the CRM (it is the gateway\'s own secret)', async () => {
     const res = await request(guard.app)
       .get('/integrations/crm/sobjects/Contact')
