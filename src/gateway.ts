@@ -12,6 +12,8 @@ import { isBufferSurface } from './routing/surfaces';
 import { decide, type Action } from './policy/decide';
 import { retryAfterSeconds, windowOpen } from './policy/phase';
 import { createNoticeBuilder, type NoticeContext } from './answers/notices';
+import { preflightMethodOf } from './answers/cors';
+import { MIGRATION_IN_PROGRESS_REASON } from './answers/status';
 import { sendNotice } from './answers/send-notice';
 import { sendGatewayError } from './answers/gateway-error';
 import { createRegionProxy, type RegionProxy } from './proxy/region-proxy';
@@ -136,14 +138,15 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   for (const listener of parts.migrationListeners ?? []) service.addListener(listener);
 
   const routes = compileRoutes(config.routes);
-  // The accepted-page texts belong to the buffer part; the rest are the notices'.
-  const { accepted: _accepted, ...noticeMessages } = config.messages;
-  const buildNotice = createNoticeBuilder(noticeMessages);
-  const noticeContext = (record: AccountRecord, now: number): NoticeContext => ({
+  // Texts per locale (notices and accepted pages), CORS and the Retry-After ceiling come from the config.
+  const buildNotice = createNoticeBuilder(config);
+  const noticeContext = (record: AccountRecord, now: number, req: IncomingMessage): NoticeContext => ({
     migration: record.migration,
     timeZone: record.settings.timezone,
     contactName: record.settings.contactName,
     now,
+    locale: record.settings.locale,
+    acceptLanguage: req.headers['accept-language'],
   });
   const accountHeader = config.account.header.toLowerCase();
   const trustedSources = new Set(config.account.trustedHeaderSources.map(normalizeAddress));
@@ -210,6 +213,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       timeZone: record.settings.timezone,
       now,
       sendAt: Number.isFinite(sendAt) ? sendAt : undefined,
+      preflightMethod: preflightMethodOf(req),
     });
     countRequest(surface, action.kind === 'answer' ? action.answer : action.kind);
     switch (action.kind) {
@@ -217,7 +221,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
         proxy.handler(record.settings.dataLocation)(req, res, next);
         return;
       case 'answer':
-        sendNotice(req, res, buildNotice(action.answer, noticeContext(record, now)));
+        sendNotice(req, res, buildNotice(action.answer, noticeContext(record, now, req)));
         return;
       case 'buffer':
         if (!parts.acceptBuffered) {
@@ -225,6 +229,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
           sendGatewayError(req, res, 503, 'STORE_UNAVAILABLE', { retryAfter: 60 });
           return;
         }
+        buildNotice.remember(req, noticeContext(record, now, req));
         parts.acceptBuffered(req, res, { accountId, surface: action.surface }).catch(next);
         return;
       case 'integration': {
@@ -239,7 +244,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
             integration: match?.params.integration ?? '',
             forwardPath: (match?.rest || '/') + (url.includes('?') ? url.slice(url.indexOf('?')) : ''),
             windowOpen: windowOpen(record.migration, now),
-            retryAfterSeconds: retryAfterSeconds(record.migration, now),
+            retryAfterSeconds: retryAfterSeconds(record.migration, now, config.limits.maxRetryAfterSeconds),
           }),
         ).catch(next);
         return;
@@ -355,6 +360,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       requestsPerMinute: config.limits.adminRequestsPerMinute,
       extras: parts.accountExtras ?? [],
       afterPut: parts.accountSavedListeners ?? [],
+      locales: buildNotice.locales,
       subRouters: [bypassAdminRouter({ store, clock, secret: config.bypassSecret }), ...(parts.adminRouters ?? [])],
     }),
   );
@@ -422,8 +428,8 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
         return;
       }
       // A notice cannot be shown on a socket: its status says why (a hidden chat is simply unavailable).
-      const status = action.kind === 'answer' ? buildNotice(action.answer, noticeContext(record, now)).status : 503;
-      if (status === 477) refuseUpgrade(socket, 477, 'Account Migration In Progress');
+      const status = action.kind === 'answer' ? buildNotice(action.answer, noticeContext(record, now, req)).status : 503;
+      if (status === 477) refuseUpgrade(socket, 477, MIGRATION_IN_PROGRESS_REASON);
       else if (status === 422) refuseUpgrade(socket, 422, 'Unprocessable Content');
       else refuseUpgrade(socket, 503, 'Service Unavailable');
     };
