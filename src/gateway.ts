@@ -267,7 +267,8 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     if (target === null) return { kind: 'bad_target' };
     req.url = target;
     if (isReserved(target)) return { kind: 'reserved' };
-    const match = routes.match(req.method ?? 'GET', pathOf(target));
+    // A CORS preflight is routed as the request it announces (a POST-only form route matches its OPTIONS preflight).
+    const match = routes.match(preflightMethodOf(req) ?? req.method ?? 'GET', pathOf(target));
     const header = headerTrusted(req) ? req.headers[accountHeader] : undefined;
     const accountId = resolveAccount({
       pathParam: match?.params.accountId,
