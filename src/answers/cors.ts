@@ -6,12 +6,14 @@ export type CorsOrigins = '*' | readonly string[];
 export interface CorsPolicy {
   /** The Access-Control-Allow-Origin for a request's Origin, or null when it is not allowed. */
   allowOrigin(origin: string | undefined): string | null;
+  /** True when the answer is the same whatever the Origin ("*"): its headers can be prepared once. */
+  fixed: boolean;
 }
 
 export function createCorsPolicy(origins: CorsOrigins = '*'): CorsPolicy {
-  if (origins === '*') return { allowOrigin: () => '*' };
+  if (origins === '*') return { allowOrigin: () => '*', fixed: true };
   const listed = new Set(origins.map((o) => o.toLowerCase()));
-  return { allowOrigin: (origin) => (origin !== undefined && listed.has(origin.toLowerCase()) ? origin : null) };
+  return { allowOrigin: (origin) => (origin !== undefined && listed.has(origin.toLowerCase()) ? origin : null), fixed: false };
 }
 
 export const DEFAULT_CORS_POLICY = createCorsPolicy('*');

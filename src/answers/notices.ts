@@ -81,18 +81,39 @@ export function createNoticeBuilder(options: NoticeOptions = {}): NoticeBuilder 
   const cors = createCorsPolicy(options.cors?.origins ?? '*');
   const maxRetryAfter = options.limits?.maxRetryAfterSeconds ?? DEFAULT_MAX_RETRY_AFTER_SECONDS;
   const english = catalogue.texts('en');
+  // The same account, language and Retry-After second get the same Notice object (and send-notice's prepared
+  // bodies and headers): no date formatting, templating or serialising per request. Bounded: cleared when full.
+  const recent = new Map<string, Notice>();
+  const MAX_RECENT = 5000;
 
   const build = (kind: AnswerKind, ctx: NoticeContext): Notice => {
     const lang = pickLanguage(ctx.acceptLanguage, ctx.locale);
-    const texts = catalogue.texts(lang);
     if (kind === 'cors_preflight') return { status: 204, title: '', paragraphs: [], json: {}, lang, cors, preflight: true };
+    const migration = ctx.migration;
+    // In an overrun the planned end is still reported (JSON), but no text promises it.
+    const overrun = isOverrun(migration, ctx.now);
+    const retryAfter = retryAfterSeconds(migration, ctx.now, maxRetryAfter);
+    // Without a migration the end would be "now", different every millisecond: not worth keeping.
+    const key = migration
+      ? `${kind}\n${lang}\n${migration.id}\n${migration.start}\n${migration.expectedEnd}\n${ctx.timeZone}\n${ctx.contactName}\n${retryAfter}\n${overrun}`
+      : null;
+    const hit = key === null ? undefined : recent.get(key);
+    if (hit) return hit;
+    const made = compose(kind, ctx, lang, overrun, retryAfter);
+    if (key !== null) {
+      if (recent.size >= MAX_RECENT) recent.clear();
+      recent.set(key, made);
+    }
+    return made;
+  };
+
+  const compose = (kind: AnswerKind, ctx: NoticeContext, lang: string, overrun: boolean, retryAfter: number): Notice => {
+    const texts = catalogue.texts(lang);
     if (kind === 'chat_hidden') {
       // The widget is hidden from visitors: an empty answer the widget loader treats as "no chat".
       return { status: 204, title: '', paragraphs: [], json: {}, lang, cors };
     }
     const migration = ctx.migration;
-    // In an overrun the planned end is still reported (JSON), but no text promises it.
-    const overrun = isOverrun(migration, ctx.now);
     const end = migration ? migration.expectedEnd : ctx.now;
     const dateLocale = catalogue.dateLocale(lang);
     const local = formatInLocale(end, ctx.timeZone, dateLocale);
@@ -104,7 +125,6 @@ export function createNoticeBuilder(options: NoticeOptions = {}): NoticeBuilder 
       contactName: ctx.contactName,
       migrationDay: migration ? formatInLocale(migration.start, ctx.timeZone, dateLocale).date : '',
     };
-    const retryAfter = retryAfterSeconds(migration, ctx.now, maxRetryAfter);
     const until = { expectedEnd: values.endIso, retryAfterSeconds: retryAfter, overrun };
     const notice = (
       status: number,
@@ -144,6 +164,8 @@ export function createNoticeBuilder(options: NoticeOptions = {}): NoticeBuilder 
         return notice(422, 'emailMigrationDay', 'EMAIL_SEND_ON_MIGRATION_DAY', { retryAfter: undefined }, {});
       case 'integration_paused':
         return notice(503, 'integrationPaused', 'INTEGRATION_PAUSED');
+      case 'cors_preflight':
+        return { status: 204, title: '', paragraphs: [], json: {}, lang, cors, preflight: true };
     }
   };
 
