@@ -72,6 +72,15 @@ describe('languages', () => {
     expect(en.text).toContain('Your account will be unavailable until Thursday, 3 December 2026 at 01:00 GMT+1 (Europe/Stockholm).');
   });
 
+  it('a prepared page is never served stale: a new contact name or locale shows at once', async () => {
+    const { app } = await setup();
+    expect((await appPage(app).expect(503)).text).toContain('contact Ada.');
+    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ timezone: 'Europe/Stockholm', contactName: 'Grace', locale: 'de' })).expect(200);
+    const page = await appPage(app).expect(503);
+    expect(page.headers['content-language']).toBe('de');
+    expect(page.text).toContain('wenden Sie sich an Grace.');
+  });
+
   it('JSON answers, the 477 included, speak the negotiated language too', async () => {
     const { app } = await setup();
     const res = await request(app).get('/api/contacts?portalId=acme').set('Accept-Language', 'de').expect(477);
@@ -147,6 +156,14 @@ describe('CORS', () => {
     const other = await request(app).post('/forms/acme/f1').set('Origin', 'https://evil.example').type('form').send('a=1').expect(202);
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     expect(other.headers.vary).toBe('Origin');
+    // Notices are prepared once per account and language: the Allow-Origin still follows each request's Origin.
+    const api = (origin: string) => request(app).get('/api/contacts?portalId=acme').set('Origin', origin).expect(477);
+    expect((await api('https://shop.example')).headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect((await api('https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+    expect((await api('https://SHOP.example')).headers['access-control-allow-origin']).toBe('https://SHOP.example');
+    const head = await request(app).head('/app/home?portalId=acme').set('Accept', 'text/html').expect(503);
+    expect(Number(head.headers['content-length'])).toBeGreaterThan(0);
+    expect(head.text).toBeUndefined();
     const tooLarge = await request(app).post('/forms/acme/f1').set('Origin', 'https://shop.example').type('form').send(`a=${'x'.repeat(2 * 1024 * 1024)}`);
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.headers['access-control-allow-origin']).toBe('https://shop.example');
