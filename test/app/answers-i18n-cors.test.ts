@@ -1,7 +1,7 @@
 // SPEC §10 through createGateway: language negotiation and overrides, CORS and preflights, the accepted page's link
 // and reference, the 477 reason phrase over a real socket, and payments refused while a migration is pending.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createGateway, type GatewayApp } from '../../src/gateway';
 import { ManualClock } from '../../src/domain/clock';
@@ -225,6 +225,33 @@ describe('477 status line', () => {
       expect(res.status).toBe(477);
       expect(res.statusText).toBe('Migration In Progress');
       expect(res.headers.get('retry-after')).toBe('900');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('477 on a WebSocket upgrade', () => {
+  it("is refused with the status line '477 Migration In Progress'", async () => {
+    const { app } = await setup();
+    const server = http.createServer(app);
+    server.on('upgrade', app.gateway.handleUpgrade);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const head = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(
+            'GET /api/stream?portalId=acme HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          );
+        });
+        let got = '';
+        socket.on('data', (chunk: Buffer) => (got += chunk.toString('latin1')));
+        socket.on('close', () => resolve(got));
+        socket.on('error', reject);
+      });
+      expect(head.split('\r\n')[0]).toBe('HTTP/1.1 477 Migration In Progress');
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
