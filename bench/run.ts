@@ -20,7 +20,7 @@ const settings: LoadSettings = {
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 /** BENCH_PROFILE=1 runs gateway 1 under `node --cpu-prof` and prints where its CPU time went. */
 const profile = process.env.BENCH_PROFILE === '1';
-/** BENCH_ONLY=gateway,gateway477,forms,propagation (any of those and upstream, referenceDefault, referenceKeepAlive, nginx) narrows the run. */
+/** BENCH_ONLY=gateway,gatewayHost,gatewayToken,gateway477,flood,forms,propagation (any of those and upstream, referenceDefault, referenceKeepAlive, nginx) narrows the run. */
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 const wanted = (key: string): boolean => only === null || only.has(key);
 
@@ -28,6 +28,10 @@ const FORM_ACCOUNTS = 8;
 const PROPAGATION_SAMPLES = 20;
 const REPLAY_WAIT_MS = 30_000;
 const FORM_BODY = 'email=visitor%40example.com&name=Bench+Visitor&message=hello';
+/** The pass-through account's custom domain and registered API token (issue 10: the account named by Host or token). */
+const BENCH_DOMAIN = 'help.bench-plain.example';
+const BENCH_TOKEN = 'pat-bench-0123456789abcdef0123456789abcdef';
+const FLOOD_TOKENS = 10_000;
 
 const started = Date.now();
 const progress = (message: string): void => {
@@ -142,7 +146,8 @@ async function startGateway(ctx: Context, peers: Peers): Promise<Gateway | null>
   try {
     service = await start('gateway-1', profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ctx.logDir, 'profile')}`] : []);
     progress(`gateway ${service.url} (pid ${service.pid}), setting up accounts`);
-    await adminOk(service.url, 'PUT', '/accounts/bench-plain', accountSettings);
+    await adminOk(service.url, 'PUT', '/accounts/bench-plain', { ...accountSettings, domains: [BENCH_DOMAIN] });
+    await adminOk(service.url, 'POST', '/accounts/bench-plain/api-tokens', { token: BENCH_TOKEN, label: 'bench' });
     await accountInWindow(service.url, 'bench-window', 0);
     for (let i = 0; i < FORM_ACCOUNTS; i += 1) await accountInWindow(service.url, `bench-form-${i}`, 1 + i);
     for (let i = 0; i < PROPAGATION_SAMPLES; i += 1) await scheduledAccount(service.url, `bench-prop-${i}`, 20 + i);
@@ -219,6 +224,45 @@ async function throughputRounds(targets: Target[], redisUrl: string | null): Pro
   };
   progress(`redis commands per pass-through request: ${redis.raw.toFixed(4)} (net of ${idlePerSecond.toFixed(1)} idle commands/s: ${redis.net.toFixed(4)})`);
   return { results, redis };
+}
+
+/**
+ * 10,000 distinct bearer tokens nobody registered, cycled by every connection: each request names no account and is
+ * proxied. What matters is the Redis commands they cause: an unknown token must not become a store lookup.
+ */
+async function unknownTokenFlood(gateway: Service, redisUrl: string): Promise<GatewayResults['unknownTokenFlood']> {
+  const requests = Array.from({ length: FLOOD_TOKENS }, (_, i) => ({
+    method: 'GET',
+    path: API_PATH,
+    headers: { authorization: `Bearer flood-${i.toString(16).padStart(8, '0')}-unregistered-token` },
+  }));
+  // What the instance sends on its own (timeline, leases) in the same time is not caused by the tokens: measured first.
+  const idleStart = await commandCalls(redisUrl);
+  const idleFrom = performance.now();
+  await sleep(2000);
+  const idlePerSecond = commandsBetween(idleStart, await commandCalls(redisUrl)).total / ((performance.now() - idleFrom) / 1000);
+  let before: Record<string, number> = {};
+  let from = 0;
+  // No warm-up: the first sight of each token is the case that must not reach the store.
+  const figures = await measure({ url: gateway.url, requests }, { ...settings, warmupSec: 0 }, async () => {
+    before = await commandCalls(redisUrl);
+    from = performance.now();
+  });
+  const delta = commandsBetween(before, await commandCalls(redisUrl));
+  const net = Math.max(0, delta.total - idlePerSecond * ((performance.now() - from) / 1000));
+  const result = {
+    requests: figures.total,
+    distinctTokens: Math.min(FLOOD_TOKENS, figures.total),
+    commands: delta.total,
+    idleCommandsPerSecond: Math.round(idlePerSecond * 10) / 10,
+    perRequest: figures.total > 0 ? net / figures.total : null,
+    rps: figures.rps,
+    byCommand: delta.byCommand,
+  };
+  progress(
+    `unknown-token flood: ${figures.total} requests over ${FLOOD_TOKENS} distinct tokens → ${delta.total} Redis commands (${JSON.stringify(delta.byCommand)}; idle ${result.idleCommandsPerSecond}/s) = ${result.perRequest?.toFixed(4) ?? 'n/a'} per request net of idle [${statusList(figures.statuses)}]`,
+  );
+  return result;
 }
 
 async function upstreamCount(upstream: Service, prefix: string): Promise<number> {
@@ -339,6 +383,8 @@ async function main(): Promise<void> {
     if (peers.nginx) targets.push({ key: 'nginx', label: 'nginx proxy_pass keep-alive', spec: { url: api(peers.nginx.url) } });
     if (gateway) {
       targets.push({ key: 'gateway', label: 'gateway pass-through', spec: { url: api(gateway.service.url), headers: { 'x-account-id': 'bench-plain' } } });
+      targets.push({ key: 'gatewayHost', label: 'gateway pass-through, account by Host', spec: { url: api(gateway.service.url), headers: { host: BENCH_DOMAIN } } });
+      targets.push({ key: 'gatewayToken', label: 'gateway pass-through, account by token', spec: { url: api(gateway.service.url), headers: { authorization: `Bearer ${BENCH_TOKEN}` } } });
       targets.push({ key: 'gateway477', label: 'gateway 477 (account in window)', spec: { url: api(gateway.service.url), headers: { 'x-account-id': 'bench-window' } } });
     }
     const throughput = await throughputRounds(
@@ -350,6 +396,7 @@ async function main(): Promise<void> {
     if (throughput.redis) results.gateway.redisCommandsPerPassThrough = throughput.redis;
 
     if (gateway) {
+      if (wanted('flood')) results.gateway.unknownTokenFlood = await unknownTokenFlood(gateway.service, peers.redis.url);
       if (wanted('forms')) Object.assign(results.gateway, await formsAndReplay(gateway.service, peers.upstreamEu));
       if (wanted('propagation')) results.gateway.propagation = await propagation(gateway);
       results.gateway.peakRssMiB = peakRssMiB(gateway.service.pid);

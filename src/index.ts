@@ -1,6 +1,6 @@
 // Public API of the package.
 export { createGateway, type GatewayApp, type GatewayOptions, type GatewayParts, type GatewayCore, type GatewayHandle } from './gateway';
-export { createDefaultParts } from './parts';
+export { createDefaultParts } from './gateway/default-parts';
 export { loadConfig, parseConfig, ConfigError } from './config/load';
 export type { GatewayConfig, GatewayConfigInput } from './config/schema';
 export type { Clock } from './domain/clock';

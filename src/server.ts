@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { loadConfig } from './config/load';
 import { createGateway, type GatewayCore, type GatewayParts } from './gateway';
-import { createDefaultParts } from './parts';
+import { createDefaultParts } from './gateway/default-parts';
 import { createLogger } from './observability/logger';
 import { Metrics } from './observability/metrics';
 import { MemoryStore } from './store/memory/memory-store';
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(port, env.HOST ?? '0.0.0.0', resolve));
   // Upstream URLs may carry credentials (http://user:password@host): log them without.
   const upstreams = Object.fromEntries(
-    Object.entries(config.upstreams).map(([region, url]) => {
+    Object.entries(config.upstreams).map(([region, { url }]) => {
       const shown = new URL(url);
       shown.username = '';
       shown.password = '';

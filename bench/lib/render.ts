@@ -15,6 +15,7 @@ export interface GatewayResults {
   replay?: { replayed: number; seconds: number; perSecond: number | null; complete: boolean; bufferDepthAfter: number | 'n/a' };
   propagation?: { samples: number[]; p50: number | null; p99: number | null; timedOut: number; perInstanceP50: number | null };
   peakRssMiB?: number | null;
+  unknownTokenFlood?: { requests: number; distinctTokens: number; commands: number; idleCommandsPerSecond: number; perRequest: number | null; rps: number; byCommand: Record<string, number> };
 }
 
 export interface BenchResults {
@@ -33,6 +34,8 @@ const ROWS: [string, string][] = [
   ['referenceKeepAlive', 'B: express + http-proxy-middleware, keep-alive agent'],
   ['nginx', 'nginx proxy_pass, upstream keep-alive (1 worker)'],
   ['gateway', 'gateway, account with no migration'],
+  ['gatewayHost', 'gateway, same account named by Host (custom domain)'],
+  ['gatewayToken', 'gateway, same account named by bearer token'],
 ];
 
 const ratio = (a: number | undefined, b: number | undefined): string => (a !== undefined && b ? `${(a / b).toFixed(2)}×` : 'n/a');
@@ -67,6 +70,16 @@ export function render(results: BenchResults): string {
     '477 answers, req/s',
     answers477 ? `${answers477.rps} (p99 ${answers477.p99} ms)` : 'n/a',
     answers477 && gw ? mark(answers477.rps >= 2 * gw.rps, `${ratio(answers477.rps, gw.rps)} of pass-through, ≥ 2×`) : 'n/a',
+  );
+  const byHost = median('gatewayHost');
+  const byToken = median('gatewayToken');
+  add('pass-through by Host ÷ by header, req/s', ratio(byHost?.rps, gw?.rps), byHost && gw ? mark(byHost.rps >= 0.9 * gw.rps, '≥ 0.9 (issue 10)') : 'n/a');
+  add('pass-through by token ÷ by header, req/s', ratio(byToken?.rps, gw?.rps), byToken && gw ? mark(byToken.rps >= 0.9 * gw.rps, '≥ 0.9 (issue 10)') : 'n/a');
+  const flood = g.unknownTokenFlood;
+  add(
+    `Redis commands per request, ${flood ? flood.distinctTokens.toLocaleString('en') : '10,000'} distinct unknown tokens`,
+    flood?.perRequest != null ? `${flood.perRequest.toFixed(4)} net of idle (${flood.commands} commands in all / ${flood.requests} requests)` : 'n/a',
+    flood?.perRequest != null ? mark(flood.perRequest <= 0.01, '≤ 0.01 (issue 10)') : 'n/a',
   );
   const redis = g.redisCommandsPerPassThrough;
   add('Redis commands per pass-through request', redis?.raw != null ? `${redis.raw.toFixed(4)} (net of idle: ${redis.net?.toFixed(4) ?? 'n/a'})` : 'n/a', redis?.net != null ? mark(redis.net < 0.001, '0') : 'n/a');

@@ -1,6 +1,6 @@
 // Admin API v1: accounts and the migration lifecycle; other parts (buffer, timeline, integrations) mount beside.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { AccountRecord } from '../domain/account';
+import type { AccountRecord, AccountSettings } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import type { MigrationService } from '../migration/service';
@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger';
 import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
 import type { Store } from '../store/types';
 import { accountView, migrationView } from './account-view';
+import { apiTokenRouter } from './api-tokens';
 import { rateLimit, requireAdminToken, tokenDigests } from './auth';
 import { adminOpenApiDocument } from './openapi';
 import { sendAdminError } from './errors';
@@ -81,6 +82,35 @@ export function createAdminRouter(deps: AdminDeps): Router {
     return accountView(record, clock.now(), await deps.store.accounts.audit(record.id, 100), extras);
   };
 
+  /**
+   * Domains live in the directory's own slot, apart from the account record (a cluster cannot put both in one script),
+   * so a PUT takes three steps: claim every named domain (all or nothing: 409 DOMAIN_TAKEN and nothing stored), save
+   * the record, then sync the directory to the saved version (releasing dropped domains). A domain named by a stored
+   * record is thus always held by its account; between the steps the directory may hold more (a claim whose save is
+   * pending or failed, a dropped domain not yet released): at worst another account briefly gets 409 or a dropped
+   * host still reaches its former owner. A failed save syncs back to the stored record; a sync of an older version
+   * never undoes a newer one.
+   */
+  const putWithDomains = async (id: string, settings: AccountSettings, actor: string): Promise<{ record: AccountRecord; created: boolean }> => {
+    const domains = settings.domains ?? [];
+    const claim = await deps.store.directory.claimDomains(id, domains);
+    if (!claim.ok) throw new GatewayError(409, 'DOMAIN_TAKEN', `the domain ${claim.domain} belongs to another account`, { domain: claim.domain });
+    let saved: { record: AccountRecord; created: boolean };
+    try {
+      saved = await service.putAccount(id, settings, actor);
+    } catch (error) {
+      await deps.store.accounts
+        .get(id)
+        .then((stored) => deps.store.directory.syncDomains(id, stored?.version ?? 0, stored?.settings.domains ?? []))
+        .catch((syncError: unknown) => deps.logger.warn({ err: syncError, accountId: id }, 'domains claimed by a failed PUT stay held until the next PUT'));
+      throw error;
+    }
+    await deps.store.directory
+      .syncDomains(id, saved.record.version, domains)
+      .catch((syncError: unknown) => deps.logger.warn({ err: syncError, accountId: id }, 'dropped domains stay held until the next PUT of this account'));
+    return saved;
+  };
+
   router.put(
     '/accounts/:id',
     wrap(async (req, res) => {
@@ -88,7 +118,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
       const actor = actorOf(req, false);
       const settings = parseBody(settingsSchema, req.body);
       requireKnownLocale(settings.locale, deps.locales ?? Object.keys(BUILT_IN_LOCALES));
-      const { record, created } = await service.putAccount(id, settings, actor);
+      const { record, created } = await putWithDomains(id, settings, actor);
       for (const listener of deps.afterPut) await listener(record);
       res.status(created ? 201 : 200).json(await view(record));
     }),
@@ -148,6 +178,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
     );
   }
 
+  router.use(apiTokenRouter({ store: deps.store, clock }));
   for (const sub of deps.subRouters) router.use(sub);
 
   router.use((_req: Request, res: Response) => {

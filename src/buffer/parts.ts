@@ -51,7 +51,7 @@ export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps =
     metrics,
     // Straight from the store, not the request cache: replay must see the migration's final state.
     getAccount: (id) => store.accounts.get(id),
-    upstreamFor: (record) => config.upstreams[record.settings.dataLocation],
+    upstreamFor: (record) => config.upstreams[record.settings.dataLocation].url,
     options: { requestTimeoutMs: config.limits.upstreamTimeoutMs, ...deps.replayer },
   });
   const trustedSources = new Set(config.account.trustedHeaderSources.map(normalizeAddress));

@@ -50,9 +50,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new ConfigError('ERR_CONFIG_FILE', `cannot read config file ${file}: ${(error as Error).message}`);
   }
   const input = { ...(raw as GatewayConfigInput) };
-  const upstreams = { ...(input.upstreams ?? {}) } as { us: string; eu: string };
-  if (env.UPSTREAM_US) upstreams.us = env.UPSTREAM_US;
-  if (env.UPSTREAM_EU) upstreams.eu = env.UPSTREAM_EU;
+  type Upstream = GatewayConfigInput['upstreams']['us'];
+  const upstreams = { ...(input.upstreams ?? {}) } as { us: Upstream; eu: Upstream };
+  // The environment names the address; a file's `preserveHost` for that region still holds.
+  const withUrl = (current: Upstream | undefined, url: string): Upstream => (current && typeof current === 'object' ? { ...current, url } : url);
+  if (env.UPSTREAM_US) upstreams.us = withUrl(upstreams.us, env.UPSTREAM_US);
+  if (env.UPSTREAM_EU) upstreams.eu = withUrl(upstreams.eu, env.UPSTREAM_EU);
   input.upstreams = upstreams;
   const tokens = (env.ADMIN_TOKENS ?? '')
     .split(',')

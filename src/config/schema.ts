@@ -16,13 +16,43 @@ export const routeSchema = z
       .refine((p) => !p.includes('?'), 'must not contain a query string'),
     methods: z.array(z.enum(METHODS)).nonempty().optional(),
     surface: z.enum(SURFACES),
+    /**
+     * The path the upstream gets, as a template over the route's own parameters and its `**`
+     * (e.g. "/api/**" for "/api/:accountId/**"). Unset = the path as received.
+     */
+    rewrite: z
+      .string()
+      .startsWith('/', 'must start with /')
+      .refine((p) => !p.includes('?'), 'must not contain a query string')
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((route, ctx) => {
+    if (route.rewrite === undefined) return;
+    const params = new Set(route.path.split('/').filter((s) => s.startsWith(':')));
+    for (const segment of route.rewrite.split('/')) {
+      if (segment.startsWith(':') && !params.has(segment)) {
+        ctx.addIssue({ code: 'custom', path: ['rewrite'], message: `names ${segment}, which the route's path does not have` });
+      }
+      if (segment === '**' && !route.path.endsWith('/**')) {
+        ctx.addIssue({ code: 'custom', path: ['rewrite'], message: "uses ** but the route's path does not end with /**" });
+      }
+    }
+  });
 
 const urlSchema = z
   .string()
   .url()
   .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL');
+
+/** An upstream: its base URL, or `{url, preserveHost}` to hand it the client's Host instead of its own. */
+const upstreamSchema = z
+  .union([urlSchema, z.object({ url: urlSchema, preserveHost: z.boolean().default(false) }).strict()])
+  .transform((u) => (typeof u === 'string' ? { url: u, preserveHost: false } : u));
+
+/** Where an account can be named, in the order they are consulted by default (SPEC §8). */
+export const ACCOUNT_SOURCES = ['path', 'host', 'token', 'header', 'query', 'cookie'] as const;
+export type AccountSource = (typeof ACCOUNT_SOURCES)[number];
 
 /** Headers a replay must never carry: they describe one connection or its framing, or are the operator's secret. */
 const NEVER_REPLAYED = new Set([
@@ -41,7 +71,7 @@ const NEVER_REPLAYED = new Set([
 
 export const configSchema = z
   .object({
-    upstreams: z.object({ us: urlSchema, eu: urlSchema }).strict(),
+    upstreams: z.object({ us: upstreamSchema, eu: upstreamSchema }).strict(),
     routes: z.array(routeSchema).nonempty(),
     account: z
       .object({
@@ -52,6 +82,17 @@ export const configSchema = z
          * From other clients the header is stripped before proxying and ignored.
          */
         trustedHeaderSources: z.array(z.string()).default([]),
+        /** A cookie whose value is the account id (SPEC §8). Unset = cookies are not consulted. */
+        cookie: z
+          .string()
+          .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'must be a cookie name')
+          .optional(),
+        /** Which sources name the account, in order; drop one to ignore it. Every source that names one must agree. */
+        sources: z
+          .array(z.enum(ACCOUNT_SOURCES))
+          .nonempty()
+          .refine((list) => new Set(list).size === list.length, 'must not name a source twice')
+          .default([...ACCOUNT_SOURCES]),
       })
       .strict()
       .default({}),
@@ -67,6 +108,8 @@ export const configSchema = z
         adminRequestsPerMinute: z.number().int().positive().default(600),
         /** Largest Retry-After (seconds) on the gateway's own answers, so clients resume soon after an early end (SPEC §10). */
         maxRetryAfterSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_MAX_RETRY_AFTER_SECONDS),
+        /** Domains and API-token digests remembered in-process (LRU) by the account directory. */
+        directoryCacheEntries: z.number().int().positive().default(100_000),
       })
       .strict()
       .default({}),

@@ -35,6 +35,8 @@ export interface AccountSettings {
   connectedApps?: ConnectedApp[];
   /** Language of the gateway's notices for this account's visitors when Accept-Language finds none with texts (SPEC §10). */
   locale?: string;
+  /** Host names of the account's own sites (lower case; `*.example.com` = one more label). Absent on records stored before. */
+  domains?: string[];
 }
 
 export interface ConnectedApp {

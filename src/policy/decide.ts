@@ -1,7 +1,7 @@
 // The per-request decision: (surface, method, account state, now) → action. Pure and table-driven.
 import type { Migration } from '../domain/account';
 import { localDate } from '../domain/time-zone';
-import type { BufferSurface, Surface } from '../routing/surfaces';
+import { isBufferSurface, type BufferSurface, type Surface } from '../routing/surfaces';
 import { phaseAt, type Phase } from './phase';
 
 /** Answers the gateway writes itself; the status of each is in answers/. */
@@ -24,7 +24,11 @@ export type Action =
   | { kind: 'proxy' }
   | { kind: 'integration' }
   | { kind: 'buffer'; surface: BufferSurface }
-  | { kind: 'answer'; answer: AnswerKind };
+  | { kind: 'answer'; answer: AnswerKind }
+  /** Operator bypass token: proxied to the account's region whatever its phase. */
+  | { kind: 'bypass' }
+  /** The account's state (or who the account is) cannot be known: refused with 503 rather than guessed. */
+  | { kind: 'unavailable' };
 
 export interface DecisionInput {
   surface: Surface | null;
@@ -39,6 +43,8 @@ export interface DecisionInput {
    * decided as that method would be; in the window, when the gateway answers or buffers it, the gateway answers the preflight too.
    */
   preflightMethod?: string;
+  /** The request carries a valid operator bypass token for this account. */
+  bypass?: boolean;
 }
 
 const PROXY: Action = { kind: 'proxy' };
@@ -115,8 +121,12 @@ export function decideForStage(surface: Surface | null, method: string, stage: S
 }
 
 const PREFLIGHT = answer('cors_preflight');
+const BYPASS: Action = { kind: 'bypass' };
+const UNAVAILABLE: Action = { kind: 'unavailable' };
 
 export function decide(input: DecisionInput): Action {
+  // The bypass skips the migration rules, not the integration guard: its upstream is the CRM, not a region.
+  if (input.bypass && input.surface !== 'integration') return BYPASS;
   const phase = phaseAt(input.migration, input.now);
   const stage = stageOf(phase);
   if (input.preflightMethod !== undefined && stage === 'window') {
@@ -131,4 +141,14 @@ export function decide(input: DecisionInput): Action {
       (input.sendAt >= start && input.sendAt <= expectedEnd);
   }
   return decideForStage(input.surface, input.method, stage, emailOnMigrationDay);
+}
+
+/**
+ * The store cannot say what the account's state is (or whose the request is). `onStoreUnavailable: 'pass'` proxies
+ * to the default region, except what must not be guessed: a buffered write cannot be stored, and an integration call
+ * cannot be checked against its suspension and allocation (nor does it belong on a region upstream).
+ */
+export function decideWithoutState(surface: Surface | null, onStoreUnavailable: 'pass' | 'unavailable'): Action {
+  const mustRefuse = surface !== null && (isBufferSurface(surface) || surface === 'integration');
+  return onStoreUnavailable === 'pass' && !mustRefuse ? PROXY : UNAVAILABLE;
 }

@@ -8,9 +8,11 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { sendGatewayError } from '../answers/gateway-error';
 import { sanitizeForwarded } from '../security/forwarded-headers';
+import { rewriteUpstreamOrigin } from './response-headers';
 
 export interface RegionProxyOptions {
-  upstreams: Record<Region, string>;
+  /** Per region: its base URL, and whether it gets the client's Host instead of its own (SPEC §8). */
+  upstreams: Record<Region, { url: string; preserveHost: boolean }>;
   timeoutMs: number;
   /** Largest declared request body proxied; above it the answer is 413 and the upstream is not called. */
   maxBodyBytes: number;
@@ -50,7 +52,9 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
   const handlers = new Map<Region, ProxyHandler>();
   const upgrades = new Map<Region, UpgradeHandler>();
   for (const region of ['us', 'eu'] as const) {
-    const target = options.upstreams[region];
+    const { url: target, preserveHost } = options.upstreams[region];
+    const upstreamOrigin = new URL(target).origin;
+    const upstreamHost = new URL(target).hostname;
     const secure = target.startsWith('https:');
     const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' as const };
     const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
@@ -79,7 +83,9 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
         for (const name of before) if (!(name in req.headers)) proxyReq.removeHeader(name);
         sanitizeForwarded(proxyReq, req, options.trustedProxy?.(req) ?? false, true);
       });
-      proxyServer.on('proxyRes', (proxyRes, _req, res) => {
+      proxyServer.on('proxyRes', (proxyRes, req, res) => {
+        // Links naming the upstream's own origin would send the client past the gateway: point them at the gateway.
+        rewriteUpstreamOrigin(proxyRes.headers, upstreamOrigin, req, options.trustedProxy?.(req) ?? false);
         // pipe() alone leaves the client waiting forever when the upstream dies mid-body: cut its response too.
         proxyRes.once('close', () => {
           if (!proxyRes.complete) res.destroy();
@@ -105,7 +111,9 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
     };
     const middleware = createProxyMiddleware({
       target,
-      changeOrigin: true,
+      changeOrigin: !preserveHost,
+      // A cookie scoped to the upstream's host name would be scoped to a host the client never talks to: drop Domain.
+      cookieDomainRewrite: { [upstreamHost]: '', [`.${upstreamHost}`]: '' },
       xfwd: true,
       agent,
       ejectPlugins: true,

@@ -8,6 +8,8 @@ export interface RouteMatch {
   params: Record<string, string>;
   /** What `**` matched, with a leading slash ('' when nothing). */
   rest: string;
+  /** The path the upstream gets when the route has a `rewrite` (still percent-encoded as received), else null. */
+  forwardPath: string | null;
 }
 
 interface CompiledRoute {
@@ -16,6 +18,7 @@ interface CompiledRoute {
   hasRest: boolean;
   methods: Set<string> | null;
   surface: Surface;
+  rewrite: ((raw: Record<string, string>, rest: string) => string) | null;
 }
 
 export interface RouteTable {
@@ -61,6 +64,21 @@ function compile(route: RouteConfig, index: number): CompiledRoute {
     hasRest,
     methods: route.methods ? new Set(route.methods) : null,
     surface: route.surface,
+    rewrite: route.rewrite === undefined ? null : compileRewrite(route.rewrite),
+  };
+}
+
+/** "/api/**" or "/v2/:accountId/x/**": parameters and the rest are put back as they arrived (still encoded). */
+function compileRewrite(template: string): (raw: Record<string, string>, rest: string) => string {
+  const segments = template.split('/').slice(1);
+  return (raw, rest) => {
+    let path = '';
+    for (const segment of segments) {
+      if (segment === '**') path += rest;
+      else if (segment.startsWith(':')) path += `/${raw[segment.slice(1)] ?? ''}`;
+      else path += `/${segment}`;
+    }
+    return path === '' ? '/' : path;
   };
 }
 
@@ -82,11 +100,13 @@ export function compileRoutes(routes: RouteConfig[]): RouteTable {
         const m = route.regex.exec(pathname);
         if (!m) continue;
         const params: Record<string, string> = {};
+        const raw: Record<string, string> = {};
         route.names.forEach((name, i) => {
-          params[name] = decode(m[i + 1] ?? '');
+          raw[name] = m[i + 1] ?? '';
+          params[name] = decode(raw[name]);
         });
         const rest = route.hasRest ? (m[route.names.length + 1] ?? '') : '';
-        return { surface: route.surface, params, rest };
+        return { surface: route.surface, params, rest, forwardPath: route.rewrite ? route.rewrite(raw, rest) : null };
       }
       return null;
     },

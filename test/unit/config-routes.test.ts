@@ -31,7 +31,7 @@ describe('config', () => {
     const file = path.join(dir, 'gw.json');
     writeFileSync(file, JSON.stringify({ ...base, routes: [{ path: '/x/**', surface: 'api' }], adminTokens: ['a'] }));
     const config = loadConfig({ GATEWAY_CONFIG: file, UPSTREAM_EU: 'http://eu2.test', ADMIN_TOKENS: 'b, c' });
-    expect(config.upstreams).toEqual({ us: 'http://us.test', eu: 'http://eu2.test' });
+    expect(config.upstreams).toEqual({ us: { url: 'http://us.test', preserveHost: false }, eu: { url: 'http://eu2.test', preserveHost: false } });
     expect(config.adminTokens).toEqual(['a', 'b', 'c']);
     expect(config.limits.maxBodyBytes).toBe(1024 * 1024);
     expect(() => loadConfig({ GATEWAY_CONFIG: path.join(dir, 'missing.json') })).toThrow('cannot read config file');

@@ -1,6 +1,8 @@
 // The embedded store: everything in this process. Not durable, one instance only.
 import { EventEmitter } from 'node:events';
 import type { InvalidationListener, Store } from '../types';
+import type { DirectoryListener } from '../directory-store';
+import { MemoryDirectoryStore } from './memory-directory-store';
 import { MemoryAccountStore } from './memory-account-store';
 import { MemoryTimelineStore } from './memory-timeline-store';
 import { MemoryIntegrationStore } from './memory-integration-store';
@@ -13,6 +15,7 @@ export class MemoryStore implements Store {
   readonly timeline = new MemoryTimelineStore();
   readonly integrations = new MemoryIntegrationStore();
   readonly buffer = new MemoryBufferStore();
+  readonly directory = new MemoryDirectoryStore((changes) => this.events.emit('directory', changes));
 
   constructor() {
     this.events.setMaxListeners(0);
@@ -21,6 +24,10 @@ export class MemoryStore implements Store {
 
   async onInvalidate(listener: InvalidationListener): Promise<void> {
     this.events.on('invalidate', listener);
+  }
+
+  async onDirectoryChange(listener: DirectoryListener): Promise<void> {
+    this.events.on('directory', listener);
   }
 
   onResync(_listener: () => void): void {

@@ -1,9 +1,9 @@
 // The gateway's standard parts: durable buffer and replay, migration timeline, CRM integration guard, wired together.
-import { createBufferParts, replayerOptionsFromEnv } from './buffer/parts';
-import type { GatewayCore, GatewayParts } from './gateway';
-import { reconcileIntegrations } from './integrations/admin-routes';
-import { createIntegrationParts } from './integrations/parts';
-import { createTimelineParts, timelineOptionsFromEnv } from './timeline/parts';
+import { createBufferParts, replayerOptionsFromEnv } from '../buffer/parts';
+import type { GatewayCore, GatewayParts } from './contract';
+import { reconcileIntegrations } from '../integrations/admin-routes';
+import { createIntegrationParts } from '../integrations/parts';
+import { createTimelineParts, timelineOptionsFromEnv } from '../timeline/parts';
 
 export interface DefaultPartsOptions {
   /** Where REPLAY_*, TIMELINE_*, NOTIFY_*, SMTP_URL are read; createGateway passes `{}` unless told otherwise. */
