@@ -11,7 +11,7 @@ import { createLanguagePicker } from './language';
 import { en } from './locales/en';
 import { MIGRATION_IN_PROGRESS_REASON } from './status';
 import type { MessagesConfig } from './texts-schema';
-import type { LocaleTexts, MessageKey, TitleKey } from './texts';
+import type { MessageKey, TitleKey } from './texts';
 
 export interface NoticeContext {
   migration: Migration | null;
@@ -45,11 +45,6 @@ export interface Notice {
 
 export const FORM_ACCEPTED_MESSAGE = en.accepted.form;
 export const PORTAL_REPLY_MESSAGE = en.portalReply;
-
-/** The English texts of the notices (the SPEC's); `{name}` placeholders are filled per request. */
-export const DEFAULT_NOTICE_MESSAGES: Record<MessageKey, string> = Object.fromEntries(
-  (Object.keys(en) as (keyof LocaleTexts)[]).filter((k) => typeof en[k] === 'string' && k !== 'dateLocale').map((k) => [k, en[k]]),
-) as Record<MessageKey, string>;
 
 /** Fills `{name}` placeholders; unknown names stay as written. Values are escaped later, where HTML is written. */
 export function fillTemplate(template: string, values: Record<string, string>): string {
