@@ -186,7 +186,7 @@ function capture(method: string, target: string, headers: Record<string, string>
 }
 
 /** Loads a captured answer in Chromium, with or without its CSP, and reports whether anything ran or loaded. */
-async function render(captured: Captured, csp: boolean): Promise<{ xss: unknown; subrequests: string[]; text: string }> {
+async function render(captured: Captured, csp: boolean): Promise<{ xss: unknown; subrequests: string[]; text: string; href: unknown }> {
   return withContext({ javaScriptEnabled: true }, async (context) => {
     const page = await context.newPage();
     const url = 'http://gateway.test/page';
@@ -208,21 +208,27 @@ async function render(captured: Captured, csp: boolean): Promise<{ xss: unknown;
     page.on('dialog', (d) => void d.dismiss());
     await page.goto(url, { waitUntil: 'load' });
     await page.waitForTimeout(100);
-    return { xss: await page.evaluate('window.__xss'), subrequests, text: String(await page.evaluate('document.body.innerText')) };
+    return {
+      xss: await page.evaluate('window.__xss'),
+      subrequests,
+      text: String(await page.evaluate('document.body.innerText')),
+      href: await page.evaluate("document.querySelector('a') && document.querySelector('a').href"),
+    };
   });
 }
 
 describe('script payloads stay text in every locale', () => {
   const cases = LOCALES.flatMap((locale) =>
     PAYLOADS.flatMap((payload, i) => [
-      { name: `app page, ${locale}, payload ${i}`, locale, payload, get: () => capture('GET', `/app/home?portalId=p${i}`, { 'Accept-Language': locale }), reads: payload },
+      { name: `app page, ${locale}, payload ${i}`, locale, get: () => capture('GET', `/app/home?portalId=p${i}`, { 'Accept-Language': locale }), reads: payload, href: null },
       {
         name: `accepted page with a Referer, ${locale}, payload ${i}`,
         locale,
-        payload,
         get: () =>
-          capture('POST', `/forms/p${i}/f-1`, { 'Accept-Language': locale, 'Content-Type': 'application/x-www-form-urlencoded', Referer: `https://site.example/contact?q=${payload}` }, 'a=1'),
+          capture('POST', `/forms/p${i}/f-1`, { 'Accept-Language': locale, 'Content-Type': 'application/x-www-form-urlencoded', Referer: `https://site.example/contact?q=${payload}&x=1` }, 'a=1'),
         reads: BACK[locale],
+        // The link leads back to the Referer, as the URL parser normalises it.
+        href: new URL(`https://site.example/contact?q=${payload}&x=1`).href,
       },
     ]),
   );
@@ -236,6 +242,7 @@ describe('script payloads stay text in every locale', () => {
       expect(result.xss).toBeUndefined();
       expect(result.subrequests).toEqual([]);
       expect(result.text).toContain(c.reads);
+      expect(result.href).toBe(c.href);
     }
   });
 });
