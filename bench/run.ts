@@ -100,8 +100,8 @@ function writeGatewayConfig(dir: string): string | undefined {
   const defaults = path.join(repoRoot, 'config', 'default.json');
   if (!existsSync(defaults)) return undefined;
   const config = JSON.parse(readFileSync(defaults, 'utf8')) as { limits?: Record<string, unknown> };
-  // The benchmark's own admin traffic (set-up, polling) must not trip the admin rate limit or the per-day cap.
-  config.limits = { ...config.limits, adminRequestsPerMinute: 1_000_000, migrationsPerDay: 10_000 };
+  // The benchmark schedules more migrations than the default per-day cap allows.
+  config.limits = { ...config.limits, migrationsPerDay: 10_000 };
   const file = path.join(dir, 'gateway-config.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;

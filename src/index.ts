@@ -12,6 +12,7 @@ export { phaseAt, windowOpen, type Phase } from './policy/phase';
 export { SURFACES, type Surface, type BufferSurface } from './routing/surfaces';
 export type { Store, AccountStore } from './store/types';
 export type { BufferStore, BufferedItem } from './store/buffer-store';
+export type { DirectoryStore, DirectoryChange, DirectoryListener, ApiTokenRecord } from './store/directory-store';
 export { MemoryStore } from './store/memory/memory-store';
 export { RedisStore, type RedisStoreOptions } from './store/redis/redis-store';
 export { createBufferAcceptor } from './buffer/accept';

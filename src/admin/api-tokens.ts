@@ -1,11 +1,12 @@
 // Admin API: an account's API tokens (register by secret or digest, list, delete); only SHA-256 digests are stored.
 import { createHash } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Router } from 'express';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import { tokenIdOf, type ApiTokenRecord } from '../store/directory-store';
 import type { Store } from '../store/types';
+import { wrap } from './async-handler';
 import { apiTokenSchema, parseBody } from './validation';
 
 export interface ApiTokenDeps {
@@ -16,13 +17,6 @@ export interface ApiTokenDeps {
 const TOKEN_ID = /^[0-9a-f]{12}$/;
 
 const view = (token: ApiTokenRecord) => ({ id: tokenIdOf(token.digest), label: token.label, createdAt: new Date(token.createdAt).toISOString() });
-
-type Handler = (req: Request, res: Response) => Promise<void>;
-const wrap =
-  (handler: Handler) =>
-  (req: Request, res: Response, next: NextFunction): void => {
-    handler(req, res).catch(next);
-  };
 
 /** Mounted by the admin router after it loaded the account (404 when missing) into res.locals.account. */
 export function apiTokenRouter(deps: ApiTokenDeps): Router {
@@ -63,9 +57,9 @@ export function apiTokenRouter(deps: ApiTokenDeps): Router {
     '/accounts/:id/api-tokens/:tokenId',
     wrap(async (req, res) => {
       const account = res.locals.account as AccountRecord;
-      const tokenId = req.params.tokenId ?? '';
+      const tokenId = (req.params.tokenId ?? '').toLowerCase();
       if (!TOKEN_ID.test(tokenId) || !(await store.directory.deleteToken(account.id, tokenId))) {
-        throw new GatewayError(404, 'TOKEN_NOT_FOUND', 'this account has no API token with that id (12 lower-case hex digits)');
+        throw new GatewayError(404, 'TOKEN_NOT_FOUND', 'this account has no API token with that id (12 hex digits)');
       }
       await store.accounts.appendAudit(account.id, { at: clock.now(), actor: res.locals.actor as string, action: 'api-token.deleted', detail: { tokenId } });
       res.status(204).end();

@@ -365,7 +365,7 @@ const paths: Json = {
     },
   },
   '/accounts/{id}/api-tokens/{tokenId}': {
-    parameters: [param('id'), { name: 'tokenId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{12}$' } }],
+    parameters: [param('id'), { name: 'tokenId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-fA-F]{12}$' } }],
     delete: {
       operationId: 'deleteApiToken',
       tags: ['accounts'],
@@ -468,6 +468,49 @@ const paths: Json = {
         '200': json(ref('IntegrationView'), 'The integration after clearing'),
         '422': refusal('The cause is still there', ['MISSING_FIELD_MAPPINGS']),
         ...onAccount,
+      },
+    },
+  },
+  '/accounts/{id}/preview': {
+    parameters: [param('id')],
+    get: {
+      operationId: 'previewAccount',
+      tags: ['accounts'],
+      summary: 'What the gateway would do at a moment (default now): the phase, every surface for a read and a write, the timeline in UTC and the account zone. Changes nothing.',
+      parameters: [{ name: 'at', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'ISO-8601 with a zone; a bad value is 400 INVALID_AT' }],
+      responses: {
+        '200': json(
+          {
+            type: 'object',
+            properties: {
+              accountId: { type: 'string' },
+              at: { type: 'object', properties: { utc: { type: 'string' }, local: { type: 'string' } } },
+              timeZone: { type: 'string' },
+              phase: { type: 'string', enum: ['none', 'scheduled', 'imports_blocked', 'chat_hidden', 'window', 'completed', 'failed', 'cancelled'] },
+              surfaces: { type: 'array', items: { type: 'object', properties: { surface: { type: 'string' }, read: { type: 'object' }, write: { type: 'object' } } } },
+              emailSendAtStart: { type: 'object', nullable: true, description: 'Scheduling a marketing email to send at the start' },
+              timeline: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string' }, utc: { type: 'string' }, local: { type: 'string' }, passed: { type: 'boolean' } } } },
+            },
+          },
+          'The preview',
+        ),
+        ...onAccount,
+      },
+    },
+  },
+  '/accounts': {
+    get: {
+      operationId: 'listAccounts',
+      tags: ['accounts'],
+      summary: 'Accounts by what needs an operator, from the attention index (upcoming: soonest first)',
+      parameters: [
+        { name: 'state', in: 'query', required: true, schema: { type: 'string', enum: ['in_window', 'upcoming', 'suspended', 'dead_letters'] } },
+        { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page (400 INVALID_CURSOR otherwise)' },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+      ],
+      responses: {
+        '200': json({ type: 'object', properties: { state: { type: 'string' }, accounts: { type: 'array', items: { type: 'object' } }, nextCursor: { type: 'string', nullable: true } } }, 'One page'),
+        ...common,
       },
     },
   },

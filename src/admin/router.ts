@@ -9,7 +9,10 @@ import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
 import type { Store } from '../store/types';
 import { accountView, migrationView } from './account-view';
 import { apiTokenRouter } from './api-tokens';
-import { rateLimit, requireAdminToken, tokenDigests } from './auth';
+import { accountListRouter } from './account-list-routes';
+import { previewRouter } from './preview-routes';
+import { wrap } from './async-handler';
+import { limitFailedAuthentications, requireAdminToken, tokenDigests, type FailedAuthenticationLimit } from './auth';
 import { adminOpenApiDocument } from './openapi';
 import { sendAdminError } from './errors';
 import { parseBody, requireKnownLocale, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
@@ -25,7 +28,8 @@ export interface AdminDeps {
   service: MigrationService;
   tokens: string[];
   bodyLimitBytes: number;
-  requestsPerMinute: number;
+  /** Brute-force limit on failed authentications per client; 20 per 15 minutes when absent. */
+  failedAuthentications?: FailedAuthenticationLimit;
   extras: AccountExtras[];
   /** Run after PUT stored an account (e.g. suspend integrations that have no field mappings). */
   afterPut: ((record: AccountRecord) => Promise<void>)[];
@@ -37,14 +41,6 @@ export interface AdminDeps {
 
 /** Printable ASCII without spaces: an id, never text that could forge a log line. */
 const ACTOR_PATTERN = /^[!-~]{1,128}$/;
-
-type Handler = (req: Request, res: Response) => Promise<void>;
-
-const wrap =
-  (handler: Handler) =>
-  (req: Request, res: Response, next: NextFunction): void => {
-    handler(req, res).catch(next);
-  };
 
 function actorOf(req: Request, required: boolean): string {
   const actor = req.header('x-actor-id');
@@ -68,13 +64,14 @@ export function createAdminRouter(deps: AdminDeps): Router {
   const router = express.Router();
   const { service, clock } = deps;
 
-  router.use(rateLimit(deps.requestsPerMinute, clock));
   // Before the token check on purpose: the description holds no data and no secret, and tooling fetches it unauthenticated.
   const openApi = JSON.stringify(adminOpenApiDocument());
   router.get('/openapi.json', (_req: Request, res: Response) => {
     res.type('application/json').send(openApi);
   });
-  router.use(requireAdminToken(tokenDigests(deps.tokens)));
+  const digests = tokenDigests(deps.tokens);
+  router.use(limitFailedAuthentications(digests, deps.failedAuthentications));
+  router.use(requireAdminToken(digests));
   router.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const view = async (record: AccountRecord): Promise<Record<string, unknown>> => {
@@ -179,6 +176,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   }
 
   router.use(apiTokenRouter({ store: deps.store, clock }));
+  for (const sub of [previewRouter(deps), accountListRouter(deps)]) router.use(sub);
   for (const sub of deps.subRouters) router.use(sub);
 
   router.use((_req: Request, res: Response) => {

@@ -6,7 +6,7 @@ import type { Clock } from '../domain/clock';
 import type { MigrationListener } from '../migration/events';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { BufferedItem } from '../store/buffer-store';
+import type { BufferedItem, BufferStore } from '../store/buffer-store';
 import { normalizeAddress } from '../security/forwarded-headers';
 import type { Store } from '../store/types';
 import { createBufferAcceptor, DEFAULT_HEADER_ALLOW_LIST, type BufferAcceptor, type BufferAcceptorDeps } from './accept';
@@ -26,6 +26,8 @@ export interface BufferPartsDeps {
   onAccepted?: (item: BufferedItem) => void | Promise<void>;
   acceptor?: Pick<BufferAcceptorDeps, 'headerAllowList' | 'storeTimeoutMs' | 'retryAfterSeconds' | 'messages'>;
   replayer?: Partial<ReplayerOptions>;
+  /** The buffer store the replayer and the admin routes write through (e.g. one that indexes dead letters); default store.buffer. */
+  bufferStore?: BufferStore;
 }
 
 export interface BufferParts {
@@ -44,8 +46,9 @@ export interface BufferParts {
 
 export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps = {}): BufferParts {
   const { config, store, clock, logger, metrics } = core;
+  const bufferStore = deps.bufferStore ?? store.buffer;
   const replayer = new Replayer({
-    store: store.buffer,
+    store: bufferStore,
     clock,
     logger,
     metrics,
@@ -78,7 +81,7 @@ export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps =
     acceptBuffered,
     adminRouters: [
       bufferAdminRouter({
-        store: store.buffer,
+        store: bufferStore,
         nudge: (id) => replayer.nudge(id),
         logger,
         audit: (accountId, actor, action, detail) => store.accounts.appendAudit(accountId, { at: clock.now(), actor, action, detail }),

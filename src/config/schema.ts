@@ -105,7 +105,8 @@ export const configSchema = z
         migrationsPerDay: z.number().int().positive().default(50),
         upstreamTimeoutMs: z.number().int().positive().default(30_000),
         stateCacheTtlMs: z.number().int().positive().default(5_000),
-        adminRequestsPerMinute: z.number().int().positive().default(600),
+        /** Deprecated and ignored (a start-up warning): accepted so first-release config files still load. */
+        adminRequestsPerMinute: z.number().int().positive().optional(),
         /** Largest Retry-After (seconds) on the gateway's own answers, so clients resume soon after an early end (SPEC §10). */
         maxRetryAfterSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_MAX_RETRY_AFTER_SECONDS),
         /** Domains and API-token digests remembered in-process (LRU) by the account directory. */

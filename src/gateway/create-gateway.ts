@@ -19,6 +19,7 @@ import { MigrationService } from '../migration/service';
 import { createAdminRouter } from '../admin/router';
 import { sendAdminError } from '../admin/errors';
 import { createDefaultParts } from './default-parts';
+import { createConsoleRouter } from '../console/router';
 import { BYPASS_HEADER } from '../security/bypass';
 import { bypassAdminRouter } from '../security/bypass-routes';
 import { normalizeAddress } from '../security/forwarded-headers';
@@ -145,8 +146,12 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     metrics,
     bypassSecret: config.bypassSecret,
     onStoreUnavailable: config.onStoreUnavailable,
-    respond: createResponder({ proxy, defaultRegion: config.defaultRegion, parts, buildNotice, noticeContext, maxRetryAfterSeconds: config.limits.maxRetryAfterSeconds }),
+    respond: createResponder({ proxy, defaultRegion: config.defaultRegion, parts, buildNotice, noticeContext }),
   });
+
+  if (config.limits.adminRequestsPerMinute !== undefined) {
+    logger.warn('limits.adminRequestsPerMinute is ignored: authenticated admin calls are not rate limited, failed authentications are (README, Security)');
+  }
 
   const closeTasks: (() => Promise<void> | void)[] = [];
   const app = express() as GatewayApp;
@@ -180,13 +185,13 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       service,
       tokens: config.adminTokens,
       bodyLimitBytes: config.limits.adminBodyBytes,
-      requestsPerMinute: config.limits.adminRequestsPerMinute,
       extras: parts.accountExtras ?? [],
       afterPut: parts.accountSavedListeners ?? [],
       locales: buildNotice.locales,
       subRouters: [bypassAdminRouter({ store, clock, secret: config.bypassSecret }), ...(parts.adminRouters ?? [])],
     }),
   );
+  app.use('/console', createConsoleRouter({ store, clock, logger, tokens: config.adminTokens }));
   // The gateway's own paths are never proxied: anything else under /admin is an unknown admin route.
   app.use('/admin', (_req: Request, res: Response) => {
     sendAdminError(res, 404, 'NOT_FOUND', 'no such admin route (the admin API is /admin/v1)');

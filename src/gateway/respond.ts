@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AccountRecord, Region } from '../domain/account';
 import type { Action } from '../policy/decide';
-import { retryAfterSeconds, windowOpen } from '../policy/phase';
 import type { RouteMatch } from '../routing/route-table';
 import type { NoticeBuilder, NoticeContext } from '../answers/notices';
 import { MIGRATION_IN_PROGRESS_REASON } from '../answers/status';
@@ -31,8 +30,6 @@ export interface ResponderDeps {
   parts: Pick<GatewayParts, 'acceptBuffered' | 'handleIntegration'>;
   buildNotice: NoticeBuilder;
   noticeContext: (record: AccountRecord, req: IncomingMessage, now: number) => NoticeContext;
-  /** limits.maxRetryAfterSeconds: the integration guard's pause waits as long as the notices say (SPEC §10). */
-  maxRetryAfterSeconds?: number;
 }
 
 /** Reason phrases of the statuses an upgrade can be refused with (a socket gets a status line, not a page). */
@@ -100,8 +97,6 @@ export function createResponder(deps: ResponderDeps): (exchange: Exchange, actio
             account: record,
             integration: match?.params.integration ?? '',
             forwardPath: (match?.rest || '/') + (url.includes('?') ? url.slice(url.indexOf('?')) : ''),
-            windowOpen: windowOpen(record.migration, facts.now),
-            retryAfterSeconds: retryAfterSeconds(record.migration, facts.now, deps.maxRetryAfterSeconds),
           }),
         ).catch(exchange.next);
         return;

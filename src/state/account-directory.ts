@@ -101,8 +101,15 @@ export class AccountDirectory {
 
   /** The account owning this Host header value (port and case ignored; exact domain first, then the `*.` parent), null when none. A plain value when answerable in-process, a Promise only when the store must be asked. */
   accountForHost(hostHeader: string): string | null | Promise<string | null> {
-    const keys = hostCandidates(hostHeader);
-    const known = keys.map((key) => this.known('domain', key));
+    const keys: string[] = [];
+    const known: (Answer | undefined)[] = [];
+    // Most specific first, and no further than the first owner: a known exact domain costs one LRU lookup.
+    for (const key of hostCandidates(hostHeader)) {
+      const owner = this.known('domain', key);
+      keys.push(key);
+      known.push(owner);
+      if (typeof owner === 'string') break;
+    }
     const answer = AccountDirectory.firstOwner(known);
     if (answer !== undefined) return answer;
     const missing = keys.filter((_key, i) => known[i] === undefined);

@@ -4,6 +4,7 @@ import type { TimelineStore } from './timeline-store';
 import type { IntegrationStore } from './integration-store';
 import type { BufferStore } from './buffer-store';
 import type { DirectoryListener, DirectoryStore } from './directory-store';
+import type { AttentionStore } from './attention-store';
 
 /** Raised when the store cannot confirm an operation (unreachable, timed out). A policy outcome is never an Error. */
 export class StoreUnavailableError extends Error {
@@ -49,6 +50,8 @@ export interface Store {
   readonly buffer: BufferStore;
   /** Custom domains and API-token digests → account (state/account-directory.ts keeps them in-process). */
   readonly directory: DirectoryStore;
+  /** Which accounts need an operator: in a window, upcoming, suspended, with dead letters (admin/ lists). */
+  readonly attention: AttentionStore;
   /** Calls the listener whenever any instance changed an account; resolves once subscribed. */
   onInvalidate(listener: InvalidationListener): Promise<void>;
   /** Called when the invalidation channel was lost and re-established: cached state may be stale. */

@@ -5,11 +5,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { createGateway, type GatewayApp } from '../../src/gateway';
 import { ManualClock } from '../../src/domain/clock';
 import { MemoryStore } from '../../src/store/memory/memory-store';
-import { chromiumPath } from '../support/chromium';
+import { launchChromium } from '../support/chromium';
 import { ADMIN_TOKEN, accountSettings, auth } from '../support/accounts';
 
 const OUT = path.join(__dirname, '..', '..', 'test-output', 'browser');
@@ -63,10 +63,7 @@ async function send(kind) {
 
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: await chromiumPath(),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   const upstream = http.createServer((_req, res) => res.end('upstream'));
   const upstreamUrl = await listen(upstream);
   app = createGateway({ upstreams: { us: upstreamUrl, eu: upstreamUrl }, store: new MemoryStore(), clock, adminTokens: [ADMIN_TOKEN], parts: undefined });

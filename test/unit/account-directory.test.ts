@@ -1,5 +1,6 @@
 // The in-process account directory: answers without store calls for known and unknown keys, bounded, fresh, and honest when the store is down.
 import { createHash } from 'node:crypto';
+import { parseConfig } from '../../src/config/load';
 import { createLogger } from '../../src/observability/logger';
 import { Metrics } from '../../src/observability/metrics';
 import { AccountDirectory, hostCandidates } from '../../src/state/account-directory';
@@ -71,6 +72,15 @@ async function started(h: Harness, maxEntries = 100_000): Promise<AccountDirecto
   return directory;
 }
 
+describe('limits.directoryCacheEntries', () => {
+  const base = { upstreams: { us: 'http://us.test', eu: 'http://eu.test' }, routes: [{ path: '/a', surface: 'api' }] as [{ path: string; surface: 'api' }] };
+  it('defaults to 100,000 and refuses a size that is not a positive integer, naming the key', () => {
+    expect(parseConfig(base).limits.directoryCacheEntries).toBe(100_000);
+    expect(parseConfig({ ...base, limits: { directoryCacheEntries: 5000 } }).limits.directoryCacheEntries).toBe(5000);
+    expect(() => parseConfig({ ...base, limits: { directoryCacheEntries: 0 } })).toThrow('limits.directoryCacheEntries');
+  });
+});
+
 describe('hostCandidates', () => {
   it.each([
     ['help.acme.com', ['help.acme.com', '*.acme.com']],
@@ -138,6 +148,18 @@ describe('AccountDirectory', () => {
     expect(h.lookups()).toBe(0);
   });
 
+  it('asks the store for an exact domain it does not hold even when the wildcard parent is known: exact wins', async () => {
+    await h.store.directory.claimDomains('acme', ['*.acme.io']);
+    await h.store.directory.claimDomains('globex', ['docs.acme.io']);
+    directory = await started(h, 1);
+    expect(directory.accountForHost('kb.acme.io')).toBe('acme');
+    expect(h.lookups()).toBe(0);
+    const docs = directory.accountForHost('docs.acme.io');
+    expect(docs).toBeInstanceOf(Promise);
+    expect(await docs).toBe('globex');
+    expect(h.lookups()).toBe(1);
+  });
+
   it('follows domain claims and releases announced after start', async () => {
     directory = await started(h);
     await h.store.directory.claimDomains('acme', ['*.acme.io']);
@@ -184,6 +206,23 @@ describe('AccountDirectory', () => {
       expect(answer).toBeNull();
     }
     expect(h.lookups()).toBeLessThanOrEqual(100);
+  });
+
+  it('rebuilds its filter, larger, once more keys were registered than it was sized for', async () => {
+    const metrics = new Metrics();
+    directory = new AccountDirectory(h.store, { maxEntries: 100 }, logger, metrics);
+    await directory.start();
+    const filterKeys = async () => (await metrics.registry.getSingleMetric('mg_directory_filter_keys')?.get())?.values[0]?.value;
+    expect(await filterKeys()).toBe(0);
+    // The smallest filter is sized for 65,536 keys: one more starts a rebuild from the store.
+    for (let i = 0; i <= 65_536; i++) {
+      await h.store.directory.registerToken({ digest: digestOf(`bulk-${i}`), accountId: 'acme', label: null, createdAt: T0 });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await filterKeys()).toBe(65_537);
+    let asked = 0;
+    for (let i = 0; i < 10_000; i++) if (directory.accountForToken(`still-unknown-${i}-xxxxxxxx`) !== null) asked++;
+    expect(asked).toBeLessThanOrEqual(100);
   });
 
   it('a lookup that needs the store rejects with StoreUnavailableError while it is down', async () => {

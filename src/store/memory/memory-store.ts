@@ -7,6 +7,7 @@ import { MemoryAccountStore } from './memory-account-store';
 import { MemoryTimelineStore } from './memory-timeline-store';
 import { MemoryIntegrationStore } from './memory-integration-store';
 import { MemoryBufferStore } from './memory-buffer-store';
+import { MemoryAttentionStore } from './memory-attention-store';
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
@@ -16,6 +17,7 @@ export class MemoryStore implements Store {
   readonly integrations = new MemoryIntegrationStore();
   readonly buffer = new MemoryBufferStore();
   readonly directory = new MemoryDirectoryStore((changes) => this.events.emit('directory', changes));
+  readonly attention = new MemoryAttentionStore();
 
   constructor() {
     this.events.setMaxListeners(0);

@@ -6,6 +6,7 @@ import { RedisAccountStore } from './redis-account-store';
 import { RedisTimelineStore } from './redis-timeline-store';
 import { RedisIntegrationStore } from './redis-integration-store';
 import { RedisBufferStore } from './redis-buffer-store';
+import { RedisAttentionStore } from './redis-attention-store';
 import type { RedisClient } from './scripts';
 import { RedisDirectoryStore, parseDirectoryMessage } from './redis-directory-store';
 import type { DirectoryChange, DirectoryListener } from '../directory-store';
@@ -68,6 +69,7 @@ export class RedisStore implements Store {
   readonly integrations: RedisIntegrationStore;
   readonly buffer: RedisBufferStore;
   readonly directory: RedisDirectoryStore;
+  readonly attention: RedisAttentionStore;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.prefix = options.prefix ?? 'mg:';
@@ -82,6 +84,7 @@ export class RedisStore implements Store {
     this.buffer = new RedisBufferStore(this.client, this.prefix);
     this.directoryChannel = globalKey(this.prefix, 'directory');
     this.directory = new RedisDirectoryStore(this.client, this.prefix, this.directoryChannel);
+    this.attention = new RedisAttentionStore(this.client, this.prefix);
   }
 
   private async announce(accountId: string): Promise<void> {
