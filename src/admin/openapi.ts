@@ -40,6 +40,7 @@ const accountSettings: Json = {
     paymentsEnabled: { type: 'boolean', default: false },
     ssoEnabled: { type: 'boolean', default: false },
     hasSandbox: { type: 'boolean', default: false },
+    locale: { type: 'string', maxLength: 35, description: "Language of the notices for this account's visitors when Accept-Language names none with texts (en, sv, da, de, or a configured one)", example: 'sv' },
     integrations: { type: 'object', description: 'Keyed by integration name (1-64 letters, digits, "-", "_")', additionalProperties: ref('IntegrationSettings'), default: {} },
     meetingLinks: {
       type: 'object',

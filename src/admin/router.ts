@@ -15,7 +15,8 @@ import { wrap } from './async-handler';
 import { limitFailedAuthentications, requireAdminToken, tokenDigests, type FailedAuthenticationLimit } from './auth';
 import { adminOpenApiDocument } from './openapi';
 import { sendAdminError } from './errors';
-import { parseBody, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
+import { parseBody, requireKnownLocale, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
+import { BUILT_IN_LOCALES } from '../answers/catalogue';
 
 /** Adds fields to GET /accounts/:id (e.g. the buffered count) without the admin router knowing those parts. */
 export type AccountExtras = (record: AccountRecord) => Promise<Record<string, unknown>>;
@@ -34,6 +35,8 @@ export interface AdminDeps {
   afterPut: ((record: AccountRecord) => Promise<void>)[];
   /** Routers of other parts, mounted after auth and after res.locals.account / res.locals.actor are set. */
   subRouters: Router[];
+  /** Locales the gateway has texts for; a settings `locale` outside them is refused (default: the built-in ones). */
+  locales?: readonly string[];
 }
 
 /** Printable ASCII without spaces: an id, never text that could forge a log line. */
@@ -111,6 +114,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
       const id = accountIdOf(req);
       const actor = actorOf(req, false);
       const settings = parseBody(settingsSchema, req.body);
+      requireKnownLocale(settings.locale, deps.locales ?? Object.keys(BUILT_IN_LOCALES));
       const { record, created } = await putWithDomains(id, settings, actor);
       for (const listener of deps.afterPut) await listener(record);
       res.status(created ? 201 : 200).json(await view(record));

@@ -2,6 +2,7 @@
 import { z, type ZodError, type ZodType } from 'zod';
 import { isValidTimeZone } from '../domain/time-zone';
 import { GatewayError } from '../domain/errors';
+import { canonicalLocale } from '../answers/texts-schema';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -86,9 +87,28 @@ export const settingsSchema = z
       )
       .max(100)
       .default([]),
+    /** A language tag (canonicalised: "sv-se" → "sv-SE"); the admin router checks it is one the gateway has texts for. */
+    locale: z
+      .string()
+      .max(35)
+      .transform((tag, ctx) => {
+        const canonical = canonicalLocale(tag);
+        if (canonical === null) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a language tag such as "sv" or "de-AT"' });
+          return z.NEVER;
+        }
+        return canonical;
+      })
+      .optional(),
     domains: domainsSchema.optional(),
   })
   .strict();
+
+/** A settings locale the gateway has no texts for is refused by name, with the locales it has. */
+export function requireKnownLocale(locale: string | undefined, locales: readonly string[]): void {
+  if (locale === undefined || locales.includes(locale)) return;
+  throw new GatewayError(400, 'INVALID_BODY', `locale: "${locale}" has no texts here; use one of ${locales.join(', ')}`, { field: 'locale' });
+}
 
 /** An API token by its secret (hashed on arrival, never stored) or by its SHA-256 digest; exactly one of the two. */
 export const apiTokenSchema = z

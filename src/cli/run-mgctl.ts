@@ -76,7 +76,7 @@ async function readSettings(file: string | undefined): Promise<unknown> {
 }
 
 /** The fields of PUT /accounts/:id, and the fields GET adds around them: anything else would be lost by a rewrite. */
-const SETTINGS_FIELDS = new Set(['dataLocation', 'timezone', 'contactName', 'superAdmins', 'paymentsEnabled', 'ssoEnabled', 'hasSandbox', 'integrations', 'meetingLinks', 'connectedApps', 'domains']);
+const SETTINGS_FIELDS = new Set(['dataLocation', 'timezone', 'contactName', 'superAdmins', 'paymentsEnabled', 'ssoEnabled', 'hasSandbox', 'integrations', 'meetingLinks', 'connectedApps', 'locale', 'domains']);
 const VIEW_FIELDS = new Set(['id', 'migration', 'version', 'updatedAt', 'audit', 'buffered', 'integrationStatus']);
 
 /** The account's settings as shown by GET, with `domains` replaced. Refuses a view with fields it does not know. */

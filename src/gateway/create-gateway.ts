@@ -101,14 +101,15 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
         : options.parts;
   for (const listener of parts.migrationListeners ?? []) service.addListener(listener);
 
-  // The accepted-page texts belong to the buffer part; the rest are the notices'.
-  const { accepted: _accepted, ...noticeMessages } = config.messages;
-  const buildNotice = createNoticeBuilder(noticeMessages);
-  const noticeContext = (record: AccountRecord, _req: IncomingMessage, now: number): NoticeContext => ({
+  // Texts per locale (notices and accepted pages), CORS and the Retry-After ceiling come from the config.
+  const buildNotice = createNoticeBuilder(config);
+  const noticeContext = (record: AccountRecord, req: IncomingMessage, now: number): NoticeContext => ({
     migration: record.migration,
     timeZone: record.settings.timezone,
     contactName: record.settings.contactName,
     now,
+    locale: record.settings.locale,
+    acceptLanguage: req.headers['accept-language'],
   });
   const accountHeader = config.account.header.toLowerCase();
   const trustedSources = new Set(config.account.trustedHeaderSources.map(normalizeAddress));
@@ -188,6 +189,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       bodyLimitBytes: config.limits.adminBodyBytes,
       extras: parts.accountExtras ?? [],
       afterPut: parts.accountSavedListeners ?? [],
+      locales: buildNotice.locales,
       subRouters: [bypassAdminRouter({ store, clock, secret: config.bypassSecret }), ...(parts.adminRouters ?? [])],
     }),
   );
