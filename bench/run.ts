@@ -101,8 +101,8 @@ function writeGatewayConfig(dir: string): string | undefined {
   const defaults = path.join(repoRoot, 'config', 'default.json');
   if (!existsSync(defaults)) return undefined;
   const config = JSON.parse(readFileSync(defaults, 'utf8')) as { limits?: Record<string, unknown> };
-  // The benchmark's own admin traffic (set-up, polling) must not trip the admin rate limit or the per-day cap.
-  config.limits = { ...config.limits, adminRequestsPerMinute: 1_000_000, migrationsPerDay: 10_000 };
+  // The benchmark schedules more migrations than the default per-day cap allows.
+  config.limits = { ...config.limits, migrationsPerDay: 10_000 };
   const file = path.join(dir, 'gateway-config.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
@@ -237,14 +237,32 @@ async function unknownTokenFlood(gateway: Service, redisUrl: string): Promise<Ga
     path: API_PATH,
     headers: { authorization: `Bearer flood-${i.toString(16).padStart(8, '0')}-unregistered-token` },
   }));
+  // What the instance sends on its own (timeline, leases) in the same time is not caused by the tokens: measured first.
+  const idleStart = await commandCalls(redisUrl);
+  const idleFrom = performance.now();
+  await sleep(2000);
+  const idlePerSecond = commandsBetween(idleStart, await commandCalls(redisUrl)).total / ((performance.now() - idleFrom) / 1000);
   let before: Record<string, number> = {};
+  let from = 0;
   // No warm-up: the first sight of each token is the case that must not reach the store.
   const figures = await measure({ url: gateway.url, requests }, { ...settings, warmupSec: 0 }, async () => {
     before = await commandCalls(redisUrl);
+    from = performance.now();
   });
   const delta = commandsBetween(before, await commandCalls(redisUrl));
-  const result = { requests: figures.total, distinctTokens: Math.min(FLOOD_TOKENS, figures.total), commands: delta.total, perRequest: figures.total > 0 ? delta.total / figures.total : null, rps: figures.rps, byCommand: delta.byCommand };
-  progress(`unknown-token flood: ${figures.total} requests over ${FLOOD_TOKENS} distinct tokens → ${delta.total} Redis commands (${result.perRequest?.toFixed(4) ?? 'n/a'} per request) [${statusList(figures.statuses)}]`);
+  const net = Math.max(0, delta.total - idlePerSecond * ((performance.now() - from) / 1000));
+  const result = {
+    requests: figures.total,
+    distinctTokens: Math.min(FLOOD_TOKENS, figures.total),
+    commands: delta.total,
+    idleCommandsPerSecond: Math.round(idlePerSecond * 10) / 10,
+    perRequest: figures.total > 0 ? net / figures.total : null,
+    rps: figures.rps,
+    byCommand: delta.byCommand,
+  };
+  progress(
+    `unknown-token flood: ${figures.total} requests over ${FLOOD_TOKENS} distinct tokens → ${delta.total} Redis commands (${JSON.stringify(delta.byCommand)}; idle ${result.idleCommandsPerSecond}/s) = ${result.perRequest?.toFixed(4) ?? 'n/a'} per request net of idle [${statusList(figures.statuses)}]`,
+  );
   return result;
 }
 

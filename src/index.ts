@@ -1,6 +1,6 @@
 // Public API of the package.
 export { createGateway, type GatewayApp, type GatewayOptions, type GatewayParts, type GatewayCore, type GatewayHandle } from './gateway';
-export { createDefaultParts } from './parts';
+export { createDefaultParts } from './gateway/default-parts';
 export { loadConfig, parseConfig, ConfigError } from './config/load';
 export type { GatewayConfig, GatewayConfigInput } from './config/schema';
 export type { Clock } from './domain/clock';
@@ -12,6 +12,7 @@ export { phaseAt, windowOpen, type Phase } from './policy/phase';
 export { SURFACES, type Surface, type BufferSurface } from './routing/surfaces';
 export type { Store, AccountStore } from './store/types';
 export type { BufferStore, BufferedItem } from './store/buffer-store';
+export type { DirectoryStore, DirectoryChange, DirectoryListener, ApiTokenRecord } from './store/directory-store';
 export { MemoryStore } from './store/memory/memory-store';
 export { RedisStore, type RedisStoreOptions } from './store/redis/redis-store';
 export { createBufferAcceptor } from './buffer/accept';

@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { loadConfig } from './config/load';
 import { createGateway, type GatewayCore, type GatewayParts } from './gateway';
-import { createDefaultParts } from './parts';
+import { createDefaultParts } from './gateway/default-parts';
 import { createLogger } from './observability/logger';
 import { Metrics } from './observability/metrics';
 import { MemoryStore } from './store/memory/memory-store';

@@ -40,6 +40,7 @@ const accountSettings: Json = {
     paymentsEnabled: { type: 'boolean', default: false },
     ssoEnabled: { type: 'boolean', default: false },
     hasSandbox: { type: 'boolean', default: false },
+    locale: { type: 'string', maxLength: 35, description: "Language of the notices for this account's visitors when Accept-Language names none with texts (en, sv, da, de, or a configured one)", example: 'sv' },
     integrations: { type: 'object', description: 'Keyed by integration name (1-64 letters, digits, "-", "_")', additionalProperties: ref('IntegrationSettings'), default: {} },
     meetingLinks: {
       type: 'object',
@@ -51,6 +52,12 @@ const accountSettings: Json = {
         properties: { ownerName: { type: 'string', maxLength: 200 }, ownerEmail: { type: 'string', format: 'email', maxLength: 254 } },
       },
       default: {},
+    },
+    domains: {
+      type: 'array',
+      maxItems: 100,
+      description: 'Host names of the account\'s own sites, matched against Host (port and case ignored); "*.example.com" matches one more label. Each belongs to one account (409 DOMAIN_TAKEN)',
+      items: { type: 'string', maxLength: 253, example: 'help.acme.com' },
     },
     connectedApps: {
       type: 'array',
@@ -203,6 +210,15 @@ const schemas: Json = {
       crmUsage: { type: 'object', nullable: true, properties: { used: { type: 'integer' }, limit: { type: 'integer' } } },
     },
   },
+  ApiToken: {
+    type: 'object',
+    required: ['id', 'label', 'createdAt'],
+    properties: {
+      id: { type: 'string', pattern: '^[0-9a-f]{12}$', description: 'The first 12 hex digits of the SHA-256 digest' },
+      label: { type: 'string', nullable: true },
+      createdAt: isoInstant,
+    },
+  },
   BypassToken: {
     type: 'object',
     required: ['account', 'token', 'header', 'expiresAt', 'fingerprint'],
@@ -248,7 +264,13 @@ const paths: Json = {
       tags: ['accounts'],
       summary: "Create or replace an account's settings",
       requestBody: body(ref('AccountSettings')),
-      responses: { '200': json(ref('Account'), 'Replaced'), '201': json(ref('Account'), 'Created'), '413': errorRef('TooLarge'), ...common },
+      responses: {
+        '200': json(ref('Account'), 'Replaced'),
+        '201': json(ref('Account'), 'Created'),
+        '409': refusal('A domain belongs to another account (the body names it in "domain"), or a migration rule', ['DOMAIN_TAKEN', 'MIGRATION_ACTIVE', 'CONCURRENT_UPDATE']),
+        '413': errorRef('TooLarge'),
+        ...common,
+      },
     },
     get: {
       operationId: 'getAccount',
@@ -311,6 +333,46 @@ const paths: Json = {
   '/accounts/{id}/migration/start': { parameters: [param('id')], ...transition('start', 'The migration engine started the migration (may come early: an emergency window)') },
   '/accounts/{id}/migration/complete': { parameters: [param('id')], ...transition('complete', 'Completed: the account now lives in the EU; buffered work is replayed, the checklist opens') },
   '/accounts/{id}/migration/fail': { parameters: [param('id')], ...transition('fail', 'Failed: the account stays in the US; buffered work is replayed there') },
+  '/accounts/{id}/api-tokens': {
+    parameters: [param('id')],
+    post: {
+      operationId: 'registerApiToken',
+      tags: ['accounts'],
+      summary: 'Register an API token (its secret, hashed on arrival, or its SHA-256 digest): requests bearing it name this account',
+      requestBody: body({
+        type: 'object',
+        additionalProperties: false,
+        description: 'Exactly one of token and sha256',
+        properties: {
+          token: { type: 'string', minLength: 16, maxLength: 4096, description: 'The secret (printable ASCII, no spaces); only its SHA-256 digest is stored' },
+          sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+          label: { type: 'string', maxLength: 100 },
+        },
+      }),
+      responses: {
+        '200': json(ref('ApiToken'), 'Already registered to this account: the stored token, unchanged'),
+        '201': json(ref('ApiToken'), 'Registered'),
+        '409': refusal('The token is registered to another account', ['TOKEN_TAKEN']),
+        '413': errorRef('TooLarge'),
+        ...onAccount,
+      },
+    },
+    get: {
+      operationId: 'listApiTokens',
+      tags: ['accounts'],
+      summary: "The account's API tokens, oldest first (ids and labels; secrets are never stored)",
+      responses: { '200': json({ type: 'object', required: ['tokens'], properties: { tokens: { type: 'array', items: ref('ApiToken') } } }, 'The tokens'), ...onAccount },
+    },
+  },
+  '/accounts/{id}/api-tokens/{tokenId}': {
+    parameters: [param('id'), { name: 'tokenId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-fA-F]{12}$' } }],
+    delete: {
+      operationId: 'deleteApiToken',
+      tags: ['accounts'],
+      summary: 'Delete an API token: requests bearing it no longer name the account',
+      responses: { '204': { description: 'Deleted' }, ...onAccount },
+    },
+  },
   '/accounts/{id}/bypass-token': {
     parameters: [param('id')],
     post: {
@@ -406,6 +468,49 @@ const paths: Json = {
         '200': json(ref('IntegrationView'), 'The integration after clearing'),
         '422': refusal('The cause is still there', ['MISSING_FIELD_MAPPINGS']),
         ...onAccount,
+      },
+    },
+  },
+  '/accounts/{id}/preview': {
+    parameters: [param('id')],
+    get: {
+      operationId: 'previewAccount',
+      tags: ['accounts'],
+      summary: 'What the gateway would do at a moment (default now): the phase, every surface for a read and a write, the timeline in UTC and the account zone. Changes nothing.',
+      parameters: [{ name: 'at', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'ISO-8601 with a zone; a bad value is 400 INVALID_AT' }],
+      responses: {
+        '200': json(
+          {
+            type: 'object',
+            properties: {
+              accountId: { type: 'string' },
+              at: { type: 'object', properties: { utc: { type: 'string' }, local: { type: 'string' } } },
+              timeZone: { type: 'string' },
+              phase: { type: 'string', enum: ['none', 'scheduled', 'imports_blocked', 'chat_hidden', 'window', 'completed', 'failed', 'cancelled'] },
+              surfaces: { type: 'array', items: { type: 'object', properties: { surface: { type: 'string' }, read: { type: 'object' }, write: { type: 'object' } } } },
+              emailSendAtStart: { type: 'object', nullable: true, description: 'Scheduling a marketing email to send at the start' },
+              timeline: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string' }, utc: { type: 'string' }, local: { type: 'string' }, passed: { type: 'boolean' } } } },
+            },
+          },
+          'The preview',
+        ),
+        ...onAccount,
+      },
+    },
+  },
+  '/accounts': {
+    get: {
+      operationId: 'listAccounts',
+      tags: ['accounts'],
+      summary: 'Accounts by what needs an operator, from the attention index (upcoming: soonest first)',
+      parameters: [
+        { name: 'state', in: 'query', required: true, schema: { type: 'string', enum: ['in_window', 'upcoming', 'suspended', 'dead_letters'] } },
+        { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page (400 INVALID_CURSOR otherwise)' },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+      ],
+      responses: {
+        '200': json({ type: 'object', properties: { state: { type: 'string' }, accounts: { type: 'array', items: { type: 'object' } }, nextCursor: { type: 'string', nullable: true } } }, 'One page'),
+        ...common,
       },
     },
   },

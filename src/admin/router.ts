@@ -1,6 +1,6 @@
 // Admin API v1: accounts and the migration lifecycle; other parts (buffer, timeline, integrations) mount beside.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { AccountRecord } from '../domain/account';
+import type { AccountRecord, AccountSettings } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import type { MigrationService } from '../migration/service';
@@ -8,10 +8,15 @@ import type { Logger } from '../observability/logger';
 import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
 import type { Store } from '../store/types';
 import { accountView, migrationView } from './account-view';
-import { rateLimit, requireAdminToken, tokenDigests } from './auth';
+import { apiTokenRouter } from './api-tokens';
+import { accountListRouter } from './account-list-routes';
+import { previewRouter } from './preview-routes';
+import { wrap } from './async-handler';
+import { limitFailedAuthentications, requireAdminToken, tokenDigests, type FailedAuthenticationLimit } from './auth';
 import { adminOpenApiDocument } from './openapi';
 import { sendAdminError } from './errors';
-import { parseBody, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
+import { parseBody, requireKnownLocale, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
+import { BUILT_IN_LOCALES } from '../answers/catalogue';
 
 /** Adds fields to GET /accounts/:id (e.g. the buffered count) without the admin router knowing those parts. */
 export type AccountExtras = (record: AccountRecord) => Promise<Record<string, unknown>>;
@@ -23,24 +28,19 @@ export interface AdminDeps {
   service: MigrationService;
   tokens: string[];
   bodyLimitBytes: number;
-  requestsPerMinute: number;
+  /** Brute-force limit on failed authentications per client; 20 per 15 minutes when absent. */
+  failedAuthentications?: FailedAuthenticationLimit;
   extras: AccountExtras[];
   /** Run after PUT stored an account (e.g. suspend integrations that have no field mappings). */
   afterPut: ((record: AccountRecord) => Promise<void>)[];
   /** Routers of other parts, mounted after auth and after res.locals.account / res.locals.actor are set. */
   subRouters: Router[];
+  /** Locales the gateway has texts for; a settings `locale` outside them is refused (default: the built-in ones). */
+  locales?: readonly string[];
 }
 
 /** Printable ASCII without spaces: an id, never text that could forge a log line. */
 const ACTOR_PATTERN = /^[!-~]{1,128}$/;
-
-type Handler = (req: Request, res: Response) => Promise<void>;
-
-const wrap =
-  (handler: Handler) =>
-  (req: Request, res: Response, next: NextFunction): void => {
-    handler(req, res).catch(next);
-  };
 
 function actorOf(req: Request, required: boolean): string {
   const actor = req.header('x-actor-id');
@@ -64,18 +64,48 @@ export function createAdminRouter(deps: AdminDeps): Router {
   const router = express.Router();
   const { service, clock } = deps;
 
-  router.use(rateLimit(deps.requestsPerMinute, clock));
   // Before the token check on purpose: the description holds no data and no secret, and tooling fetches it unauthenticated.
   const openApi = JSON.stringify(adminOpenApiDocument());
   router.get('/openapi.json', (_req: Request, res: Response) => {
     res.type('application/json').send(openApi);
   });
-  router.use(requireAdminToken(tokenDigests(deps.tokens)));
+  const digests = tokenDigests(deps.tokens);
+  router.use(limitFailedAuthentications(digests, deps.failedAuthentications));
+  router.use(requireAdminToken(digests));
   router.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const view = async (record: AccountRecord): Promise<Record<string, unknown>> => {
     const extras = Object.assign({}, ...(await Promise.all(deps.extras.map((extra) => extra(record)))));
     return accountView(record, clock.now(), await deps.store.accounts.audit(record.id, 100), extras);
+  };
+
+  /**
+   * Domains live in the directory's own slot, apart from the account record (a cluster cannot put both in one script),
+   * so a PUT takes three steps: claim every named domain (all or nothing: 409 DOMAIN_TAKEN and nothing stored), save
+   * the record, then sync the directory to the saved version (releasing dropped domains). A domain named by a stored
+   * record is thus always held by its account; between the steps the directory may hold more (a claim whose save is
+   * pending or failed, a dropped domain not yet released): at worst another account briefly gets 409 or a dropped
+   * host still reaches its former owner. A failed save syncs back to the stored record; a sync of an older version
+   * never undoes a newer one.
+   */
+  const putWithDomains = async (id: string, settings: AccountSettings, actor: string): Promise<{ record: AccountRecord; created: boolean }> => {
+    const domains = settings.domains ?? [];
+    const claim = await deps.store.directory.claimDomains(id, domains);
+    if (!claim.ok) throw new GatewayError(409, 'DOMAIN_TAKEN', `the domain ${claim.domain} belongs to another account`, { domain: claim.domain });
+    let saved: { record: AccountRecord; created: boolean };
+    try {
+      saved = await service.putAccount(id, settings, actor);
+    } catch (error) {
+      await deps.store.accounts
+        .get(id)
+        .then((stored) => deps.store.directory.syncDomains(id, stored?.version ?? 0, stored?.settings.domains ?? []))
+        .catch((syncError: unknown) => deps.logger.warn({ err: syncError, accountId: id }, 'domains claimed by a failed PUT stay held until the next PUT'));
+      throw error;
+    }
+    await deps.store.directory
+      .syncDomains(id, saved.record.version, domains)
+      .catch((syncError: unknown) => deps.logger.warn({ err: syncError, accountId: id }, 'dropped domains stay held until the next PUT of this account'));
+    return saved;
   };
 
   router.put(
@@ -84,7 +114,8 @@ export function createAdminRouter(deps: AdminDeps): Router {
       const id = accountIdOf(req);
       const actor = actorOf(req, false);
       const settings = parseBody(settingsSchema, req.body);
-      const { record, created } = await service.putAccount(id, settings, actor);
+      requireKnownLocale(settings.locale, deps.locales ?? Object.keys(BUILT_IN_LOCALES));
+      const { record, created } = await putWithDomains(id, settings, actor);
       for (const listener of deps.afterPut) await listener(record);
       res.status(created ? 201 : 200).json(await view(record));
     }),
@@ -144,6 +175,8 @@ export function createAdminRouter(deps: AdminDeps): Router {
     );
   }
 
+  router.use(apiTokenRouter({ store: deps.store, clock }));
+  for (const sub of [previewRouter(deps), accountListRouter(deps)]) router.use(sub);
   for (const sub of deps.subRouters) router.use(sub);
 
   router.use((_req: Request, res: Response) => {

@@ -2,6 +2,7 @@
 import { z, type ZodError, type ZodType } from 'zod';
 import { isValidTimeZone } from '../domain/time-zone';
 import { GatewayError } from '../domain/errors';
+import { canonicalLocale } from '../answers/texts-schema';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -38,6 +39,28 @@ export const integrationSchema = z
   })
   .strict();
 
+// A host name as it appears in Host (no scheme, port, path or trailing dot), at least two labels, not an IP address;
+// `*.` in front matches exactly one more label. Lower-cased, so each domain has one stored form.
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const HOST_NAME = new RegExp(`^(?:\\*\\.)?(?:${LABEL}\\.)+${LABEL}$`);
+const domainName = z
+  .string()
+  .max(253)
+  .transform((d) => d.toLowerCase())
+  .refine((d) => HOST_NAME.test(d), 'must be a host name such as help.example.com or *.example.com (no scheme, port or path)')
+  .refine((d) => !/^[0-9.]+$/.test(d.replace(/^\*\./, '')), 'must be a host name, not an IP address');
+
+export const domainsSchema = z
+  .array(domainName)
+  .max(100, 'may hold at most 100 domains')
+  .superRefine((domains, ctx) => {
+    const seen = new Set<string>();
+    domains.forEach((d, i) => {
+      if (seen.has(d)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'repeats an earlier domain', path: [i] });
+      seen.add(d);
+    });
+  });
+
 export const settingsSchema = z
   .object({
     dataLocation: z.enum(['us', 'eu']),
@@ -64,8 +87,46 @@ export const settingsSchema = z
       )
       .max(100)
       .default([]),
+    /** A language tag (canonicalised: "sv-se" → "sv-SE"); the admin router checks it is one the gateway has texts for. */
+    locale: z
+      .string()
+      .max(35)
+      .transform((tag, ctx) => {
+        const canonical = canonicalLocale(tag);
+        if (canonical === null) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a language tag such as "sv" or "de-AT"' });
+          return z.NEVER;
+        }
+        return canonical;
+      })
+      .optional(),
+    domains: domainsSchema.optional(),
   })
   .strict();
+
+/** A settings locale the gateway has no texts for is refused by name, with the locales it has. */
+export function requireKnownLocale(locale: string | undefined, locales: readonly string[]): void {
+  if (locale === undefined || locales.includes(locale)) return;
+  throw new GatewayError(400, 'INVALID_BODY', `locale: "${locale}" has no texts here; use one of ${locales.join(', ')}`, { field: 'locale' });
+}
+
+/** An API token by its secret (hashed on arrival, never stored) or by its SHA-256 digest; exactly one of the two. */
+export const apiTokenSchema = z
+  .object({
+    token: z.string().regex(/^[\x21-\x7e]{16,4096}$/, 'must be 16-4096 printable ASCII characters without spaces').optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal digits (a SHA-256 digest)')
+      .transform((d) => d.toLowerCase())
+      .optional(),
+    label: text(100).optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if ((body.token === undefined) === (body.sha256 === undefined)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'give exactly one of "token" and "sha256"', path: [body.token === undefined ? 'token' : 'sha256'] });
+    }
+  });
 
 const isoInstant = z
   .string()

@@ -5,10 +5,14 @@ export interface PageContent {
   title: string;
   paragraphs: string[];
   lang?: string;
+  /** A link under the text (the accepted page's way back); `href` must already be a checked http(s) URL. */
+  link?: { href: string; text: string };
 }
 
 export function renderPage(content: PageContent): string {
-  const body = content.paragraphs.map((p) => `    <p>${escapeHtml(p)}</p>`).join('\n');
+  const paragraphs = content.paragraphs.map((p) => `    <p>${escapeHtml(p)}</p>`);
+  if (content.link) paragraphs.push(`    <p><a href="${escapeHtml(content.link.href)}" rel="noreferrer">${escapeHtml(content.link.text)}</a></p>`);
+  const body = paragraphs.join('\n');
   return `<!doctype html>
 <html lang="${escapeHtml(content.lang ?? 'en')}">
 <head>

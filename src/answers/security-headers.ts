@@ -23,7 +23,12 @@ function computeHelmetHeaders(): HeaderList {
 
 let cached: HeaderList | null = null;
 
-export function applySecurityHeaders(res: ServerResponse): void {
+/** helmet's headers as [name, value] pairs, computed on first use (for answers that write all their headers at once). */
+export function securityHeaders(): readonly [string, string][] {
   cached ??= computeHelmetHeaders();
-  for (const [name, value] of cached) res.setHeader(name, value);
+  return cached;
+}
+
+export function applySecurityHeaders(res: ServerResponse): void {
+  for (const [name, value] of securityHeaders()) res.setHeader(name, value);
 }

@@ -34,14 +34,60 @@ export const DEFAULT_HEADER_ALLOW_LIST: readonly string[] = [
   'x-hubspot-signature-v3',
   'x-hubspot-signature-version',
   'x-hubspot-request-timestamp',
+  // SPEC §9: the body is replayed byte for byte as received, so its encoding must travel with it.
+  'content-encoding',
+  // SPEC §9: signature and delivery headers of common webhook senders, so the upstream can still verify them.
+  'stripe-signature',
+  'x-hub-signature',
+  'x-hub-signature-256',
+  'x-github-event',
+  'x-github-delivery',
+  'x-slack-signature',
+  'x-slack-request-timestamp',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'svix-id',
+  'svix-timestamp',
+  'svix-signature',
+  'x-shopify-hmac-sha256',
+  'x-shopify-topic',
+  'x-shopify-shop-domain',
+  'x-shopify-webhook-id',
 ];
+
+/** SPEC §9 buffered body limits: file uploads go through forms; everything else stays small. */
+export const DEFAULT_BUFFERED_BODY_LIMITS: Readonly<Record<BufferSurface, number>> = {
+  form: 10 * 1024 * 1024,
+  meeting: DEFAULT_BODY_LIMIT_BYTES,
+  analytics: DEFAULT_BODY_LIMIT_BYTES,
+  inbound: DEFAULT_BODY_LIMIT_BYTES,
+};
+
+/**
+ * Bytes of request bodies the acceptor may hold at once, over all requests: 100 concurrent 10 MiB uploads would
+ * otherwise sit in the process as 1 GiB (and each in-flight byte costs about two: ioredis serialises the command
+ * into one more buffer). Past it a write waits, unread, for room; after budgetWaitMs it gets 503 + Retry-After
+ * (nothing stored). See bench/buffer-uploads.ts.
+ */
+export const DEFAULT_IN_FLIGHT_BODY_BYTES = 64 * 1024 * 1024;
+
+/** Retry-After of a write that waited for the budget in vain. */
+const BUSY_RETRY_AFTER_SECONDS = 5;
 
 export interface BufferAcceptorDeps {
   store: BufferStore;
   clock?: Clock;
   logger?: Logger;
   metrics?: Metrics;
+  /** One limit for every surface (tests); `bodyLimits` wins per surface. */
   bodyLimitBytes?: number;
+  /** Per-surface limits (config limits.maxBufferedBodyBytes); default DEFAULT_BUFFERED_BODY_LIMITS. */
+  bodyLimits?: Partial<Record<BufferSurface, number>>;
+  /** Bytes of bodies held at once over all requests (config limits.maxBufferingBytes). */
+  inFlightBytes?: number;
+  /** How long a write waits for room in that budget, its upload held back, before it gets 503 + Retry-After. */
+  budgetWaitMs?: number;
   /** Header names (any case) kept with the item; everything else is dropped (cookies, authorization...). */
   headerAllowList?: readonly string[];
   /** Peers whose X-Forwarded-Host/-Proto/-Port are believed (a load balancer in front); default: none. */
@@ -65,17 +111,91 @@ export interface BufferContext {
 /** Works on Node's request and response: the gateway's hot path runs before Express's router. */
 export type BufferAcceptor = (req: IncomingMessage, res: ServerResponse, ctx: BufferContext) => Promise<void>;
 
-type BodyOutcome = { kind: 'body'; body: Buffer } | { kind: 'too_large' } | { kind: 'aborted' };
+type BodyOutcome = { kind: 'body'; body: Buffer } | { kind: 'too_large' } | { kind: 'busy' } | { kind: 'aborted' };
 
-/** Reads the whole body, giving up as soon as it passes the limit or the client goes away. */
-function readBody(req: IncomingMessage, limit: number): Promise<BodyOutcome> {
+/**
+ * The in-flight byte budget shared by every request the acceptor reads (bounded memory whatever the concurrency).
+ * A request that does not fit waits its turn (first come, first served) with its body unread: TCP holds the client
+ * back, so nothing is uploaded twice and the process holds no more than the budget.
+ */
+export class BodyBudget {
+  private used = 0;
+  private readonly queue: { bytes: number; grant: () => void }[] = [];
+  constructor(readonly max: number) {}
+
+  /** Takes `bytes` from the budget, waiting at most `waitMs` for them; false (nothing taken) when the wait ran out. */
+  take(bytes: number, waitMs: number): Promise<boolean> {
+    if (this.queue.length === 0 && this.used + bytes <= this.max) {
+      this.used += bytes;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const entry = {
+        bytes,
+        grant: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.queue.splice(this.queue.indexOf(entry), 1);
+        resolve(false);
+        // The one that gave up may have been blocking smaller requests behind it.
+        this.pump();
+      }, waitMs);
+      this.queue.push(entry);
+    });
+  }
+
+  give(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.used + this.queue[0].bytes <= this.max) {
+      const next = this.queue.shift() as { bytes: number; grant: () => void };
+      this.used += next.bytes;
+      next.grant();
+    }
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+}
+
+/** Bytes taken from the budget by one request; given back once the body is stored (or refused). */
+interface Reservation {
+  bytes: number;
+}
+
+/** A body without a declared length reserves in steps of this size as it arrives. */
+const CHUNKED_STEP_BYTES = 1024 * 1024;
+
+/**
+ * Reads the whole body, giving up as soon as it passes the limit, the budget stays spent for `waitMs`, or the client
+ * goes away. A declared Content-Length is reserved before a byte is read; a chunked body reserves as it comes,
+ * pausing the upload while it waits.
+ */
+async function readBody(req: IncomingMessage, limit: number, budget: BodyBudget, held: Reservation, waitMs: number): Promise<BodyOutcome> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ kind: 'too_large' });
-  if (req.complete && req.readableEnded) return Promise.resolve({ kind: 'body', body: Buffer.alloc(0) });
-  // Gone before we started reading (the gateway was loading the account): 'aborted' and 'close' have fired already,
-  // so the listeners below would wait forever, holding the request.
-  if (req.destroyed && !req.complete) return Promise.resolve({ kind: 'aborted' });
+  if (Number.isFinite(declared) && declared > limit) return { kind: 'too_large' };
+  if (Number.isFinite(declared) && declared > 0) {
+    if (!(await budget.take(declared, waitMs))) return { kind: 'busy' };
+    held.bytes = declared;
+  }
+  if (req.complete && req.readableEnded) return { kind: 'body', body: Buffer.alloc(0) };
+  // Gone before we started reading (the gateway was loading the account, or we waited for the budget): 'aborted' and
+  // 'close' have fired already, so the listeners below would wait forever, holding the request.
+  if (req.destroyed && !req.complete) return { kind: 'aborted' };
   return new Promise((resolve) => {
+    // With a declared length the body is copied once into its final buffer: no chunk list plus a concatenated copy.
+    const whole = Number.isFinite(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : null;
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -89,17 +209,30 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyOutcome> {
       req.off('close', onClose);
       resolve(outcome);
     };
+    const refuse = (outcome: BodyOutcome) => {
+      chunks.length = 0;
+      finish(outcome);
+    };
+    const keep = (chunk: Buffer) => {
+      if (whole) chunk.copy(whole, size - chunk.length);
+      else chunks.push(chunk);
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        // Keep draining (discarding) so the client can read the 413 instead of a reset connection.
+      if (size > limit) return refuse({ kind: 'too_large' });
+      if (size <= held.bytes) return keep(chunk);
+      // Chunked: wait for the next step of the budget with the upload paused.
+      const step = Math.min(Math.max(size - held.bytes, CHUNKED_STEP_BYTES), limit - held.bytes);
+      req.pause();
+      budget.take(step, waitMs).then((ok) => {
+        if (!ok) return refuse({ kind: 'busy' });
+        held.bytes += step;
+        if (settled) return;
+        keep(chunk);
         req.resume();
-        finish({ kind: 'too_large' });
-        return;
-      }
-      chunks.push(chunk);
+      }, () => refuse({ kind: 'busy' }));
     };
-    const onEnd = () => finish({ kind: 'body', body: Buffer.concat(chunks, size) });
+    const onEnd = () => finish({ kind: 'body', body: whole ? whole.subarray(0, size) : Buffer.concat(chunks, size) });
     const onAbort = () => finish({ kind: 'aborted' });
     const onClose = () => {
       if (!req.complete) finish({ kind: 'aborted' });
@@ -109,6 +242,33 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyOutcome> {
     req.on('error', onAbort);
     req.on('aborted', onAbort);
     req.on('close', onClose);
+  });
+}
+
+/**
+ * Reads and drops what is left of the body; resolves when it ended, the client went away, or more than `capBytes`
+ * were dropped (a client sending far more is then cut off with the answer rather than read to the end).
+ */
+function drain(req: IncomingMessage, capBytes = Infinity): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let dropped = 0;
+    const onData = (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > capBytes) done();
+    };
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', done);
+      req.off('close', done);
+      req.off('error', done);
+      resolve();
+    };
+    req.on('data', onData);
+    req.on('end', done);
+    req.on('close', done);
+    req.on('error', done);
+    req.resume();
   });
 }
 
@@ -161,24 +321,56 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
-  const limit = deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const limits: Record<BufferSurface, number> = { ...DEFAULT_BUFFERED_BODY_LIMITS };
+  if (deps.bodyLimitBytes !== undefined) for (const s of Object.keys(limits) as BufferSurface[]) limits[s] = deps.bodyLimitBytes;
+  Object.assign(limits, deps.bodyLimits);
+  // Never below the largest single body, or such a body could never be accepted.
+  const budget = new BodyBudget(Math.max(deps.inFlightBytes ?? DEFAULT_IN_FLIGHT_BODY_BYTES, ...Object.values(limits)));
   const accountHeader = deps.accountHeader?.toLowerCase() ?? null;
   const allow = new Set([...(deps.headerAllowList ?? DEFAULT_HEADER_ALLOW_LIST), ...(accountHeader ? [accountHeader] : [])].map((h) => h.toLowerCase()));
   const headerPolicy: HeaderPolicy = { allow, trustedProxy: deps.trustedProxy ?? (() => false), accountHeader };
   const storeTimeoutMs = deps.storeTimeoutMs ?? 5000;
+  const budgetWaitMs = deps.budgetWaitMs ?? 30_000;
   const retryAfter = deps.retryAfterSeconds ?? 5;
   const messages = { ...DEFAULT_ACCEPTED_MESSAGES, ...deps.messages };
   const metrics: BufferMetrics | null = deps.metrics ? bufferMetrics(deps.metrics.registry) : null;
 
   return async (req, res, ctx) => {
+    const held: Reservation = { bytes: 0 };
+    try {
+      await accept(req, res, ctx, held);
+    } finally {
+      budget.give(held.bytes);
+    }
+  };
+
+  async function accept(req: IncomingMessage, res: ServerResponse, ctx: BufferContext, held: Reservation): Promise<void> {
     const receivedAt = clock.now();
-    const outcome = await readBody(req, limit);
+    const limit = limits[ctx.surface];
+    const outcome = await readBody(req, limit, budget, held, budgetWaitMs);
     if (outcome.kind === 'aborted') {
       logger.info({ accountId: ctx.accountId, surface: ctx.surface }, 'client went away mid-upload: nothing buffered');
       return;
     }
     if (outcome.kind === 'too_large') {
-      sendBufferAnswer(req, res, tooLargeAnswer(limit));
+      // A client still uploading when the answer and the connection's end come may see a cut connection (EPIPE)
+      // instead of the 413: read and drop a body up to four times the limit first, so the refusal is heard.
+      const declared = Number(req.headers['content-length']);
+      if (!(declared > 4 * limit)) await drain(req, 4 * limit);
+      const answer = tooLargeAnswer(limit);
+      // Names the setting an operator would raise, next to the size the message already gives.
+      sendBufferAnswer(req, res, { ...answer, json: { ...answer.json, limit: `limits.maxBufferedBodyBytes.${ctx.surface}` } });
+      return;
+    }
+    if (outcome.kind === 'busy') {
+      logger.warn(
+        { accountId: ctx.accountId, surface: ctx.surface, inFlightBytes: budget.inUse, max: budget.max, waiting: budget.waiting, waitedMs: budgetWaitMs },
+        'no room in the buffer in-flight byte budget: answered 503',
+      );
+      // The rest of the body is read and dropped (it costs no memory) before answering: a client still uploading
+      // when the answer and the connection's end came would see its upload cut off (EPIPE) instead of the 503.
+      await drain(req);
+      sendBufferAnswer(req, res, notStoredAnswer(BUSY_RETRY_AFTER_SECONDS));
       return;
     }
     // req.url, not originalUrl: it is what the proxy forwards (normalised by the gateway, relative to its mount point).
@@ -215,5 +407,5 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
         logger.error({ accountId: ctx.accountId, itemId: item.id, err: (err as Error).message }, 'onAccepted hook failed');
       }
     }
-  };
+  }
 }

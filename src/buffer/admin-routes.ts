@@ -34,6 +34,8 @@ function itemView(item: BufferedItemSummary): Record<string, unknown> {
     contentType: item.contentType,
     bytes: item.bytes,
     receivedAt: iso(item.receivedAt),
+    // SPEC §9: meeting requests are kept and emailed to the link owner, never replayed to the upstream.
+    replayed: item.surface !== 'meeting',
   };
 }
 
@@ -87,12 +89,14 @@ export function bufferAdminRouter(deps: BufferAdminDeps): Router {
       const limit = parseLimit(req.query.limit);
       const after = parseAfter(req.query.after);
       const accountId = accountIdOf(req, res);
-      const [stats, dead, page] = await Promise.all([
+      const [stats, dead, page, kept] = await Promise.all([
         deps.store.stats(accountId),
         deps.store.deadLetters(accountId, limit),
-        deps.store.pending(accountId, { limit: limit + 1, after }),
+        // Summaries: a page of 10 MiB uploads must not be read into the process to be listed.
+        deps.store.pendingSummaries(accountId, { limit: limit + 1, after }),
+        deps.store.kept(accountId, limit),
       ]);
-      const items = page.slice(0, limit).map(({ body, headers: _headers, ...item }) => itemView({ ...item, bytes: body.length }));
+      const items = page.slice(0, limit).map(itemView);
       const deadCount = Object.values(stats.deadBySurface).reduce((a, n) => a + n, 0);
       res.json({
         accountId,
@@ -120,6 +124,13 @@ export function bufferAdminRouter(deps: BufferAdminDeps): Router {
           },
         })),
         items,
+        // Apart from what is replayed: waiting ones are still in `items` (replayed: false) until the window closes.
+        meetingRequests: {
+          waiting: stats.pendingBySurface.meeting,
+          kept: stats.keptBySurface.meeting,
+          note: 'Meeting requests are not replayed to the upstream: they are kept and emailed to the link owner after the window.',
+          items: kept.map(itemView),
+        },
         nextAfter: page.length > limit ? (items[items.length - 1].id as string) : null,
       });
     }),
@@ -147,6 +158,8 @@ export function bufferAccountExtras(store: BufferStore): (record: AccountRecord)
   return async (record) => {
     const stats = await store.stats(record.id);
     const dead = Object.values(stats.deadBySurface).reduce((a, n) => a + n, 0);
-    return { buffered: { waiting: stats.depth, deadLetters: dead, bySurface: stats.pendingBySurface } };
+    return {
+      buffered: { waiting: stats.depth, deadLetters: dead, bySurface: stats.pendingBySurface, meetingRequestsKept: stats.keptBySurface.meeting },
+    };
   };
 }

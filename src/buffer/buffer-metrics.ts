@@ -5,7 +5,7 @@ export interface BufferMetrics {
   buffered: Counter<'surface'>;
   replayed: Counter;
   retries: Counter;
-  deadLetters: Counter;
+  deadLetters: Counter<'status'>;
   depth: Gauge<'account'>;
 }
 
@@ -30,7 +30,8 @@ export function bufferMetrics(registry: Registry): BufferMetrics {
     }),
     deadLetters: new Counter({
       name: 'mg_dead_letters_total',
-      help: 'Buffered requests moved to the dead letters (4xx or attempts exhausted)',
+      help: 'Buffered requests moved to the dead letters (4xx or attempts exhausted), by the last HTTP status ("none": no answer)',
+      labelNames: ['status'],
       registers,
     }),
     depth: new Gauge({

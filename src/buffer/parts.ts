@@ -6,12 +6,14 @@ import type { Clock } from '../domain/clock';
 import type { MigrationListener } from '../migration/events';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { BufferedItem } from '../store/buffer-store';
+import type { BufferedItem, BufferStore } from '../store/buffer-store';
 import { normalizeAddress } from '../security/forwarded-headers';
 import type { Store } from '../store/types';
 import { createBufferAcceptor, DEFAULT_HEADER_ALLOW_LIST, type BufferAcceptor, type BufferAcceptorDeps } from './accept';
 import { bufferAccountExtras, bufferAdminRouter } from './admin-routes';
 import { Replayer, type ReplayerOptions } from './replayer';
+import { createRejectedReplayNotifier, rejectedReplayNotifierOptionsFromEnv, type RejectedReplayNotifierOptions } from './rejected-replays';
+import { checkSigningSecret } from './replay-signature';
 
 export interface BufferPartsCore {
   config: GatewayConfig;
@@ -26,6 +28,10 @@ export interface BufferPartsDeps {
   onAccepted?: (item: BufferedItem) => void | Promise<void>;
   acceptor?: Pick<BufferAcceptorDeps, 'headerAllowList' | 'storeTimeoutMs' | 'retryAfterSeconds' | 'messages'>;
   replayer?: Partial<ReplayerOptions>;
+  /** The buffer store the replayer and the admin routes write through (e.g. one that indexes dead letters); default store.buffer. */
+  bufferStore?: BufferStore;
+  /** Where replay_rejected notifications go (NOTIFY_WEBHOOK_URL, NOTIFY_OPERATOR_EMAIL via SMTP_URL); default: the log. */
+  operatorNotify?: Omit<RejectedReplayNotifierOptions, 'logger'>;
 }
 
 export interface BufferParts {
@@ -44,15 +50,22 @@ export interface BufferParts {
 
 export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps = {}): BufferParts {
   const { config, store, clock, logger, metrics } = core;
+  const bufferStore = deps.bufferStore ?? store.buffer;
+  // REPLAY_SIGNING_SECRET (read into deps.replayer) wins over the config file; both are checked before anything starts.
+  const signingSecret = deps.replayer?.signingSecret ?? checkSigningSecret(config.buffer.signingSecret, 'buffer.signingSecret');
+  if (signingSecret === null) logger.warn('replays are not signed: set REPLAY_SIGNING_SECRET (32+ characters) so receivers can verify X-Maintenance-Signature');
+  // Like the timeline's delivery: the process environment unless told (NOTIFY_WEBHOOK_URL, NOTIFY_OPERATOR_EMAIL, SMTP_URL).
+  const notifier = createRejectedReplayNotifier({ ...(deps.operatorNotify ?? rejectedReplayNotifierOptionsFromEnv(process.env)), logger });
   const replayer = new Replayer({
-    store: store.buffer,
+    store: bufferStore,
     clock,
     logger,
     metrics,
     // Straight from the store, not the request cache: replay must see the migration's final state.
     getAccount: (id) => store.accounts.get(id),
     upstreamFor: (record) => config.upstreams[record.settings.dataLocation].url,
-    options: { requestTimeoutMs: config.limits.upstreamTimeoutMs, ...deps.replayer },
+    options: { requestTimeoutMs: config.limits.upstreamTimeoutMs, ...deps.replayer, signingSecret },
+    notifyRejected: (letter) => notifier.send(letter),
   });
   const trustedSources = new Set(config.account.trustedHeaderSources.map(normalizeAddress));
   const acceptBuffered = createBufferAcceptor({
@@ -60,7 +73,13 @@ export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps =
     clock,
     logger,
     metrics,
-    bodyLimitBytes: config.limits.maxBodyBytes,
+    bodyLimits: {
+      form: config.limits.maxBufferedBodyBytes.form,
+      meeting: config.limits.maxBufferedBodyBytes.meeting ?? config.limits.maxBodyBytes,
+      analytics: config.limits.maxBufferedBodyBytes.analytics ?? config.limits.maxBodyBytes,
+      inbound: config.limits.maxBufferedBodyBytes.inbound ?? config.limits.maxBodyBytes,
+    },
+    inFlightBytes: config.limits.maxBufferingBytes,
     headerAllowList: deps.acceptor?.headerAllowList ?? DEFAULT_HEADER_ALLOW_LIST,
     // The same trust as the proxy's: only listed peers may speak for the original host and scheme.
     trustedProxy: (req) => trustedSources.has(normalizeAddress(req.socket.remoteAddress)),
@@ -78,7 +97,7 @@ export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps =
     acceptBuffered,
     adminRouters: [
       bufferAdminRouter({
-        store: store.buffer,
+        store: bufferStore,
         nudge: (id) => replayer.nudge(id),
         logger,
         audit: (accountId, actor, action, detail) => store.accounts.appendAudit(accountId, { at: clock.now(), actor, action, detail }),
@@ -88,13 +107,16 @@ export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps =
     migrationListeners: [closed],
     replayer,
     start: () => replayer.start(),
-    close: () => replayer.stop(),
+    close: async () => {
+      await replayer.stop();
+      notifier.close();
+    },
   };
 }
 
 /** Replay settings from the environment (REPLAY_*), for the server; unset variables keep the defaults. */
 export function replayerOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<ReplayerOptions> {
-  const names: [keyof ReplayerOptions, string][] = [
+  const names: [Exclude<keyof ReplayerOptions, 'signingSecret'>, string][] = [
     ['concurrency', 'REPLAY_CONCURRENCY'],
     ['batchSize', 'REPLAY_BATCH_SIZE'],
     ['leaseTtlMs', 'REPLAY_LEASE_TTL_MS'],
@@ -107,8 +129,11 @@ export function replayerOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<Replayer
     ['settleGraceMs', 'REPLAY_SETTLE_GRACE_MS'],
     ['stopGraceMs', 'REPLAY_STOP_GRACE_MS'],
     ['recheckMs', 'REPLAY_RECHECK_MS'],
+    ['batchBytes', 'REPLAY_BATCH_BYTES'],
   ];
   const options: Partial<ReplayerOptions> = {};
+  const secret = checkSigningSecret(env.REPLAY_SIGNING_SECRET);
+  if (secret !== null) options.signingSecret = secret;
   for (const [key, name] of names) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;

@@ -6,15 +6,22 @@ import type { Clock } from '../domain/clock';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { windowOpen } from '../policy/phase';
-import type { BufferedItem, BufferLease, BufferStore, DeadLetterAnswer } from '../store/buffer-store';
+import type { BufferedItem, BufferLease, BufferStore, DeadLetter, DeadLetterAnswer } from '../store/buffer-store';
 import { bufferMetrics, type BufferMetrics } from './buffer-metrics';
 import { createHttpSend, type ReplayResponse, type ReplaySend } from './http-send';
+import { SIGNATURE_HEADER, signReplay } from './replay-signature';
+import { REPLAY_HEADERS } from '../security/replay-headers';
 
 export interface ReplayerOptions {
   /** Accounts replayed at the same time by this instance (each account is always sequential). */
   concurrency: number;
-  /** Items read from the store at a time (bodies included: 25 × the 1 MiB limit bounds the memory per account). */
+  /** Items read from the store at a time (bodies included, and bounded by batchBytes too). */
   batchSize: number;
+  /**
+   * Body bytes read from the store at a time per account (a single larger item still comes alone): with 10 MiB form
+   * uploads, 25 items would be 250 MiB per account.
+   */
+  batchBytes: number;
   /** Lease lifetime; renewed every third of it while working, so a dead instance's accounts are free after this. */
   leaseTtlMs: number;
   /** Retry delay: full jitter over min(max, base · 2^(attempt-1)); a Retry-After from the upstream wins when given. */
@@ -36,11 +43,14 @@ export interface ReplayerOptions {
    * this long: an account waiting for its window to close costs one read per recheck, not per poll. nudge() skips it.
    */
   recheckMs: number;
+  /** SPEC §9 attestation key: every attempt carries X-Maintenance-Signature when set; null = unsigned. */
+  signingSecret: string | null;
 }
 
 export const DEFAULT_REPLAYER_OPTIONS: ReplayerOptions = {
   concurrency: 8,
   batchSize: 25,
+  batchBytes: 16 * 1024 * 1024,
   leaseTtlMs: 15_000,
   backoffBaseMs: 1000,
   backoffMaxMs: 5 * 60_000,
@@ -51,6 +61,7 @@ export const DEFAULT_REPLAYER_OPTIONS: ReplayerOptions = {
   settleGraceMs: 60_000,
   stopGraceMs: 5000,
   recheckMs: 5000,
+  signingSecret: null,
 };
 
 export interface ReplayerDeps {
@@ -68,6 +79,12 @@ export interface ReplayerDeps {
   owner?: string;
   /** Randomness for the jitter (tests make it predictable). */
   random?: () => number;
+  /**
+   * Tells the operator about a replay dead-lettered with 401/403 (SPEC §9 replay_rejected). Called under the
+   * account's lease for each letter the store says is owed; resolving marks it sent, rejecting leaves it owed for
+   * the next pass. Unset: nothing is owed (no letter is marked).
+   */
+  notifyRejected?: (letter: DeadLetter) => Promise<void>;
 }
 
 export type ReplayStatus = 'done' | 'busy' | 'window_open' | 'unknown_account' | 'lease_lost' | 'stopped' | 'error';
@@ -87,6 +104,14 @@ export function idempotencyKey(accountId: string, itemId: string): string {
 
 /** Headers a transport sets itself or that belonged to the original hop only. */
 const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'te', 'trailer', 'upgrade', 'expect']);
+
+/** After a replay_rejected notification failed, its account's owed notifications wait this long (this instance). */
+const NOTIFY_RETRY_PAUSE_MS = 30_000;
+
+/** Answers that say the receiver does not trust the replay: an operator must look (SPEC §9). */
+function rejection(status: number | null): boolean {
+  return status === 401 || status === 403;
+}
 
 type Delivery = { kind: 'delivered' } | { kind: 'dead'; answer: DeadLetterAnswer } | { kind: 'aborted' };
 
@@ -151,6 +176,8 @@ export class Replayer {
   private readonly wanted = new Set<string>();
   /** Account → performance.now() before which polling does not look at it again. */
   private readonly resting = new Map<string, number>();
+  /** Account → performance.now() before which owed notifications are not tried again (their channel just failed). */
+  private readonly notifyPausedUntil = new Map<string, number>();
   private pollTimer: NodeJS.Timeout | null = null;
   private polling = false;
   private pollRound = 0;
@@ -308,13 +335,23 @@ export class Replayer {
         if (!record) return { ...outcome, status: 'unknown_account' };
         if (windowOpen(record.migration, this.deps.clock.now())) return { ...outcome, status: 'window_open' };
         const base = this.deps.upstreamFor(record).replace(/\/+$/, '');
-        const batch = await store.pending(accountId, { limit: this.options.batchSize });
+        // Owed notifications first: a pass after a crash sends what the dead instance could not.
+        await this.flushRejected(held, lost);
+        const batch = await store.pending(accountId, { limit: this.options.batchSize, maxBytes: this.options.batchBytes });
         if (batch.length === 0) {
           await store.settle(accountId, this.options.settleGraceMs);
           return outcome;
         }
         for (const item of batch) {
           if (halt.aborted) throw new Stop();
+          if (item.surface === 'meeting') {
+            // SPEC §9: meeting requests are not put in the calendar; the owner is emailed them after the window.
+            if ((await store.keep(held, item)) === 'fenced') {
+              lost.abort();
+              throw new Stop();
+            }
+            continue;
+          }
           const delivery = await this.deliver(base, item, outcome, halt, cut);
           if (delivery.kind === 'aborted') throw new Stop();
           if (delivery.kind === 'delivered') {
@@ -325,12 +362,14 @@ export class Replayer {
             outcome.replayed += 1;
             this.metrics.replayed.inc();
           } else {
-            if ((await store.deadLetter(held, item.id, delivery.answer)) === 'fenced') {
+            const owed = rejection(delivery.answer.status) && this.deps.notifyRejected !== undefined;
+            if ((await store.deadLetter(held, item.id, delivery.answer, owed)) === 'fenced') {
               lost.abort();
               throw new Stop();
             }
             outcome.deadLettered += 1;
-            this.metrics.deadLetters.inc();
+            this.metrics.deadLetters.inc({ status: delivery.answer.status === null ? 'none' : String(delivery.answer.status) });
+            if (owed) await this.flushRejected(held, lost);
             logger.warn(
               { accountId, itemId: item.id, status: delivery.answer.status, error: delivery.answer.error, attempts: delivery.answer.attempts },
               'buffered request moved to the dead letters',
@@ -358,6 +397,34 @@ export class Replayer {
     }
   }
 
+  /**
+   * Sends the operator notifications the store says are owed, each marked sent right after: one per rejected item,
+   * repeated only when a crash falls between the send and the mark (receivers can drop it by its stable id).
+   */
+  private async flushRejected(lease: BufferLease, lost: AbortController): Promise<void> {
+    const notify = this.deps.notifyRejected;
+    if (!notify) return;
+    // A channel that just failed is left alone a while: the replay of the other items must not wait on it.
+    if ((this.notifyPausedUntil.get(lease.accountId) ?? 0) > performance.now()) return;
+    this.notifyPausedUntil.delete(lease.accountId);
+    for (const letter of await this.deps.store.rejectedDue(lease.accountId)) {
+      try {
+        await notify(letter);
+      } catch (err) {
+        this.notifyPausedUntil.set(lease.accountId, performance.now() + NOTIFY_RETRY_PAUSE_MS);
+        this.deps.logger.warn(
+          { accountId: lease.accountId, itemId: letter.item.id, err: (err as Error).message },
+          `replay_rejected notification failed; tried again in ${NOTIFY_RETRY_PAUSE_MS / 1000} s`,
+        );
+        return;
+      }
+      if ((await this.deps.store.rejectedNotified(lease, letter.item.id)) === 'fenced') {
+        lost.abort();
+        throw new Stop();
+      }
+    }
+  }
+
   /** Updates the depth gauge and logs progress under `message` (null: gauge only). */
   private async report(accountId: string, outcome: ReplayOutcome, message: string | null): Promise<void> {
     try {
@@ -378,18 +445,33 @@ export class Replayer {
   /** Sends one item until it is delivered, refused for good, out of attempts, or we must stop. Never skips ahead. */
   private async deliver(base: string, item: BufferedItem, outcome: ReplayOutcome, halt: AbortSignal, cut: AbortSignal): Promise<Delivery> {
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(item.headers)) if (!HOP_HEADERS.has(name)) headers[name] = value;
+    // Replay headers come from the replayer only, even if an operator allow-listed them (SPEC §9 "Forgery").
+    for (const [name, value] of Object.entries(item.headers)) if (!HOP_HEADERS.has(name) && !REPLAY_HEADERS.includes(name)) headers[name] = value;
     if (item.contentType !== null) headers['content-type'] = item.contentType;
     headers['content-length'] = String(item.body.length);
     headers['idempotency-key'] = idempotencyKey(item.accountId, item.id);
     headers['x-maintenance-replay'] = '1';
     headers['x-maintenance-original-received-at'] = new Date(item.receivedAt).toISOString();
     const url = `${base}${item.path}${item.query ? `?${item.query}` : ''}`;
+    // Signed over the request target the receiver sees: the upstream's base path included, scheme and host not.
+    const target = url.slice(new URL(url).origin.length) || '/';
+    const secret = this.options.signingSecret;
 
     for (let attempt = 1; ; attempt += 1) {
       if (halt.aborted) return { kind: 'aborted' };
       let response: ReplayResponse | null = null;
       let error: string | null = null;
+      if (secret !== null) {
+        // A fresh t on every attempt: a receiver's replay window holds for the retry, not just the first try.
+        headers[SIGNATURE_HEADER] = signReplay(secret, {
+          t: Math.floor(Date.now() / 1000),
+          idempotencyKey: headers['idempotency-key'],
+          originalReceivedAt: headers['x-maintenance-original-received-at'],
+          method: item.method,
+          target,
+          body: item.body,
+        });
+      }
       try {
         response = await this.send({ url, method: item.method, headers, body: item.body }, cut);
       } catch (err) {

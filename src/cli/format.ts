@@ -92,3 +92,14 @@ export function formatIntegration(accountId: string, view: unknown): string[] {
   if (crm.used !== null && crm.used !== undefined) lines.push(`  CRM API usage: ${str(crm.used)} of ${str(crm.limit)}`);
   return lines;
 }
+
+export function formatDomains(accountId: string, account: unknown): string[] {
+  const domains = list(obj(account).domains).map((domain) => str(domain));
+  return domains.length > 0 ? [`domains of ${accountId}:`, ...domains.map((domain) => `  ${domain}`)] : [`${accountId} has no custom domains`];
+}
+
+export function formatTokens(answer: unknown): string[] {
+  const tokens = list(obj(answer).tokens).map(obj);
+  if (tokens.length === 0) return ['no API tokens'];
+  return tokens.map((t) => `token ${str(t.id)}  ${str(t.label)}  created ${str(t.createdAt)}`);
+}

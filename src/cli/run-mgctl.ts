@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { AdminUnreachable, adminPath, callAdmin, type AdminAnswer, type AdminClientOptions } from './admin-client';
-import { formatAccount, formatBuffer, formatIntegration, formatMigration, formatWarnings } from './format';
+import { formatAccount, formatBuffer, formatDomains, formatIntegration, formatMigration, formatTokens, formatWarnings } from './format';
 
 export const EXIT = { ok: 0, refused: 1, usage: 2, unavailable: 3 } as const;
 
@@ -24,6 +24,12 @@ commands:
   redrive <id>                            put dead letters back in the replay queue
   integration <id> <name>                 an integration's state and 24 h usage
   clear-suspension <id> <name>            clear an integration's suspension
+  domains list <id>                       the account's custom domains
+  domains set <id> [domain...]            replace them (none = drop all); other settings are kept
+  token register <id> --sha256 HEX | --secret-file FILE | --secret TOKEN [--label TEXT]
+                                          register an API token (only its SHA-256 digest is stored)
+  token list <id>                         the account's API tokens (id, label, created)
+  token delete <id> <tokenId>             delete an API token by its 12-digit id
 
 options (or environment):
   --url URL       gateway base URL (MG_URL, default http://127.0.0.1:8080)
@@ -40,6 +46,8 @@ interface Call {
   method: string;
   path: string;
   body?: unknown;
+  /** Read-modify-write: GET this path first and build the body from its answer (a failed GET is reported as such). */
+  bodyFrom?: { path: string; build(current: unknown): unknown };
   /** Renders a successful answer as text. */
   render(answer: AdminAnswer): string[];
 }
@@ -67,9 +75,42 @@ async function readSettings(file: string | undefined): Promise<unknown> {
   }
 }
 
+/** The fields of PUT /accounts/:id, and the fields GET adds around them: anything else would be lost by a rewrite. */
+const SETTINGS_FIELDS = new Set(['dataLocation', 'timezone', 'contactName', 'superAdmins', 'paymentsEnabled', 'ssoEnabled', 'hasSandbox', 'integrations', 'meetingLinks', 'connectedApps', 'locale', 'domains']);
+const VIEW_FIELDS = new Set(['id', 'migration', 'version', 'updatedAt', 'audit', 'buffered', 'integrationStatus']);
+
+/** The account's settings as shown by GET, with `domains` replaced. Refuses a view with fields it does not know. */
+function settingsWithDomains(view: unknown, domains: string[]): Record<string, unknown> {
+  const shown = typeof view === 'object' && view !== null ? (view as Record<string, unknown>) : {};
+  const unknown = Object.keys(shown).filter((key) => !SETTINGS_FIELDS.has(key) && !VIEW_FIELDS.has(key));
+  if (unknown.length > 0) throw new UsageError(`the account shows fields this mgctl does not know (${unknown.join(', ')}): change domains with account set instead`);
+  const settings = Object.fromEntries(Object.entries(shown).filter(([key]) => SETTINGS_FIELDS.has(key)));
+  return { ...settings, domains };
+}
+
+async function readSecret(values: { secret?: string; 'secret-file'?: string }): Promise<string | undefined> {
+  if (values['secret-file'] === undefined) return values.secret;
+  try {
+    // A file written by `echo` ends in a newline that is no part of the token.
+    return (await readFile(values['secret-file'], 'utf8')).replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new UsageError(`cannot read ${values['secret-file']}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
 const migrationOf = (body: unknown): unknown => (typeof body === 'object' && body !== null ? (body as { migration?: unknown }).migration : undefined);
 
-async function buildCall(command: string, args: string[], values: { file?: string; start?: string; target?: string }): Promise<Call> {
+interface CallValues {
+  file?: string;
+  start?: string;
+  target?: string;
+  secret?: string;
+  'secret-file'?: string;
+  sha256?: string;
+  label?: string;
+}
+
+async function buildCall(command: string, args: string[], values: CallValues): Promise<Call> {
   switch (command) {
     case 'account': {
       const [sub, ...rest] = args;
@@ -154,6 +195,49 @@ async function buildCall(command: string, args: string[], values: { file?: strin
         render: (answer) => [`suspension of ${name} cleared for ${id}`, ...formatIntegration(id, answer.body)],
       };
     }
+    case 'domains': {
+      const [sub, id, ...domains] = args;
+      if (sub === 'list') {
+        const [accountId] = need(args.slice(1), 1, 'domains list <id>');
+        return { method: 'GET', path: adminPath('accounts', accountId), render: (answer) => formatDomains(accountId, answer.body) };
+      }
+      if (sub === 'set' && id) {
+        need([id, ...domains], 1 + domains.length, 'domains set <id> [domain...]');
+        return {
+          method: 'PUT',
+          path: adminPath('accounts', id),
+          bodyFrom: { path: adminPath('accounts', id), build: (current) => settingsWithDomains(current, domains) },
+          render: (answer) => formatDomains(id, answer.body),
+        };
+      }
+      throw new UsageError('expected: mgctl domains list <id> | mgctl domains set <id> [domain...]');
+    }
+    case 'token': {
+      const [sub, ...rest] = args;
+      if (sub === 'register') {
+        const [id] = need(rest, 1, 'token register <id> --sha256 HEX | --secret-file FILE | --secret TOKEN [--label TEXT]');
+        const secret = await readSecret(values);
+        if ((secret === undefined) === (values.sha256 === undefined) || (values.secret !== undefined && values['secret-file'] !== undefined)) {
+          throw new UsageError('token register needs exactly one of --sha256, --secret-file and --secret');
+        }
+        const body = { ...(secret !== undefined ? { token: secret } : { sha256: values.sha256 }), ...(values.label !== undefined ? { label: values.label } : {}) };
+        return {
+          method: 'POST',
+          path: adminPath('accounts', id, 'api-tokens'),
+          body,
+          render: (answer) => [`API token ${answer.status === 201 ? 'registered' : 'was already registered'} for ${id}`, ...formatTokens({ tokens: [answer.body] })],
+        };
+      }
+      if (sub === 'list') {
+        const [id] = need(rest, 1, 'token list <id>');
+        return { method: 'GET', path: adminPath('accounts', id, 'api-tokens'), render: (answer) => formatTokens(answer.body) };
+      }
+      if (sub === 'delete') {
+        const [id, tokenId] = need(rest, 2, 'token delete <id> <tokenId>');
+        return { method: 'DELETE', path: adminPath('accounts', id, 'api-tokens', tokenId), render: () => [`API token ${tokenId} of ${id} deleted`] };
+      }
+      throw new UsageError('expected: mgctl token register|list|delete <id> ...');
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -168,7 +252,7 @@ function apiError(body: unknown): { code: string; message: string } {
 }
 
 export async function runMgctl(argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
-  let values: { url?: string; token?: string; actor?: string; json?: boolean; file?: string; start?: string; target?: string; timeout?: string; help?: boolean };
+  let values: CallValues & { url?: string; token?: string; actor?: string; json?: boolean; timeout?: string; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -184,6 +268,10 @@ export async function runMgctl(argv: string[], env: Record<string, string | unde
         start: { type: 'string' },
         target: { type: 'string' },
         timeout: { type: 'string' },
+        secret: { type: 'string' },
+        'secret-file': { type: 'string' },
+        sha256: { type: 'string' },
+        label: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -210,7 +298,13 @@ export async function runMgctl(argv: string[], env: Record<string, string | unde
     const call = await buildCall(command, args, values);
     const client: AdminClientOptions = { url, token, actor, timeoutMs };
 
-    const answer = await callAdmin(client, call.method, call.path, call.body);
+    let answer: AdminAnswer;
+    if (call.bodyFrom) {
+      const current = await callAdmin(client, 'GET', call.bodyFrom.path);
+      answer = current.status >= 200 && current.status < 300 ? await callAdmin(client, call.method, call.path, call.bodyFrom.build(current.body)) : current;
+    } else {
+      answer = await callAdmin(client, call.method, call.path, call.body);
+    }
     if (values.json) io.out(JSON.stringify(answer.body, null, 2));
     if (answer.status >= 200 && answer.status < 300) {
       if (!values.json) for (const line of call.render(answer)) io.out(line);

@@ -1,8 +1,10 @@
 // The configuration file's schema (zod): parsed once at start-up into a complete internal config.
 import { z } from 'zod';
 import { SURFACES } from '../routing/surfaces';
-import { DEFAULT_HEADER_ALLOW_LIST } from '../buffer/accept';
+import { DEFAULT_BUFFERED_BODY_LIMITS, DEFAULT_HEADER_ALLOW_LIST, DEFAULT_IN_FLIGHT_BODY_BYTES } from '../buffer/accept';
 import { BYPASS_HEADER } from '../security/bypass';
+import { DEFAULT_MAX_RETRY_AFTER_SECONDS } from '../policy/phase';
+import { messagesSchema } from '../answers/texts-schema';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -51,8 +53,6 @@ const upstreamSchema = z
 /** Where an account can be named, in the order they are consulted by default (SPEC §8). */
 export const ACCOUNT_SOURCES = ['path', 'host', 'token', 'header', 'query', 'cookie'] as const;
 export type AccountSource = (typeof ACCOUNT_SOURCES)[number];
-
-const message = z.string().min(1).max(2000).optional();
 
 /** Headers a replay must never carry: they describe one connection or its framing, or are the operator's secret. */
 const NEVER_REPLAYED = new Set([
@@ -107,7 +107,27 @@ export const configSchema = z
         stateCacheTtlMs: z.number().int().positive().default(5_000),
         /** Account states kept in each process's cache (least recently used leave first); README "Performance" gives the memory per entry. */
         stateCacheEntries: z.number().int().positive().default(100_000),
-        adminRequestsPerMinute: z.number().int().positive().default(600),
+        /** Deprecated and ignored (a start-up warning): accepted so first-release config files still load. */
+        adminRequestsPerMinute: z.number().int().positive().optional(),
+        /** Largest Retry-After (seconds) on the gateway's own answers, so clients resume soon after an early end (SPEC §10). */
+        maxRetryAfterSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_MAX_RETRY_AFTER_SECONDS),
+        /** Domains and API-token digests remembered in-process (LRU) by the account directory. */
+        directoryCacheEntries: z.number().int().positive().default(100_000),
+        /**
+         * SPEC §9: largest body buffered in the window, per buffer surface. Forms carry file uploads (10 MiB);
+         * a surface left out takes maxBodyBytes (1 MiB).
+         */
+        maxBufferedBodyBytes: z
+          .object({
+            form: z.number().int().positive().default(DEFAULT_BUFFERED_BODY_LIMITS.form),
+            meeting: z.number().int().positive().optional(),
+            analytics: z.number().int().positive().optional(),
+            inbound: z.number().int().positive().optional(),
+          })
+          .strict()
+          .default({}),
+        /** Bytes of buffered-write bodies one instance holds at once; past it writes get 503 + Retry-After. */
+        maxBufferingBytes: z.number().int().positive().default(DEFAULT_IN_FLIGHT_BODY_BYTES),
       })
       .strict()
       .default({}),
@@ -137,31 +157,35 @@ export const configSchema = z
           )
           .max(200)
           .default([...DEFAULT_HEADER_ALLOW_LIST]),
+        /** SPEC §9 attestation key of replayed requests (REPLAY_SIGNING_SECRET overrides it). Unset = replays are not signed. */
+        signingSecret: z.string().min(32, 'must be at least 32 characters (REPLAY_SIGNING_SECRET)').optional(),
       })
       .strict()
       .default({}),
     /** Calendar days (YYYY-MM-DD, UTC) on which no migration may start. */
     unavailableDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).default([]),
     /**
-     * Texts of the gateway's own answers, replacing the defaults. `{endDate}`, `{endTime}`, `{timeZone}`,
-     * `{endIso}`, `{contactName}` and `{migrationDay}` are filled in (and HTML-escaped on pages).
+     * Texts of the gateway's own answers, replacing the defaults (SPEC §10). The flat keys (and `accepted`) override
+     * English; `messages.<locale>` (e.g. `sv`, `fr`, `de-AT`) overrides a built-in locale or adds one. `{endDate}`,
+     * `{endTime}`, `{timeZone}`, `{endIso}`, `{contactName}` and `{migrationDay}` are filled in (and HTML-escaped on pages).
      */
-    messages: z
+    messages: messagesSchema.default({}),
+    /** CORS on the gateway's own answers and its preflight answers in the window: "*" or a list of origins. */
+    cors: z
       .object({
-        apiMigration: message,
-        documentUnavailable: message,
-        readOnly: message,
-        appMigration: message,
-        portalReply: message,
-        chatWriteBlocked: message,
-        importUnavailable: message,
-        emailPaused: message,
-        emailMigrationDay: message,
-        integrationPaused: message,
-        accepted: z
-          .object({ form: message, meeting: message, analytics: message, inbound: message })
-          .strict()
-          .default({}),
+        origins: z
+          .union([
+            z.literal('*'),
+            z
+              .array(
+                z
+                  .string()
+                  .regex(/^https?:\/\/[^/?#\s]+$/, 'must be an origin such as https://www.example.com (scheme and host, no path)')
+                  .transform((o) => o.toLowerCase()),
+              )
+              .max(1000),
+          ])
+          .default('*'),
       })
       .strict()
       .default({}),

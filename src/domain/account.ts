@@ -33,6 +33,10 @@ export interface AccountSettings {
   meetingLinks: Record<string, { ownerName: string; ownerEmail: string }>;
   /** Meeting and chat tools linked to several accounts: all of them must live in the same data location. */
   connectedApps?: ConnectedApp[];
+  /** Language of the gateway's notices for this account's visitors when Accept-Language finds none with texts (SPEC §10). */
+  locale?: string;
+  /** Host names of the account's own sites (lower case; `*.example.com` = one more label). Absent on records stored before. */
+  domains?: string[];
 }
 
 export interface ConnectedApp {

@@ -9,18 +9,21 @@ import type { GatewayConfigInput } from '../config/schema';
 import { compileRoutes } from '../routing/route-table';
 import { pathOf } from '../routing/resolve-account';
 import { isReserved } from '../routing/locate';
-import type { AccountDirectoryLookup, ResolveAccountHook } from '../routing/identify';
+import type { ResolveAccountHook } from '../routing/identify';
 import { createNoticeBuilder, type NoticeContext } from '../answers/notices';
 import { sendGatewayError } from '../answers/gateway-error';
 import { createRegionProxy } from '../proxy/region-proxy';
 import { StateCache } from '../state/state-cache';
+import { AccountDirectory } from '../state/account-directory';
 import { MigrationService } from '../migration/service';
 import { createAdminRouter } from '../admin/router';
 import { sendAdminError } from '../admin/errors';
-import { createDefaultParts } from '../parts';
+import { createDefaultParts } from './default-parts';
+import { createConsoleRouter } from '../console/router';
 import { BYPASS_HEADER } from '../security/bypass';
 import { bypassAdminRouter } from '../security/bypass-routes';
 import { normalizeAddress } from '../security/forwarded-headers';
+import { stripReplayHeaders } from '../security/replay-headers';
 import { silentLogger, type Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { MemoryStore } from '../store/memory/memory-store';
@@ -49,8 +52,6 @@ export interface GatewayOptions {
    * token introspection service. A thrown error or rejected promise counts as "the store is down" for the request.
    */
   resolveAccount?: ResolveAccountHook;
-  /** Domains and tokens in-process; default: none (the Host and token sources then name nothing). */
-  directory?: AccountDirectoryLookup;
 }
 
 export interface GatewayHandle extends GatewayCore {
@@ -82,6 +83,8 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? new Metrics();
   const cache = new StateCache(store, clock, { ttlMs: config.limits.stateCacheTtlMs }, logger, metrics);
+  // Domains and API token digests, held in-process like account state (SPEC §8).
+  const directory = new AccountDirectory(store, { maxEntries: config.limits.directoryCacheEntries }, logger, metrics);
   const service = new MigrationService(
     store,
     clock,
@@ -98,14 +101,15 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
         : options.parts;
   for (const listener of parts.migrationListeners ?? []) service.addListener(listener);
 
-  // The accepted-page texts belong to the buffer part; the rest are the notices'.
-  const { accepted: _accepted, ...noticeMessages } = config.messages;
-  const buildNotice = createNoticeBuilder(noticeMessages);
-  const noticeContext = (record: AccountRecord, _req: IncomingMessage, now: number): NoticeContext => ({
+  // Texts per locale (notices and accepted pages), CORS and the Retry-After ceiling come from the config.
+  const buildNotice = createNoticeBuilder(config);
+  const noticeContext = (record: AccountRecord, req: IncomingMessage, now: number): NoticeContext => ({
     migration: record.migration,
     timeZone: record.settings.timezone,
     contactName: record.settings.contactName,
     now,
+    locale: record.settings.locale,
+    acceptLanguage: req.headers['accept-language'],
   });
   const accountHeader = config.account.header.toLowerCase();
   const trustedSources = new Set(config.account.trustedHeaderSources.map(normalizeAddress));
@@ -123,6 +127,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       // The bypass token is for the gateway only: the upstream (and its logs) never see it.
       delete req.headers[BYPASS_HEADER];
       if (!headerTrusted(req)) delete req.headers[accountHeader];
+      stripReplayHeaders(req.headers);
     },
   });
 
@@ -134,7 +139,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       query: config.account.query,
       cookie: config.account.cookie,
       headerTrusted,
-      directory: options.directory ?? null,
+      directory,
       hook: options.resolveAccount,
     },
     cache,
@@ -145,6 +150,10 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     onStoreUnavailable: config.onStoreUnavailable,
     respond: createResponder({ proxy, defaultRegion: config.defaultRegion, parts, buildNotice, noticeContext }),
   });
+
+  if (config.limits.adminRequestsPerMinute !== undefined) {
+    logger.warn('limits.adminRequestsPerMinute is ignored: authenticated admin calls are not rate limited, failed authentications are (README, Security)');
+  }
 
   const closeTasks: (() => Promise<void> | void)[] = [];
   const app = express() as GatewayApp;
@@ -178,12 +187,13 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       service,
       tokens: config.adminTokens,
       bodyLimitBytes: config.limits.adminBodyBytes,
-      requestsPerMinute: config.limits.adminRequestsPerMinute,
       extras: parts.accountExtras ?? [],
       afterPut: parts.accountSavedListeners ?? [],
+      locales: buildNotice.locales,
       subRouters: [bypassAdminRouter({ store, clock, secret: config.bypassSecret }), ...(parts.adminRouters ?? [])],
     }),
   );
+  app.use('/console', createConsoleRouter({ store, clock, logger, tokens: config.adminTokens }));
   // The gateway's own paths are never proxied: anything else under /admin is an unknown admin route.
   app.use('/admin', (_req: Request, res: Response) => {
     sendAdminError(res, 404, 'NOT_FOUND', 'no such admin route (the admin API is /admin/v1)');
@@ -216,9 +226,12 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
 
   if (options.background !== false) parts.start?.();
 
-  const ready = cache.start().catch((error: unknown) => {
-    logger.error({ err: error }, 'invalidation subscription not established yet; it is retried on reconnect, and the cache TTL bounds staleness meanwhile');
-  });
+  const ready = Promise.all([cache.start(), directory.start()]).then(
+    () => undefined,
+    (error: unknown) => {
+      logger.error({ err: error }, 'invalidation subscription not established yet; it is retried on reconnect, and the cache TTL bounds staleness meanwhile');
+    },
+  );
 
   app.gateway = {
     ...core,
@@ -230,6 +243,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     async close() {
       for (const task of closeTasks.reverse()) await task();
       await parts.close?.();
+      directory.close();
       proxy.close();
     },
   };

@@ -4,7 +4,8 @@ import type { Socket } from 'node:net';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { decide, decideWithoutState, type Action } from '../policy/decide';
-import { queryParam } from '../routing/resolve-account';
+import { pathOf, queryParam } from '../routing/resolve-account';
+import { preflightMethodOf } from '../answers/cors';
 import { locate } from '../routing/locate';
 import type { RouteTable } from '../routing/route-table';
 import { identify, type Identity, type IdentifyOptions } from '../routing/identify';
@@ -78,6 +79,7 @@ export function createHotPath(deps: HotPathDeps): HotPath {
       timeZone: facts.record.settings.timezone,
       now: facts.now,
       sendAt,
+      preflightMethod: exchange.kind === 'http' ? preflightMethodOf(req) : undefined,
       bypass: deps.bypassSecret !== undefined && hasValidBypass(req, deps.bypassSecret, facts.accountId, facts.now),
     });
   }
@@ -148,8 +150,11 @@ export function createHotPath(deps: HotPathDeps): HotPath {
       onReserved();
       return;
     }
-    const facts: Facts = { match: located.match, accountId: null, record: null, now: 0 };
-    const identity = identify(exchange.req, located.match?.params.accountId, deps.identifyOptions);
+    // A CORS preflight is routed as the request it announces (a POST-only form route matches its OPTIONS preflight).
+    const preflight = exchange.kind === 'http' ? preflightMethodOf(exchange.req) : undefined;
+    const match = preflight === undefined ? located.match : (deps.routes.match(preflight, pathOf(exchange.req.url ?? '/')) ?? located.match);
+    const facts: Facts = { match, accountId: null, record: null, now: 0 };
+    const identity = identify(exchange.req, match?.params.accountId, deps.identifyOptions);
     if (identity instanceof Promise) {
       identity.then((found) => route(exchange, facts, found), exchange.kind === 'http' ? exchange.next : () => exchange.socket.destroy());
     } else {

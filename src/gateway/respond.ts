@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AccountRecord, Region } from '../domain/account';
 import type { Action } from '../policy/decide';
-import { retryAfterSeconds, windowOpen } from '../policy/phase';
 import type { RouteMatch } from '../routing/route-table';
-import type { Notice, NoticeContext } from '../answers/notices';
+import type { NoticeBuilder, NoticeContext } from '../answers/notices';
+import { MIGRATION_IN_PROGRESS_REASON } from '../answers/status';
 import { sendNotice } from '../answers/send-notice';
 import { sendGatewayError } from '../answers/gateway-error';
 import type { RegionProxy } from '../proxy/region-proxy';
@@ -28,12 +28,12 @@ export interface ResponderDeps {
   proxy: RegionProxy;
   defaultRegion: Region;
   parts: Pick<GatewayParts, 'acceptBuffered' | 'handleIntegration'>;
-  buildNotice: (answer: Extract<Action, { kind: 'answer' }>['answer'], ctx: NoticeContext) => Notice;
+  buildNotice: NoticeBuilder;
   noticeContext: (record: AccountRecord, req: IncomingMessage, now: number) => NoticeContext;
 }
 
 /** Reason phrases of the statuses an upgrade can be refused with (a socket gets a status line, not a page). */
-const REASONS: Record<number, string> = { 400: 'Bad Request', 422: 'Unprocessable Content', 477: 'Migration In Progress', 503: 'Service Unavailable' };
+const REASONS: Record<number, string> = { 400: 'Bad Request', 422: 'Unprocessable Content', 477: MIGRATION_IN_PROGRESS_REASON, 503: 'Service Unavailable' };
 
 export function refuseUpgrade(socket: Socket, status: number): void {
   const reason = REASONS[status] ?? REASONS[503];
@@ -84,6 +84,8 @@ export function createResponder(deps: ResponderDeps): (exchange: Exchange, actio
         // Nothing can be stored durably without the buffer (or on a socket): refuse rather than pretend.
         if (exchange.kind !== 'http' || !parts.acceptBuffered || !facts.accountId) return refuseUnavailable(exchange);
         applyRewrite(exchange.req, match);
+        // The buffer's answers (202, 413, 503) speak the negotiated language and carry CORS like the notices.
+        if (record) deps.buildNotice.remember(exchange.req, deps.noticeContext(record, exchange.req, facts.now));
         parts.acceptBuffered(exchange.req, exchange.res, { accountId: facts.accountId, surface: action.surface }).catch(exchange.next);
         return;
       case 'integration': {
@@ -95,8 +97,6 @@ export function createResponder(deps: ResponderDeps): (exchange: Exchange, actio
             account: record,
             integration: match?.params.integration ?? '',
             forwardPath: (match?.rest || '/') + (url.includes('?') ? url.slice(url.indexOf('?')) : ''),
-            windowOpen: windowOpen(record.migration, facts.now),
-            retryAfterSeconds: retryAfterSeconds(record.migration, facts.now),
           }),
         ).catch(exchange.next);
         return;

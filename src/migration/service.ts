@@ -69,6 +69,10 @@ export class MigrationService {
       if (current && active && current.settings.dataLocation !== settings.dataLocation) {
         throw new GatewayError(409, 'MIGRATION_ACTIVE', 'dataLocation cannot change while a migration is scheduled or in progress');
       }
+      // An account with payments cannot migrate (SPEC §10): payments stay off until the migration is over.
+      if (current && active && settings.paymentsEnabled && !current.settings.paymentsEnabled) {
+        throw new GatewayError(422, 'MIGRATION_PENDING', 'payments cannot be turned on while a migration is scheduled or in progress');
+      }
       // Data never moves back: re-applying an old settings file must not route a migrated account to the US again.
       if (current?.settings.dataLocation === 'eu' && settings.dataLocation === 'us') {
         throw new GatewayError(422, 'INVALID_DIRECTION', 'dataLocation cannot change from eu to us: data is only ever migrated from us to eu');

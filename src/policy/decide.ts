@@ -16,7 +16,9 @@ export type AnswerKind =
   | 'import_unavailable'
   | 'email_paused'
   | 'email_migration_day'
-  | 'integration_paused';
+  | 'integration_paused'
+  /** A CORS preflight in the window for a request the gateway answers or buffers itself: 204 with the CORS headers. */
+  | 'cors_preflight';
 
 export type Action =
   | { kind: 'proxy' }
@@ -36,6 +38,11 @@ export interface DecisionInput {
   now: number;
   /** For email scheduling: when the email is to be sent (X-Send-At header or sendAt query), if given. */
   sendAt?: number;
+  /**
+   * For a CORS preflight (OPTIONS with Access-Control-Request-Method): the method it asks about. The preflight is
+   * decided as that method would be; in the window, when the gateway answers or buffers it, the gateway answers the preflight too.
+   */
+  preflightMethod?: string;
   /** The request carries a valid operator bypass token for this account. */
   bypass?: boolean;
 }
@@ -113,6 +120,7 @@ export function decideForStage(surface: Surface | null, method: string, stage: S
   }
 }
 
+const PREFLIGHT = answer('cors_preflight');
 const BYPASS: Action = { kind: 'bypass' };
 const UNAVAILABLE: Action = { kind: 'unavailable' };
 
@@ -121,6 +129,10 @@ export function decide(input: DecisionInput): Action {
   if (input.bypass && input.surface !== 'integration') return BYPASS;
   const phase = phaseAt(input.migration, input.now);
   const stage = stageOf(phase);
+  if (input.preflightMethod !== undefined && stage === 'window') {
+    const asked = decide({ ...input, method: input.preflightMethod, preflightMethod: undefined });
+    if (asked.kind === 'answer' || asked.kind === 'buffer') return PREFLIGHT;
+  }
   let emailOnMigrationDay = false;
   if (input.surface === 'email' && input.migration && input.sendAt !== undefined && stage !== 'after') {
     const { start, expectedEnd } = input.migration;

@@ -42,13 +42,23 @@ export function windowOpen(migration: Migration | null, now: number): boolean {
   return phaseAt(migration, now) === 'window';
 }
 
-/** When the window is expected to close: the expected end, never earlier than a second from now. */
-export function expectedWindowEnd(migration: Migration, now: number): number {
-  return Math.max(migration.expectedEnd, now + 1000);
+/** Retry-After's ceiling unless configured (`limits.maxRetryAfterSeconds`): clients resume soon after an early end. */
+export const DEFAULT_MAX_RETRY_AFTER_SECONDS = 900;
+/** Retry-After's floor in an overrun: the end is unknown, and a retry every second from every client is a storm. */
+export const OVERRUN_RETRY_AFTER_SECONDS = 60;
+
+/** The expected end has come while the window is still open: no end time can be promised any more. */
+export function isOverrun(migration: Migration | null, now: number): boolean {
+  return migration !== null && now >= migration.expectedEnd && phaseAt(migration, now) === 'window';
 }
 
-/** Seconds a client should wait before retrying during the window (at least 1, at most the expected end). */
-export function retryAfterSeconds(migration: Migration | null, now: number, fallbackSeconds = 3600): number {
-  if (!migration) return fallbackSeconds;
-  return Math.max(1, Math.ceil((expectedWindowEnd(migration, now) - now) / 1000));
+/**
+ * Seconds a client should wait before retrying (SPEC §10): the time until the expected end, at most `maxSeconds`;
+ * in an overrun never below 60. Without a migration (nothing to wait for) the ceiling.
+ */
+export function retryAfterSeconds(migration: Migration | null, now: number, maxSeconds = DEFAULT_MAX_RETRY_AFTER_SECONDS): number {
+  if (!migration) return maxSeconds;
+  const remaining = Math.ceil((migration.expectedEnd - now) / 1000);
+  if (remaining <= 0) return OVERRUN_RETRY_AFTER_SECONDS;
+  return Math.min(maxSeconds, remaining);
 }

@@ -5,7 +5,7 @@ import { pathOf } from './resolve-account';
 import type { RouteMatch, RouteTable } from './route-table';
 
 /** Paths the gateway answers itself (Express's router): never proxied, never decided on. */
-const RESERVED = ['/admin/', '/healthz', '/readyz', '/metrics'];
+const RESERVED = ['/admin/', '/healthz', '/readyz', '/metrics', '/console'];
 
 export function isReserved(url: string): boolean {
   // "/metrics" is the gateway's, "/metrics-dashboard" the upstream's: a name without a trailing slash must end there.

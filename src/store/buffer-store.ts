@@ -64,6 +64,8 @@ export interface BufferStats {
   depth: number;
   pendingBySurface: SurfaceCounts;
   deadBySurface: SurfaceCounts;
+  /** Items kept without replay (meeting requests, SPEC §9): the owner is emailed instead. */
+  keptBySurface: SurfaceCounts;
   /** receivedAt of the oldest waiting item, null when none waits. */
   oldestReceivedAt: number | null;
   /** Counters since the account's first buffered item. */
@@ -78,8 +80,14 @@ export interface BufferStats {
 export interface BufferStore {
   /** Stores one request durably and returns it with its id; resolves only once the store confirmed the write. */
   append(request: BufferRequest): Promise<BufferedItem>;
-  /** Waiting items in arrival order, after `after` (an item id) when given. Dead letters are not waiting. */
-  pending(accountId: string, options: { limit: number; after?: string }): Promise<BufferedItem[]>;
+  /**
+   * Waiting items in arrival order, after `after` (an item id) when given. Dead letters are not waiting.
+   * With `maxBytes`, the page stops before the item whose body would pass it (the first item always comes):
+   * 25 form uploads of 10 MiB must not be read into the process at once.
+   */
+  pending(accountId: string, options: { limit: number; after?: string; maxBytes?: number }): Promise<BufferedItem[]>;
+  /** Like `pending` without the bodies (their length instead): for listings, whatever the body sizes. */
+  pendingSummaries(accountId: string, options: { limit: number; after?: string }): Promise<BufferedItemSummary[]>;
   stats(accountId: string): Promise<BufferStats>;
   /** Dead letters in arrival order. */
   deadLetters(accountId: string, limit: number): Promise<DeadLetter[]>;
@@ -94,8 +102,23 @@ export interface BufferStore {
    * again). Refused when the lease is no longer the live one.
    */
   ack(lease: BufferLease, item: Pick<BufferedItem, 'id' | 'surface'>): Promise<FencedResult>;
-  /** Moves an item to the dead letters with the upstream's answer. Refused when the lease is no longer the live one. */
-  deadLetter(lease: BufferLease, itemId: string, answer: DeadLetterAnswer): Promise<FencedResult>;
+  /**
+   * Moves an item to the dead letters with the upstream's answer. Refused when the lease is no longer the live one.
+   * With `notifyOperator`, the same atomic write marks the item as owing one operator notification (see
+   * `rejectedDue`); an item is marked at most once in its life, so a re-driven item rejected again is not re-announced.
+   */
+  deadLetter(lease: BufferLease, itemId: string, answer: DeadLetterAnswer, notifyOperator?: boolean): Promise<FencedResult>;
+  /** Dead letters whose operator notification is owed and not yet confirmed sent, in arrival order. */
+  rejectedDue(accountId: string): Promise<DeadLetter[]>;
+  /** Records that an owed operator notification was sent. Refused when the lease is no longer the live one. */
+  rejectedNotified(lease: BufferLease, itemId: string): Promise<FencedResult>;
+  /**
+   * Takes a waiting item out of the replay order without sending it and keeps its summary (meeting requests:
+   * SPEC §9, the owner is emailed instead). Refused when the lease is no longer the live one.
+   */
+  keep(lease: BufferLease, item: BufferedItem): Promise<FencedResult>;
+  /** Kept items, oldest first. */
+  kept(accountId: string, limit: number): Promise<BufferedItemSummary[]>;
   /**
    * Makes every dead letter wait for replay again, keeping its id (so its Idempotency-Key) and its place in the order.
    * Revokes the current lease so a replay under way restarts from the oldest re-driven item. Returns how many.

@@ -3,6 +3,8 @@ import type { AccountRecord, AuditEntry } from '../domain/account';
 import type { TimelineStore } from './timeline-store';
 import type { IntegrationStore } from './integration-store';
 import type { BufferStore } from './buffer-store';
+import type { DirectoryListener, DirectoryStore } from './directory-store';
+import type { AttentionStore } from './attention-store';
 
 /** Raised when the store cannot confirm an operation (unreachable, timed out). A policy outcome is never an Error. */
 export class StoreUnavailableError extends Error {
@@ -52,10 +54,16 @@ export interface Store {
   readonly integrations: IntegrationStore;
   /** Requests accepted during a maintenance window, waiting for replay (buffer/). */
   readonly buffer: BufferStore;
+  /** Custom domains and API-token digests → account (state/account-directory.ts keeps them in-process). */
+  readonly directory: DirectoryStore;
+  /** Which accounts need an operator: in a window, upcoming, suspended, with dead letters (admin/ lists). */
+  readonly attention: AttentionStore;
   /** Calls the listener whenever any instance changed an account; resolves once subscribed. */
   onInvalidate(listener: InvalidationListener): Promise<void>;
   /** Called when the invalidation channel was lost and re-established: cached state may be stale. */
   onResync(listener: () => void): void;
+  /** Calls the listener with every directory change made by any instance; resolves once subscribed. */
+  onDirectoryChange(listener: DirectoryListener): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

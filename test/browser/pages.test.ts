@@ -1,19 +1,18 @@
 // Every page the gateway writes, rendered in headless Chromium with script payloads in every templated field:
 // nothing executes (with and without the CSP header), the payload reads as literal text, and a screenshot is saved.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createGateway, type GatewayApp } from '../../src/gateway';
 import { ManualClock } from '../../src/domain/clock';
 import { MemoryStore } from '../../src/store/memory/memory-store';
 import { createBufferParts } from '../../src/buffer/parts';
-import { PORTAL_REPLY_MESSAGE } from '../../src/answers/notices';
 import { ADMIN_TOKEN, accountSettings, auth } from '../support/accounts';
+import { launchChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = path.join(__dirname, '..', '..', 'test-output', 'browser');
 const H = 3600_000;
 const NOW = Date.parse('2026-11-23T12:00:00Z');
@@ -113,13 +112,9 @@ async function render(name: string, captured: Captured, options: { csp: boolean;
 }
 
 beforeAll(async () => {
-  // A missing browser is a failure, not a skip: CI installs it (.ci/run); locally `apt-get install -y chromium`.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser checks`);
+  // The system's Chromium when installed, else the one bundled in the @sparticuz/chromium devDependency: never skipped.
+  browser = await launchChromium();
   mkdirSync(OUT, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
 
   // US upstream hangs (504 after the timeout); the EU one refuses connections (502).
   hangingUpstream = http.createServer(() => undefined);
@@ -134,7 +129,7 @@ beforeAll(async () => {
     store,
     clock,
     adminTokens: [ADMIN_TOKEN],
-    config: { limits: { upstreamTimeoutMs: 400, maxBodyBytes: 1024 } },
+    config: { limits: { upstreamTimeoutMs: 400, maxBodyBytes: 1024, maxBufferedBodyBytes: { form: 1024 } } },
     parts: (core) => {
       const buffer = createBufferParts(core, { acceptor: { messages: { form: FORM_MESSAGE, meeting: MEETING_MESSAGE } } });
       return { acceptBuffered: buffer.acceptBuffered, adminRouters: buffer.adminRouters, accountExtras: buffer.accountExtras };
@@ -203,7 +198,8 @@ const PAGES: PageCase[] = [
     at: inWindow,
     status: 503,
     get: (a) => capture('POST', `/portal/tickets/t-1/messages?portalId=${a}`, { 'Content-Type': 'application/x-www-form-urlencoded' }, 'text=hi'),
-    reads: () => [PORTAL_REPLY_MESSAGE],
+    // SPEC §3's wording for a portal reply in the window.
+    reads: () => ["Messages can't be sent because the system is undergoing scheduled maintenance. Please come back later."],
   },
   {
     name: 'chat-write',

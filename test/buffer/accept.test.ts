@@ -144,12 +144,12 @@ describe('createBufferAcceptor', () => {
     expect(await stored(h.store, 'acc5')).toHaveLength(1);
   });
 
-  it('defaults to a 1 MiB limit and counts a chunked body that has no Content-Length', async () => {
+  it('defaults to a 1 MiB limit outside forms and counts a chunked body that has no Content-Length', async () => {
     const h = harness();
     const server = await listen(h.app);
     try {
       const status = await new Promise<number>((resolve, reject) => {
-        const req = http.request({ port: server.port, method: 'POST', path: '/form/acc6/f', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+        const req = http.request({ port: server.port, method: 'POST', path: '/inbound/acc6/f', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
         });

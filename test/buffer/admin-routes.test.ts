@@ -63,10 +63,14 @@ describe('bufferAdminRouter', () => {
         contentType: 'application/x-www-form-urlencoded',
         bytes: 13,
         receivedAt: new Date(T0).toISOString(),
+        replayed: true,
         answer: { status: 422, body: '{"error":"bad email"}', error: null, attempts: 1, at: new Date(T0 + 60_000).toISOString() },
       },
     ]);
     expect(res.body.items.map((i: { id: string }) => i.id)).toEqual([items[2].id, items[3].id]);
+    // SPEC §9: the waiting meeting request is shown as one that will not be replayed.
+    expect(res.body.items.map((i: { replayed: boolean }) => i.replayed)).toEqual([true, false]);
+    expect(res.body.meetingRequests).toMatchObject({ waiting: 1, kept: 0, items: [] });
     expect(res.text).not.toContain('secret-body');
     expect(res.text).not.toContain('kept out of the listing');
   });
@@ -126,6 +130,6 @@ describe('bufferAdminRouter', () => {
     const store = new MemoryBufferStore();
     await store.append(req(0, 'analytics'));
     const extras = await bufferAccountExtras(store)({ id: 'acc1' } as AccountRecord);
-    expect(extras).toEqual({ buffered: { waiting: 1, deadLetters: 0, bySurface: { form: 0, meeting: 0, analytics: 1, inbound: 0 } } });
+    expect(extras).toEqual({ buffered: { waiting: 1, deadLetters: 0, bySurface: { form: 0, meeting: 0, analytics: 1, inbound: 0 }, meetingRequestsKept: 0 } });
   });
 });

@@ -74,23 +74,25 @@ it('buffers forms, meetings, analytics and webhooks in the window and replays th
   expect(account.body.buffered).toMatchObject({ waiting: 5, deadLetters: 0 });
 
   await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200);
-  await until(() => eu.requests.filter((r) => r.complete).length === 5);
+  await until(() => eu.requests.filter((r) => r.complete).length === 4);
   expect(us.requests).toHaveLength(0);
+  // SPEC §9: the meeting request is kept for its owner's email, never replayed to the booking endpoint.
   expect(eu.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
     'POST /forms/acme/contact?utm=x',
-    'POST /meetings/acme/intro/book',
     'POST /analytics/collect',
     'POST /webhooks/stripe?portalId=acme',
     'POST /forms/acme/contact',
   ]);
   expect(eu.requests[0].body.toString()).toBe('email=a%40b.test');
-  expect(eu.requests[2].headers['x-account-id']).toBe('acme');
-  expect(eu.requests[3].headers['x-hubspot-signature']).toBe('sig');
+  expect(eu.requests[1].headers['x-account-id']).toBe('acme');
+  expect(eu.requests[2].headers['x-hubspot-signature']).toBe('sig');
   expect(eu.requests.every((r) => r.headers['x-maintenance-replay'] === '1' && String(r.headers['idempotency-key']).length > 0)).toBe(true);
 
   // Once the window is closed, writes pass straight through again.
   await request(app).post('/forms/acme/contact').type('form').send('after=1').expect(200);
-  expect(eu.requests).toHaveLength(6);
+  expect(eu.requests).toHaveLength(5);
+  const after = await request(app).get('/admin/v1/accounts/acme/buffer').set(auth).expect(200);
+  expect(after.body.meetingRequests).toMatchObject({ waiting: 0, kept: 1, items: [{ path: '/meetings/acme/intro/book', replayed: false }] });
 });
 
 it('replays to the US upstream when the migration failed', async () => {
@@ -108,7 +110,7 @@ it('refuses a body over the configured limit with 413 and buffers nothing', asyn
     upstreams: { us: us.url, eu: eu.url },
     store: new MemoryStore(),
     adminTokens: [ADMIN_TOKEN],
-    config: { limits: { maxBodyBytes: 100 } },
+    config: { limits: { maxBufferedBodyBytes: { form: 100 } } },
     parts: (core) => {
       parts = createBufferParts(core);
       return parts;
@@ -118,6 +120,8 @@ it('refuses a body over the configured limit with 413 and buffers nothing', asyn
   const res = await request(app).post('/forms/gamma/f').type('form').send(`a=${'x'.repeat(200)}`);
   expect(res.status).toBe(413);
   expect(res.body.limitBytes).toBe(100);
+  expect(res.body.limit).toBe('limits.maxBufferedBodyBytes.form');
+  expect(res.body.message).toContain('Nothing was stored');
   const view = await request(app).get('/admin/v1/accounts/gamma/buffer').set(auth).expect(200);
   expect(view.body.depth).toBe(0);
 });

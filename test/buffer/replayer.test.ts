@@ -239,7 +239,7 @@ describe('Replayer', () => {
     const metrics = new Metrics();
     const outcome = await replayer(store, { metrics }).replayAccount('a7');
     expect(outcome).toMatchObject({ status: 'done', replayed: 2, deadLettered: 1 });
-    expect(await metrics.registry.metrics()).toContain('mg_dead_letters_total 1');
+    expect(await metrics.registry.metrics()).toContain('mg_dead_letters_total{status="422"} 1');
     expect(upstream.requests.map((r) => r.url)).toEqual(['/forms/a7/f1?n=0', '/forms/a7/f1?n=1', '/forms/a7/f1?n=2']);
     const [dead] = await store.deadLetters('a7', 10);
     expect(dead.item.id).toBe(ids[1]);

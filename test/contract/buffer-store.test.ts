@@ -164,4 +164,88 @@ describe.each(storeFactories)('BufferStore contract (%s)', (_name, make) => {
     await store.buffer.redrive('acc-r');
     expect(await store.buffer.pendingAccounts()).toEqual(['acc-r']);
   });
+
+  it('reads a page of waiting items within a byte budget, the first item always, bodies intact', async () => {
+    const big = (n: number, kib: number) => request('acc-bytes', n, 'form', Buffer.alloc(kib * 1024, n));
+    const ids = [];
+    for (const [n, kib] of [[0, 300], [1, 300], [2, 300], [3, 900]] as const) ids.push((await store.buffer.append(big(n, kib))).id);
+    // 1 MiB budget: 300 + 300 + 300 KiB fit, the 900 KiB item waits for the next page.
+    const page = await store.buffer.pending('acc-bytes', { limit: 10, maxBytes: 1024 * 1024 });
+    expect(page.map((i) => i.id)).toEqual(ids.slice(0, 3));
+    expect(page[1].body.equals(Buffer.alloc(300 * 1024, 1))).toBe(true);
+    const next = await store.buffer.pending('acc-bytes', { limit: 10, maxBytes: 100, after: ids[2] });
+    expect(next.map((i) => i.id)).toEqual([ids[3]]);
+    expect(next[0].body.length).toBe(900 * 1024);
+    expect((await store.buffer.pending('acc-bytes', { limit: 2, maxBytes: 10 * 1024 * 1024 })).map((i) => i.id)).toEqual(ids.slice(0, 2));
+    // Listings read summaries: the body's length, never the body.
+    const summaries = await store.buffer.pendingSummaries('acc-bytes', { limit: 3, after: ids[0] });
+    expect(summaries.map((i) => [i.id, i.bytes])).toEqual([
+      [ids[1], 300 * 1024],
+      [ids[2], 300 * 1024],
+      [ids[3], 900 * 1024],
+    ]);
+    expect(summaries[0]).toEqual({
+      id: ids[1],
+      accountId: 'acc-bytes',
+      surface: 'form',
+      method: 'POST',
+      path: '/forms/acc-bytes/f1',
+      query: 'n=1&x=%C3%A9',
+      contentType: 'application/x-www-form-urlencoded',
+      receivedAt: 1_700_000_000_001,
+      bytes: 300 * 1024,
+    });
+    expect((await store.buffer.stats('acc-bytes')).oldestReceivedAt).toBe(1_700_000_000_000);
+  });
+
+  it('keeps a meeting request out of the replay order with its summary, only under the live lease', async () => {
+    const form = await store.buffer.append(request('acc-k', 1, 'form'));
+    const meeting = await store.buffer.append({ ...request('acc-k', 2, 'meeting'), path: '/meetings/acc-k/intro/book' });
+    const lease = (await store.buffer.acquireLease('acc-k', 'gw-1', 60_000))!;
+    expect(await store.buffer.keep({ ...lease, token: lease.token + 1 }, meeting)).toBe('fenced');
+    expect(await store.buffer.keep(lease, meeting)).toBe('ok');
+    expect(await store.buffer.keep(lease, meeting)).toBe('ok');
+    expect((await store.buffer.pending('acc-k', { limit: 10 })).map((i) => i.id)).toEqual([form.id]);
+    const stats = await store.buffer.stats('acc-k');
+    expect(stats.depth).toBe(1);
+    expect(stats.keptBySurface).toEqual({ form: 0, meeting: 1, analytics: 0, inbound: 0 });
+    expect(stats.pendingBySurface.meeting).toBe(0);
+    expect(await store.buffer.kept('acc-k', 10)).toEqual([
+      {
+        id: meeting.id,
+        accountId: 'acc-k',
+        surface: 'meeting',
+        method: 'POST',
+        path: '/meetings/acc-k/intro/book',
+        query: 'n=2&x=%C3%A9',
+        contentType: 'application/x-www-form-urlencoded',
+        receivedAt: 1_700_000_000_002,
+        bytes: 3,
+      },
+    ]);
+  });
+
+  it('marks a 401/403 dead letter as owing one operator notification, atomically with the dead letter, once in its life', async () => {
+    const a = await store.buffer.append(request('acc-n', 1));
+    const b = await store.buffer.append(request('acc-n', 2));
+    let lease = (await store.buffer.acquireLease('acc-n', 'gw-1', 60_000))!;
+    expect(await store.buffer.deadLetter({ ...lease, token: lease.token + 1 }, a.id, answer(401), true)).toBe('fenced');
+    expect(await store.buffer.rejectedDue('acc-n')).toEqual([]);
+    await store.buffer.deadLetter(lease, a.id, answer(401), true);
+    await store.buffer.deadLetter(lease, b.id, answer(422));
+    const due = await store.buffer.rejectedDue('acc-n');
+    expect(due.map((d) => [d.item.id, d.answer.status])).toEqual([[a.id, 401]]);
+    // Owed: the account stays polled so a later pass sends it.
+    expect(await store.buffer.settle('acc-n', 0)).toBe(false);
+    expect(await store.buffer.rejectedNotified({ ...lease, token: lease.token + 1 }, a.id)).toBe('fenced');
+    expect(await store.buffer.rejectedNotified(lease, a.id)).toBe('ok');
+    expect(await store.buffer.rejectedDue('acc-n')).toEqual([]);
+    expect(await store.buffer.settle('acc-n', 0)).toBe(true);
+
+    // Re-driven and refused again: not owed a second time.
+    await store.buffer.redrive('acc-n');
+    lease = (await store.buffer.acquireLease('acc-n', 'gw-2', 60_000))!;
+    await store.buffer.deadLetter(lease, a.id, answer(401), true);
+    expect(await store.buffer.rejectedDue('acc-n')).toEqual([]);
+  });
 });

@@ -60,7 +60,8 @@ it('walks a migration: every surface as SPEC §4 says in the window, then the EU
   const api = await call(b, '/api/contacts', { headers: { 'x-account-id': 'walk' } });
   expect(api.status).toBe(477);
   expect(api.json()).toMatchObject({ status: 'error', category: 'ACCOUNT_MIGRATION_IN_PROGRESS' });
-  expect(Number(api.headers.get('retry-after'))).toBeGreaterThan(0);
+  // Started 8 days early: the expected end is 36 h away, so Retry-After is the 900 s cap (SPEC §10).
+  expect(api.headers.get('retry-after')).toBe('900');
 
   const doc = await call(b, '/documents/q1?portalId=walk', { headers: { accept: 'text/html' } });
   expect(doc.status).toBe(503);
@@ -105,9 +106,10 @@ it('walks a migration: every surface as SPEC §4 says in the window, then the EU
     return res.status === 200 && res.json().upstream === 'eu';
   });
   // Everything buffered in the window is replayed to the EU upstream, in arrival order, with an Idempotency-Key.
-  await within(10_000, async () => eu.requests.filter((r) => r.headers['idempotency-key']).length >= 4);
+  await within(10_000, async () => eu.requests.filter((r) => r.headers['idempotency-key']).length >= 3);
   const replayed = eu.requests.filter((r) => r.headers['idempotency-key']);
-  expect(replayed.map((r) => r.path)).toEqual(['/forms/walk/f1', '/meetings/walk/ada/book', '/webhooks/payments', '/analytics/collect']);
+  // SPEC §9: the meeting request is emailed to its owner, never replayed to the booking endpoint.
+  expect(replayed.map((r) => r.path)).toEqual(['/forms/walk/f1', '/webhooks/payments', '/analytics/collect']);
   expect(replayed[0]?.body.toString()).toBe('email=a%40b.test');
   expect(replayed[0]?.headers['content-type']).toBe('application/x-www-form-urlencoded');
   const shown = (await admin(a, 'GET', '/accounts/walk')).json();

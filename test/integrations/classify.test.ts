@@ -1,4 +1,6 @@
 // Classification of CRM answers into SPEC §6 reasons, and the reason table itself.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { classifyCrmAnswer, parseLimitInfo, type CrmAnswer } from '../../src/integrations/classify';
 import { REASON_CODES, REASONS, type ReasonCode } from '../../src/integrations/reasons';
 
@@ -28,6 +30,9 @@ const table: Row[] = [
   ['503 ORG_IN_MAINTENANCE', { status: 503, headers: json, body: sfError('ORG_IN_MAINTENANCE') }, 'ORG_UNAVAILABLE', false],
   ['503 no body', { status: 503, headers: {} }, 'ORG_UNAVAILABLE', false],
   ['502 no body', { status: 502, headers: {} }, 'ORG_UNAVAILABLE', false],
+  // A gateway timeout in front of the CRM: the org did not answer in time (SPEC §6 "org unavailable").
+  ['504 no body', { status: 504, headers: {} }, 'ORG_UNAVAILABLE', false],
+  ['504 plain text from a load balancer', { status: 504, headers: { 'content-type': 'text/plain' }, body: 'upstream request timeout' }, 'ORG_UNAVAILABLE', false],
   [
     '503 HTML maintenance page',
     { status: 503, headers: { 'content-type': 'text/html' }, body: '<!DOCTYPE html><html><body><h1>Down for maintenance</h1></body></html>' },
@@ -86,6 +91,80 @@ describe('classifyCrmAnswer', () => {
       return;
     }
     expect(result).toMatchObject({ kind: 'failure', reason, immediate });
+  });
+
+  // Every CRM errorCode classify.ts knows, with the SPEC §6 reason it means (transient reasons suspend after several
+  // failures, the others at once). Sent with a status that decides nothing by itself, so only the code can decide.
+  const suspensionCodes: [string, ReasonCode, boolean][] = [
+    ['REQUEST_LIMIT_EXCEEDED', 'CRM_API_LIMIT_EXCEEDED', true],
+    ['TOTAL_REQUEST_LIMIT_EXCEEDED', 'CRM_API_LIMIT_EXCEEDED', true],
+    ['API_DISABLED_FOR_ORG', 'CRM_API_DISABLED', true],
+    ['API_CURRENTLY_DISABLED', 'CRM_API_DISABLED', true],
+    ['INSUFFICIENT_ACCESS', 'OBJECT_PERMISSIONS_MISSING', true],
+    ['INSUFFICIENT_ACCESS_OR_READONLY', 'OBJECT_PERMISSIONS_MISSING', true],
+    ['INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY', 'OBJECT_PERMISSIONS_MISSING', true],
+    ['INSUFFICIENT_PRIVILEGES', 'OBJECT_PERMISSIONS_MISSING', true],
+    ['INVALID_TYPE', 'OBJECT_PERMISSIONS_MISSING', true],
+    ['INVALID_TYPE_FOR_OPERATION', 'OBJECT_PERMISSIONS_MISSING', true],
+    ['ENTITY_NOT_ACCESSIBLE', 'OBJECT_PERMISSIONS_MISSING', true],
+    ['INVALID_FIELD', 'FIELD_PERMISSIONS_MISSING', true],
+    ['INVALID_FIELD_FOR_INSERT_UPDATE', 'FIELD_PERMISSIONS_MISSING', true],
+    ['INVALID_FIELD_WHEN_USING_TEMPLATE', 'FIELD_PERMISSIONS_MISSING', true],
+    ['FIELD_NOT_ACCESSIBLE', 'FIELD_PERMISSIONS_MISSING', true],
+    ['FIELD_NOT_UPDATEABLE', 'FIELD_PERMISSIONS_MISSING', true],
+    ['ORG_LOCKED', 'ORG_LOCKED', false],
+    ['UNABLE_TO_LOCK_ROW', 'ORG_LOCKED', false],
+    ['STORAGE_LIMIT_EXCEEDED', 'STORAGE_LIMIT_EXCEEDED', true],
+    ['SERVER_UNAVAILABLE', 'ORG_UNAVAILABLE', false],
+    ['ORG_IN_MAINTENANCE', 'ORG_UNAVAILABLE', false],
+    ['INSERT_UPDATE_DELETE_NOT_ALLOWED_DURING_MAINTENANCE', 'ORG_UNAVAILABLE', false],
+    ['UNKNOWN_EXCEPTION', 'CRM_SERVER_ERROR', false],
+  ];
+  it.each(suspensionCodes)('410 %s: %s, at once = %s, naming the code', (code, reason, immediate) => {
+    expect(classifyCrmAnswer({ status: 410, headers: json, body: sfError(code) })).toEqual({ kind: 'failure', reason, immediate, errorCode: code });
+  });
+
+  // Codes about one request or one record: relayed to the caller, named, and the integration left alone. 410 alone
+  // would be UNKNOWN_ERROR (see '410 binary garbage'), so only the code makes these the caller's.
+  const callerCodes = [
+    'NOT_FOUND',
+    'MALFORMED_ID',
+    'MALFORMED_QUERY',
+    'INVALID_QUERY_FILTER_OPERATOR',
+    'INVALID_QUERY_LOCATOR',
+    'JSON_PARSER_ERROR',
+    'METHOD_NOT_ALLOWED',
+    'MISSING_ARGUMENT',
+    'INVALID_ID_FIELD',
+    'INVALID_CROSS_REFERENCE_KEY',
+    'DUPLICATE_VALUE',
+    'DUPLICATES_DETECTED',
+    'DUPLICATE_EXTERNAL_ID',
+    'REQUIRED_FIELD_MISSING',
+    'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+    'FIELD_INTEGRITY_EXCEPTION',
+    'CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY',
+    'STRING_TOO_LONG',
+    'NUMBER_OUTSIDE_VALID_RANGE',
+    'INVALID_EMAIL_ADDRESS',
+    'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+    'ENTITY_IS_DELETED',
+    'ENTITY_IS_LOCKED',
+    'DELETE_FAILED',
+    'PRECONDITION_FAILED',
+    'CONFLICT',
+  ];
+  it.each(callerCodes)('410 %s: the caller\'s error, named', (code) => {
+    expect(classifyCrmAnswer({ status: 410, headers: json, body: sfError(code) })).toEqual({ kind: 'caller_error', errorCode: code });
+  });
+
+  it('has a row above for every code classify.ts lists, and no row for a code it does not', () => {
+    const source = readFileSync(path.join(__dirname, '../../src/integrations/classify.ts'), 'utf8');
+    const between = (start: string, end: string): string => source.slice(source.indexOf(start), source.indexOf(end, source.indexOf(start)));
+    const suspension = [...between('const ERROR_CODES', '\n};').matchAll(/^\s+([A-Z_]+): '/gm)].map((m) => m[1]);
+    const caller = [...between('const CALLER_ERROR_CODES', ']);').matchAll(/^\s+'([A-Z_]+)',$/gm)].map((m) => m[1]);
+    expect(suspension.sort()).toEqual(suspensionCodes.map(([code]) => code).sort());
+    expect(caller.sort()).toEqual([...callerCodes].sort());
   });
 
   it('names the deciding CRM code, upper-cased, or null when the status decided', () => {

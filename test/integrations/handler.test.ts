@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { ManualClock } from '../../src/domain/clock';
 import { createIntegrationHandler } from '../../src/integrations/handler';
-import { REASONS } from '../../src/integrations/reasons';
 import { silentLogger } from '../../src/observability/logger';
 import { Metrics } from '../../src/observability/metrics';
 import { MemoryStore } from '../../src/store/memory/memory-store';
@@ -49,18 +48,6 @@ describe('integration guard', () => {
     expect(crm.requests).toHaveLength(0);
   });
 
-  it('pauses in the migration window with Retry-After, and a paused call does not count', async () => {
-    guard.window.open = true;
-    const res = await call();
-    expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ status: 'error', category: 'INTEGRATION_PAUSED' });
-    expect(res.headers['retry-after']).toBe('7200');
-    // The guard's own answers carry helmet's headers like every other answer the gateway writes.
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(crm.requests).toHaveLength(0);
-    expect(await store.integrations.callsInWindow('a1', 'crm', clock.now(), 86_400_000)).toBe(0);
-  });
-
   it('proxies method, path, query, headers and body to baseUrl + path, and counts the call', async () => {
     guard.accounts.set('a1', account('a1', { crm: integration(`${crm.url}/base/`) }));
     const res = await request(guard.app)
@@ -74,6 +61,26 @@ describe('integration guard', () => {
     expect(crm.requests[0].headers.authorization).toBe('Bearer crm-token');
     expect(JSON.parse(crm.requests[0].body.toString())).toEqual({ Email: 'a@example.test' });
     expect(await store.integrations.callsInWindow('a1', 'crm', clock.now(), 86_400_000)).toBe(1);
+  });
+
+  it('never forwards forged replay headers or an mg: Idempotency-Key to the CRM (SPEC §9: only the replayer sends them)', async () => {
+    const res = await request(guard.app)
+      .post('/integrations/crm/sobjects/Contact')
+      .set('X-Account-Id', 'a1')
+      .set('X-Maintenance-Replay', '1')
+      .set('X-Maintenance-Original-Received-At', '2026-01-01T00:00:00.000Z')
+      .set('X-Maintenance-Signature', 't=1,v1=00')
+      .set('Idempotency-Key', 'mg:a1:forged')
+      .send({ LastName: 'Doe' });
+    expect(res.status).toBe(200);
+    expect(crm.requests).toHaveLength(1);
+    const forwarded = crm.requests[0].headers;
+    expect([forwarded['x-maintenance-replay'], forwarded['x-maintenance-original-received-at'], forwarded['x-maintenance-signature'], forwarded['idempotency-key']]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('never forwards the operator bypass token to the CRM (it is the gateway\'s own secret)', async () => {
@@ -135,8 +142,9 @@ describe('integration guard', () => {
       status: 'error',
       category: 'INTEGRATION_SUSPENDED',
       reason: 'CRM_API_DISABLED',
-      message: REASONS.CRM_API_DISABLED.message,
-      remedy: REASONS.CRM_API_DISABLED.remedy,
+      // SPEC §6: the integration user lacks "API Enabled"; cleared by re-entering credentials or Clear Suspension.
+      message: expect.stringMatching(/API access is disabled/),
+      remedy: expect.stringMatching(/"API Enabled"[\s\S]*re-enter the CRM credentials or use Clear Suspension/),
     });
     expect(second.headers['retry-after']).toBeUndefined();
     expect(crm.requests).toHaveLength(1);
@@ -276,7 +284,8 @@ describe('integration guard', () => {
     for (let i = 0; i < 2; i++) {
       const res = await call();
       expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ reason: 'MISSING_FIELD_MAPPINGS', remedy: REASONS.MISSING_FIELD_MAPPINGS.remedy });
+      // SPEC §6: cleared by Clear Suspension once mappings exist.
+      expect(res.body).toMatchObject({ reason: 'MISSING_FIELD_MAPPINGS', remedy: expect.stringMatching(/^Add field mappings to the integration settings, then use Clear Suspension\./) });
     }
     expect((await call('/integrations/quiet/x')).body.reason).toBe('MISSING_FIELD_MAPPINGS');
     expect(crm.requests).toHaveLength(0);
@@ -361,12 +370,9 @@ describe('integration guard', () => {
     crm.setHandler(handlers.reply(400, sfError('INVALID_FIELD')));
     await call();
     await call();
-    guard.window.open = true;
-    await call();
     const text = await guard.metrics.registry.metrics();
     expect(text).toContain('mg_integration_calls_total{result="crm_error"} 1');
     expect(text).toContain('mg_integration_calls_total{result="suspended"} 1');
-    expect(text).toContain('mg_integration_calls_total{result="paused"} 1');
     expect(text).toContain('mg_integration_suspensions_total{reason="FIELD_PERMISSIONS_MISSING"} 1');
   });
 
@@ -378,7 +384,7 @@ describe('integration guard', () => {
     const handler = createIntegrationHandler({ store: broken, clock, logger: silentLogger, metrics: new Metrics() });
     const own = express();
     own.use('/integrations/:integration', (req, res) =>
-      handler(req, res, { account: account('a1', { crm: integration(crm.url) }), integration: req.params.integration, forwardPath: req.url, windowOpen: false, retryAfterSeconds: 1 }),
+      handler(req, res, { account: account('a1', { crm: integration(crm.url) }), integration: req.params.integration, forwardPath: req.url }),
     );
     const res = await request(own).get('/integrations/crm/x');
     expect(res.status).toBe(503);

@@ -54,7 +54,6 @@ export interface GuardApp {
   accounts: Map<string, AccountRecord>;
   notified: Notified[];
   audits: (AuditEntry & { accountId: string })[];
-  window: { open: boolean };
 }
 
 /**
@@ -65,7 +64,6 @@ export function guardApp(store: Store, clock: ManualClock, options: Partial<Inte
   const accounts = new Map<string, AccountRecord>();
   const notified: Notified[] = [];
   const audits: GuardApp['audits'] = [];
-  const window = { open: false };
   const metrics = new Metrics();
   const handler = createIntegrationHandler({
     store,
@@ -88,8 +86,6 @@ export function guardApp(store: Store, clock: ManualClock, options: Partial<Inte
       account: found,
       integration: req.params.integration,
       forwardPath: req.url,
-      windowOpen: window.open,
-      retryAfterSeconds: 7200,
     });
   });
   app.use(
@@ -113,5 +109,5 @@ export function guardApp(store: Store, clock: ManualClock, options: Partial<Inte
       },
     }),
   );
-  return { app, handler, metrics, accounts, notified, audits, window };
+  return { app, handler, metrics, accounts, notified, audits };
 }

@@ -77,10 +77,12 @@ const inStage = (stage: string, keyword: string) =>
 const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
 
 describe('Dockerfile', () => {
-  it('is multi-stage: a build stage and a slim Node 20 runtime', () => {
+  it('is multi-stage, every stage on node:24-slim (the current LTS), and package.json engines accepts 24 and 20', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    const runtimeFrom = inStage(finalStage, 'FROM')[0];
-    expect(runtimeFrom.args).toMatch(/^node:20(-slim|-alpine|-bookworm-slim)/);
+    expect(instructions.filter((instruction) => instruction.keyword === 'FROM').map((from) => from.args.split(/\s+/)[0])).toEqual(stages.map(() => 'node:24-slim'));
+    // The image runs 24; the machines here run 20 and the code stays compatible with it.
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe('^20 || ^22 || ^24');
   });
 
   it('copies only files that exist in the repository and are not excluded from the build context', () => {
@@ -170,10 +172,23 @@ describe('docker-compose.yml', () => {
 
   it('runs Redis with append-only persistence on a named volume', () => {
     const redis = serviceBlock(compose, 'redis');
-    expect(redis).toMatch(/--appendonly["',\s]+yes/);
     expect(redis).toMatch(/- [\w-]+:\/data/);
     const volume = /- ([\w-]+):\/data/.exec(redis)?.[1];
     expect(compose).toMatch(new RegExp(`^volumes:\\n(  .*\\n)*  ${volume}:`, 'm'));
+  });
+
+  it('keeps the README durability promise: appendfsync always and maxmemory-policy noeviction', () => {
+    const line = /^\s+command: (\[.*\])$/m.exec(serviceBlock(compose, 'redis'))?.[1] ?? '[]';
+    const command = JSON.parse(line) as string[];
+    const option = (name: string): string | undefined => command[command.indexOf(`--${name}`) + 1];
+    expect(command[0]).toBe('redis-server');
+    expect({ appendonly: option('appendonly'), appendfsync: option('appendfsync'), 'maxmemory-policy': option('maxmemory-policy') }).toEqual({
+      appendonly: 'yes',
+      appendfsync: 'always',
+      'maxmemory-policy': 'noeviction',
+    });
+    // The README promises exactly this setting (Durable buffering and replay).
+    expect(read('README.md').replace(/\s+/g, ' ')).toContain('`appendonly yes`, `appendfsync always` and `maxmemory-policy noeviction` (the compose file does)');
   });
 
   it('builds the gateway from this Dockerfile and gives it every setting of the interface contract', () => {

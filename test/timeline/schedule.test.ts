@@ -51,6 +51,9 @@ const cases: Case[] = [
   // Santiago springs forward at midnight: Sunday 2026-09-06 has no 00:00 and begins at 01:00 (−3), not on Saturday 23:00.
   { name: 'Santiago, start the day after a skipped midnight', tz: 'America/Santiago', start: '2026-09-07T12:00:00Z', weekOf: '2026-09-07T03:00:00Z', dayBefore: '2026-09-06T04:00:00Z' },
   { name: 'Stockholm, Monday 00:30 local start (Sunday in UTC)', tz: 'Europe/Stockholm', start: '2026-06-07T22:30:00Z', weekOf: '2026-06-07T22:00:00Z', dayBefore: '2026-06-06T22:00:00Z' },
+  // Monday 2026-03-30 00:30 CEST, the day after the spring change: the day before is Sunday, which began at 00:00 CET.
+  // "The local date of start − 24 h" would land on Saturday 23:30 CET and put the reminder on Saturday (2026-03-27T23:00Z).
+  { name: 'Stockholm, Monday 00:30 local start the day after the spring change', tz: 'Europe/Stockholm', start: '2026-03-29T22:30:00Z', weekOf: '2026-03-29T22:00:00Z', dayBefore: '2026-03-28T23:00:00Z' },
 ];
 
 describe.each(cases)('$name', ({ tz, start, weekOf, dayBefore }) => {

@@ -1,7 +1,7 @@
 // The decision table: every surface × method × phase, and the phase boundaries at ±1 s.
 import type { Migration } from '../../src/domain/account';
 import { decide, decideForStage, type Action } from '../../src/policy/decide';
-import { phaseAt } from '../../src/policy/phase';
+import { isOverrun, phaseAt, retryAfterSeconds } from '../../src/policy/phase';
 import { SURFACES, type Surface } from '../../src/routing/surfaces';
 
 const H = 3600_000;
@@ -115,5 +115,66 @@ describe('phase boundaries at ±1 s', () => {
     // A send inside the 36 h window on the following day is refused too; one after the window is not.
     expect(ny(S + 30 * H)).toBe('answer:email_migration_day');
     expect(ny(S + 40 * H)).toBe('proxy');
+  });
+});
+
+describe('CORS preflights (SPEC §10)', () => {
+  const m = migration();
+  const preflight = (surface: Surface, asked: string, now: number) =>
+    label(decide({ surface, method: 'OPTIONS', migration: m, timeZone: 'UTC', now, preflightMethod: asked }));
+
+  it('in the window, a preflight for a request the gateway answers or buffers is answered by the gateway', () => {
+    for (const surface of SURFACES) {
+      for (const asked of [...READS.filter((r) => r !== 'OPTIONS'), ...WRITES]) {
+        const real = expected(surface, asked, 'window');
+        const handled = real.startsWith('answer:') || real.startsWith('buffer:');
+        expect([surface, asked, preflight(surface, asked, S)]).toEqual([surface, asked, handled ? 'answer:cors_preflight' : expected(surface, 'OPTIONS', 'window')]);
+      }
+    }
+  });
+
+  it('outside the window a preflight is decided like any OPTIONS request (the upstream answers it)', () => {
+    expect(preflight('form', 'POST', S - 1000)).toBe('proxy');
+    expect(preflight('import', 'POST', S - 2 * H)).toBe('answer:import_unavailable');
+    expect(preflight('api', 'GET', S - 1000)).toBe('proxy');
+    expect(preflight('integration', 'POST', S - 1000)).toBe('integration');
+    expect(label(decide({ surface: 'form', method: 'OPTIONS', migration: migration('completed'), timeZone: 'UTC', now: S + H, preflightMethod: 'POST' }))).toBe('proxy');
+  });
+
+  it('an OPTIONS request that is no preflight stays a read', () => {
+    expect(label(decide({ surface: 'knowledge_base', method: 'OPTIONS', migration: m, timeZone: 'UTC', now: S }))).toBe('proxy');
+    expect(preflight('knowledge_base', 'GET', S)).toBe('proxy');
+    expect(preflight('knowledge_base', 'POST', S)).toBe('answer:cors_preflight');
+  });
+});
+
+describe('Retry-After (SPEC §10: time to the expected end, at most 900 s; at least 60 s in an overrun)', () => {
+  const E = S + 36 * H;
+  it.each([
+    ['at the start', S, 900],
+    ['901 s before the end', E - 901_000, 900],
+    ['900 s before the end', E - 900_000, 900],
+    ['899 s before the end', E - 899_000, 899],
+    ['1.5 s before the end', E - 1500, 2],
+    ['1 s before the end', E - 1000, 1],
+    ['at the end', E, 60],
+    ['1 s after the end', E + 1000, 60],
+    ['a day after the end', E + 24 * H, 60],
+  ])('%s', (_name, now, seconds) => {
+    expect(retryAfterSeconds(migration('in_progress'), now)).toBe(seconds);
+  });
+
+  it('honours a configured ceiling, but never goes below 60 s in an overrun', () => {
+    expect(retryAfterSeconds(migration('in_progress'), S, 120)).toBe(120);
+    expect(retryAfterSeconds(migration('in_progress'), E + 1000, 30)).toBe(60);
+    expect(retryAfterSeconds(null, S)).toBe(900);
+  });
+
+  it('an overrun is the expected end reached with the window still open', () => {
+    expect(isOverrun(migration('in_progress'), E - 1000)).toBe(false);
+    expect(isOverrun(migration('in_progress'), E)).toBe(true);
+    expect(isOverrun(migration('scheduled'), E + 1000)).toBe(true);
+    expect(isOverrun(migration('completed'), E + 1000)).toBe(false);
+    expect(isOverrun(null, E)).toBe(false);
   });
 });

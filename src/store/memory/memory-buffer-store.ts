@@ -19,6 +19,11 @@ interface AccountBuffer {
   order: number[];
   items: Map<number, BufferedItem>;
   dead: Map<number, DeadLetterAnswer>;
+  /** Dead letters that owe an operator notification: false until it is sent (an item is marked once in its life). */
+  rejected: Map<number, boolean>;
+  /** Items taken out of the replay order without sending (meeting requests), oldest first. */
+  kept: DeadLetter['item'][];
+  keptCounts: SurfaceCounts;
   /** Items at or below the cursor are dead letters; above it they wait. */
   cursor: number;
   pending: SurfaceCounts;
@@ -68,6 +73,9 @@ export class MemoryBufferStore implements BufferStore {
         order: [],
         items: new Map(),
         dead: new Map(),
+        rejected: new Map(),
+        kept: [],
+        keptCounts: emptySurfaceCounts(),
         cursor: 0,
         pending: emptySurfaceCounts(),
         deadCounts: emptySurfaceCounts(),
@@ -105,12 +113,20 @@ export class MemoryBufferStore implements BufferStore {
     return item;
   }
 
-  async pending(accountId: string, options: { limit: number; after?: string }): Promise<BufferedItem[]> {
+  async pending(accountId: string, options: { limit: number; after?: string; maxBytes?: number }): Promise<BufferedItem[]> {
     const b = this.accounts.get(accountId);
     if (!b) return [];
     const from = Math.max(b.cursor, options.after === undefined ? 0 : seqOf(options.after));
     const start = upperBound(b.order, from);
-    return b.order.slice(start, start + options.limit).map((seq) => b.items.get(seq) as BufferedItem);
+    const page = b.order.slice(start, start + options.limit).map((seq) => b.items.get(seq) as BufferedItem);
+    if (options.maxBytes === undefined) return page;
+    let bytes = 0;
+    const within = page.findIndex((item, i) => (bytes += item.body.length) > (options.maxBytes as number) && i > 0);
+    return within === -1 ? page : page.slice(0, within);
+  }
+
+  async pendingSummaries(accountId: string, options: { limit: number; after?: string }): Promise<DeadLetter['item'][]> {
+    return (await this.pending(accountId, options)).map(summary);
   }
 
   async stats(accountId: string): Promise<BufferStats> {
@@ -120,6 +136,7 @@ export class MemoryBufferStore implements BufferStore {
         depth: 0,
         pendingBySurface: emptySurfaceCounts(),
         deadBySurface: emptySurfaceCounts(),
+        keptBySurface: emptySurfaceCounts(),
         oldestReceivedAt: null,
         accepted: 0,
         replayed: 0,
@@ -134,6 +151,7 @@ export class MemoryBufferStore implements BufferStore {
       depth: Object.values(b.pending).reduce((a, n) => a + n, 0),
       pendingBySurface: { ...b.pending },
       deadBySurface: { ...b.deadCounts },
+      keptBySurface: { ...b.keptCounts },
       oldestReceivedAt: oldestSeq === undefined ? null : (b.items.get(oldestSeq) as BufferedItem).receivedAt,
       accepted: b.accepted,
       replayed: b.replayed,
@@ -195,18 +213,53 @@ export class MemoryBufferStore implements BufferStore {
     return 'ok';
   }
 
-  async deadLetter(lease: BufferLease, itemId: string, answer: DeadLetterAnswer): Promise<FencedResult> {
+  async deadLetter(lease: BufferLease, itemId: string, answer: DeadLetterAnswer, notifyOperator = false): Promise<FencedResult> {
     const b = this.buffer(lease.accountId);
     if (!this.holds(b, lease)) return 'fenced';
     const seq = seqOf(itemId);
     const item = b.items.get(seq);
     if (!item || b.dead.has(seq)) return 'ok';
     b.dead.set(seq, { ...answer });
+    if (notifyOperator && !b.rejected.has(seq)) b.rejected.set(seq, false);
     b.cursor = Math.max(b.cursor, seq);
     b.pending[item.surface] -= 1;
     b.deadCounts[item.surface] += 1;
     b.deadLettered += 1;
     return 'ok';
+  }
+
+  async rejectedDue(accountId: string): Promise<DeadLetter[]> {
+    const b = this.accounts.get(accountId);
+    if (!b) return [];
+    return [...b.rejected.entries()]
+      .filter(([seq, sent]) => !sent && b.dead.has(seq))
+      .sort(([x], [y]) => x - y)
+      .map(([seq]) => ({ item: summary(b.items.get(seq) as BufferedItem), answer: { ...(b.dead.get(seq) as DeadLetterAnswer) } }));
+  }
+
+  async rejectedNotified(lease: BufferLease, itemId: string): Promise<FencedResult> {
+    const b = this.buffer(lease.accountId);
+    if (!this.holds(b, lease)) return 'fenced';
+    const seq = seqOf(itemId);
+    if (b.rejected.has(seq)) b.rejected.set(seq, true);
+    return 'ok';
+  }
+
+  async keep(lease: BufferLease, kept: BufferedItem): Promise<FencedResult> {
+    const b = this.buffer(lease.accountId);
+    if (!this.holds(b, lease)) return 'fenced';
+    if (b.dead.has(seqOf(kept.id))) return 'ok';
+    const item = this.take(b, kept.id);
+    if (item) {
+      b.pending[item.surface] -= 1;
+      b.keptCounts[item.surface] += 1;
+      b.kept.push(summary(item));
+    }
+    return 'ok';
+  }
+
+  async kept(accountId: string, limit: number): Promise<DeadLetter['item'][]> {
+    return (this.accounts.get(accountId)?.kept ?? []).slice(0, limit).map((k) => ({ ...k }));
   }
 
   async redrive(accountId: string): Promise<number> {
@@ -235,6 +288,8 @@ export class MemoryBufferStore implements BufferStore {
     if (last === undefined || last > this.clock.now() - graceMs) return false;
     const b = this.accounts.get(accountId);
     if (b && b.order.length > b.dead.size) return false;
+    // An operator notification still owed keeps the account polled, so a later pass sends it.
+    if (b && [...b.rejected.values()].some((sent) => !sent)) return false;
     this.index.delete(accountId);
     return true;
   }

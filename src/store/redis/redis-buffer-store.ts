@@ -4,6 +4,7 @@ import {
   emptySurfaceCounts,
   isBufferSurface,
   type BufferedItem,
+  type BufferedItemSummary,
   type BufferLease,
   type BufferRequest,
   type BufferStats,
@@ -52,6 +53,12 @@ function decode(accountId: string, [rawId, rawFields]: RawEntry): BufferedItem {
   };
 }
 
+/** An entry read by buffer-summaries.lua: every field but the body, and the body's length as `n`. */
+function decodeSummary(accountId: string, entry: RawEntry): BufferedItemSummary {
+  const { body: _body, headers: _headers, ...item } = decode(accountId, entry);
+  return { ...item, bytes: Number(fieldsOf(entry[1]).get('n')?.toString() ?? 0) };
+}
+
 /** Stream ids are "ms-seq"; compares them numerically. */
 function compareIds(a: string, b: string): number {
   const [am, as] = a.split('-').map(Number);
@@ -71,7 +78,11 @@ export class RedisBufferStore implements BufferStore {
     defineScript(client, 'mgBufferLeaseRenew', 'buffer-lease-renew', 1);
     defineScript(client, 'mgBufferLeaseRelease', 'buffer-lease-release', 1);
     defineScript(client, 'mgBufferAck', 'buffer-ack', 4);
-    defineScript(client, 'mgBufferDeadLetter', 'buffer-dead-letter', 5);
+    defineScript(client, 'mgBufferDeadLetter', 'buffer-dead-letter', 6);
+    defineScript(client, 'mgBufferPending', 'buffer-pending', 1);
+    defineScript(client, 'mgBufferSummaries', 'buffer-summaries', 1);
+    defineScript(client, 'mgBufferKeep', 'buffer-keep', 5);
+    defineScript(client, 'mgBufferRejectedNotified', 'buffer-rejected-notified', 2);
     defineScript(client, 'mgBufferRedrive', 'buffer-redrive', 4);
   }
 
@@ -108,9 +119,14 @@ export class RedisBufferStore implements BufferStore {
     return (await this.client.get(this.key(accountId, 'buffer:cursor'))) ?? '0-0';
   }
 
-  async pending(accountId: string, options: { limit: number; after?: string }): Promise<BufferedItem[]> {
+  async pending(accountId: string, options: { limit: number; after?: string; maxBytes?: number }): Promise<BufferedItem[]> {
     const cursor = await this.cursor(accountId);
     const from = options.after !== undefined && compareIds(options.after, cursor) > 0 ? options.after : cursor;
+    if (options.maxBytes !== undefined) {
+      // defineCommand also defines <name>Buffer, which answers with raw bytes: bodies come back untouched.
+      const bounded = (await run(this.client, 'mgBufferPendingBuffer', [this.key(accountId, 'buffer')], [from, options.limit, options.maxBytes])) as RawEntry[];
+      return bounded.map((entry) => decode(accountId, entry));
+    }
     const entries = (await this.client.xrangeBuffer(
       this.key(accountId, 'buffer'),
       `(${from}`,
@@ -121,6 +137,17 @@ export class RedisBufferStore implements BufferStore {
     return entries.map((entry) => decode(accountId, entry));
   }
 
+  private async summaries(accountId: string, args: (string | number)[]): Promise<BufferedItemSummary[]> {
+    const entries = (await run(this.client, 'mgBufferSummariesBuffer', [this.key(accountId, 'buffer')], args)) as RawEntry[];
+    return entries.map((entry) => decodeSummary(accountId, entry));
+  }
+
+  async pendingSummaries(accountId: string, options: { limit: number; after?: string }): Promise<BufferedItemSummary[]> {
+    const cursor = await this.cursor(accountId);
+    const from = options.after !== undefined && compareIds(options.after, cursor) > 0 ? options.after : cursor;
+    return this.summaries(accountId, ['range', from, options.limit]);
+  }
+
   async stats(accountId: string): Promise<BufferStats> {
     const [hash, lease, ttl, cursor] = await Promise.all([
       this.client.hgetall(this.key(accountId, 'buffer:stats')),
@@ -128,20 +155,23 @@ export class RedisBufferStore implements BufferStore {
       this.client.pttl(this.key(accountId, 'buffer:lease')),
       this.cursor(accountId),
     ]);
-    const oldest = (await this.client.xrangeBuffer(this.key(accountId, 'buffer'), `(${cursor}`, '+', 'COUNT', 1)) as RawEntry[];
+    const [oldest] = await this.summaries(accountId, ['range', cursor, 1]);
     const count = (name: string): number => Number(hash[name] ?? 0);
     const pendingBySurface = emptySurfaceCounts();
     const deadBySurface = emptySurfaceCounts();
+    const keptBySurface = emptySurfaceCounts();
     for (const s of BUFFER_SURFACES) {
       pendingBySurface[s] = count(`pending:${s}`);
       deadBySurface[s] = count(`dead:${s}`);
+      keptBySurface[s] = count(`kept:${s}`);
     }
     const leaseMatch = lease ? /^(\d+)\|(.*)$/s.exec(lease) : null;
     return {
       depth: Object.values(pendingBySurface).reduce((a, n) => a + n, 0),
       pendingBySurface,
       deadBySurface,
-      oldestReceivedAt: oldest.length > 0 ? Number(fieldsOf(oldest[0][1]).get('at')?.toString()) : null,
+      keptBySurface,
+      oldestReceivedAt: oldest ? oldest.receivedAt : null,
       accepted: count('accepted'),
       replayed: count('replayed'),
       deadLettered: count('deadLettered'),
@@ -152,21 +182,19 @@ export class RedisBufferStore implements BufferStore {
 
   async deadLetters(accountId: string, limit: number): Promise<DeadLetter[]> {
     const all = await this.client.hgetall(this.key(accountId, 'buffer:dead'));
-    const ids = Object.keys(all).sort(compareIds).slice(0, limit);
-    const entries = await Promise.all(
-      ids.map((id) => this.client.xrangeBuffer(this.key(accountId, 'buffer'), id, id) as Promise<RawEntry[]>),
-    );
-    const letters: DeadLetter[] = [];
-    ids.forEach((id, i) => {
-      const entry = entries[i][0];
-      if (!entry) return;
-      const { body, headers: _headers, ...item } = decode(accountId, entry);
-      const raw = all[id];
-      const answer = JSON.parse(raw.slice(raw.indexOf('|') + 1)) as DeadLetterAnswer;
-      letters.push({ item: { ...item, bytes: body.length }, answer });
-    });
-    return letters;
+    return this.letters(accountId, all, Object.keys(all).sort(compareIds).slice(0, limit));
   }
+
+  /** Dead letters `ids` read back from the stream (summaries: the body is only measured) with their answers. */
+  private async letters(accountId: string, all: Record<string, string>, ids: string[]): Promise<DeadLetter[]> {
+    if (ids.length === 0) return [];
+    const items = await this.summaries(accountId, ['ids', ...ids]);
+    return items.map((item) => {
+      const raw = all[item.id];
+      return { item, answer: JSON.parse(raw.slice(raw.indexOf('|') + 1)) as DeadLetterAnswer };
+    });
+  }
+
 
   async acquireLease(accountId: string, owner: string, ttlMs: number): Promise<BufferLease | null> {
     const token = Number(
@@ -203,7 +231,7 @@ export class RedisBufferStore implements BufferStore {
     return done === 1 ? 'ok' : 'fenced';
   }
 
-  async deadLetter(lease: BufferLease, itemId: string, answer: DeadLetterAnswer): Promise<FencedResult> {
+  async deadLetter(lease: BufferLease, itemId: string, answer: DeadLetterAnswer, notifyOperator = false): Promise<FencedResult> {
     const a = lease.accountId;
     const done = await run(
       this.client,
@@ -214,10 +242,46 @@ export class RedisBufferStore implements BufferStore {
         this.key(a, 'buffer:stats'),
         this.key(a, 'buffer:dead'),
         this.key(a, 'buffer:cursor'),
+        this.key(a, 'buffer:rejected'),
       ],
-      [lease.token, itemId, JSON.stringify(answer)],
+      [lease.token, itemId, JSON.stringify(answer), notifyOperator ? '1' : '0'],
     );
     return done === 1 ? 'ok' : 'fenced';
+  }
+
+  async rejectedDue(accountId: string): Promise<DeadLetter[]> {
+    const flags = await this.client.hgetall(this.key(accountId, 'buffer:rejected'));
+    const owed = Object.keys(flags).filter((id) => flags[id] === '0');
+    if (owed.length === 0) return [];
+    const all = await this.client.hgetall(this.key(accountId, 'buffer:dead'));
+    return this.letters(accountId, all, owed.filter((id) => all[id] !== undefined).sort(compareIds));
+  }
+
+  async rejectedNotified(lease: BufferLease, itemId: string): Promise<FencedResult> {
+    const a = lease.accountId;
+    const done = await run(this.client, 'mgBufferRejectedNotified', [this.key(a, 'buffer:lease'), this.key(a, 'buffer:rejected')], [lease.token, itemId]);
+    return done === 1 ? 'ok' : 'fenced';
+  }
+
+  async keep(lease: BufferLease, item: BufferedItem): Promise<FencedResult> {
+    const a = lease.accountId;
+    const { body, headers: _headers, ...rest } = item;
+    const summary: BufferedItemSummary = { ...rest, bytes: body.length };
+    const done = await run(
+      this.client,
+      'mgBufferKeep',
+      [this.key(a, 'buffer:lease'), this.key(a, 'buffer'), this.key(a, 'buffer:stats'), this.key(a, 'buffer:dead'), this.key(a, 'buffer:kept')],
+      [lease.token, item.id, item.surface, JSON.stringify(summary)],
+    );
+    return done === 1 ? 'ok' : 'fenced';
+  }
+
+  async kept(accountId: string, limit: number): Promise<BufferedItemSummary[]> {
+    const all = await this.client.hgetall(this.key(accountId, 'buffer:kept'));
+    return Object.keys(all)
+      .sort(compareIds)
+      .slice(0, limit)
+      .map((id) => JSON.parse(all[id]) as BufferedItemSummary);
   }
 
   async redrive(accountId: string): Promise<number> {
@@ -244,6 +308,9 @@ export class RedisBufferStore implements BufferStore {
     const waiting = await this.client.hgetall(this.key(accountId, 'buffer:stats'));
     const depth = BUFFER_SURFACES.reduce((a, s: BufferSurface) => a + Number(waiting[`pending:${s}`] ?? 0), 0);
     if (depth > 0) return false;
+    // An operator notification still owed keeps the account polled, so a later pass sends it.
+    const flags = await this.client.hvals(this.key(accountId, 'buffer:rejected'));
+    if (flags.includes('0')) return false;
     const dropped = await run(this.client, 'mgBufferSettle', [this.indexKey], [accountId, Math.ceil(graceMs)]);
     return dropped === 1;
   }

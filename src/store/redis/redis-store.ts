@@ -6,7 +6,10 @@ import { RedisAccountStore } from './redis-account-store';
 import { RedisTimelineStore } from './redis-timeline-store';
 import { RedisIntegrationStore } from './redis-integration-store';
 import { RedisBufferStore } from './redis-buffer-store';
+import { RedisAttentionStore } from './redis-attention-store';
 import type { RedisClient } from './scripts';
+import { RedisDirectoryStore, parseDirectoryMessage } from './redis-directory-store';
+import type { DirectoryChange, DirectoryListener } from '../directory-store';
 
 export interface RedisStoreOptions {
   /** redis://host:port/db — for a cluster, any one node (or several, comma separated). */
@@ -56,10 +59,17 @@ export class RedisStore implements Store {
   private readonly listeners: InvalidationListener[] = [];
   private readonly resyncListeners: (() => void)[] = [];
   private readonly channel: string;
+  private readonly directoryChannel: string;
+  private readonly directoryListeners: DirectoryListener[] = [];
+  /** Channels Redis confirmed (ioredis renews them on reconnect), and channels whose subscription failed. */
+  private readonly subscribed = new Set<string>();
+  private readonly unconfirmed = new Set<string>();
   readonly accounts: RedisAccountStore;
   readonly timeline: RedisTimelineStore;
   readonly integrations: RedisIntegrationStore;
   readonly buffer: RedisBufferStore;
+  readonly directory: RedisDirectoryStore;
+  readonly attention: RedisAttentionStore;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.prefix = options.prefix ?? 'mg:';
@@ -72,6 +82,9 @@ export class RedisStore implements Store {
     this.timeline = new RedisTimelineStore(this.client, this.prefix);
     this.integrations = new RedisIntegrationStore(this.client, this.prefix);
     this.buffer = new RedisBufferStore(this.client, this.prefix);
+    this.directoryChannel = globalKey(this.prefix, 'directory');
+    this.directory = new RedisDirectoryStore(this.client, this.prefix, this.directoryChannel);
+    this.attention = new RedisAttentionStore(this.client, this.prefix);
   }
 
   private async announce(accountId: string): Promise<void> {
@@ -80,14 +93,33 @@ export class RedisStore implements Store {
 
   async onInvalidate(listener: InvalidationListener): Promise<void> {
     this.listeners.push(listener);
-    if (this.subscriber) return;
+    await this.subscribe(this.channel);
+  }
+
+  async onDirectoryChange(listener: DirectoryListener): Promise<void> {
+    this.directoryListeners.push(listener);
+    await this.subscribe(this.directoryChannel);
+  }
+
+  /** One subscriber connection for every channel; resolves once Redis confirmed this channel. */
+  private async subscribe(channel: string): Promise<void> {
+    const sub = this.subscriber ?? this.openSubscriber();
+    if (this.subscribed.has(channel)) return;
+    try {
+      await sub.subscribe(channel);
+      this.subscribed.add(channel);
+      this.unconfirmed.delete(channel);
+    } catch (error) {
+      this.unconfirmed.add(channel);
+      throw error;
+    }
+  }
+
+  private openSubscriber(): RedisClient {
     const sub = connect({ ...this.options, commandTimeoutMs: undefined });
     this.subscriber = sub;
     sub.on('error', () => {});
     let readyBefore = false;
-    // ioredis renews on reconnect only the subscriptions Redis confirmed: one that failed (Redis down at start)
-    // must be asked for again, or no invalidation would ever arrive.
-    let unsubscribed = false;
     const resync = () => {
       for (const listener of this.resyncListeners) listener();
     };
@@ -95,23 +127,30 @@ export class RedisStore implements Store {
       // A reconnect may have missed messages: whoever caches must drop what it holds.
       if (readyBefore) resync();
       readyBefore = true;
-      if (unsubscribed) {
-        sub.subscribe(this.channel).then(() => {
-          unsubscribed = false;
+      // ioredis renews on reconnect only the subscriptions Redis confirmed: one that failed (Redis down at start)
+      // must be asked for again, or no invalidation would ever arrive.
+      for (const channel of [...this.unconfirmed]) {
+        sub.subscribe(channel).then(() => {
+          this.unconfirmed.delete(channel);
+          this.subscribed.add(channel);
           resync();
         }, () => undefined);
       }
     });
-    sub.on('message', (channel: string, accountId: string) => {
-      if (channel !== this.channel) return;
-      for (const l of this.listeners) l(accountId);
+    sub.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) {
+        for (const l of this.listeners) l(message);
+      } else if (channel === this.directoryChannel) {
+        let changes: DirectoryChange[];
+        try {
+          changes = parseDirectoryMessage(message);
+        } catch {
+          return;
+        }
+        for (const l of this.directoryListeners) l(changes);
+      }
     });
-    try {
-      await sub.subscribe(this.channel);
-    } catch (error) {
-      unsubscribed = true;
-      throw error;
-    }
+    return sub;
   }
 
   onResync(listener: () => void): void {

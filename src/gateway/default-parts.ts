@@ -1,9 +1,10 @@
 // The gateway's standard parts: durable buffer and replay, migration timeline, CRM integration guard, wired together.
-import { createBufferParts, replayerOptionsFromEnv } from './buffer/parts';
-import type { GatewayCore, GatewayParts } from './gateway/contract';
-import { reconcileIntegrations } from './integrations/admin-routes';
-import { createIntegrationParts } from './integrations/parts';
-import { createTimelineParts, timelineOptionsFromEnv } from './timeline/parts';
+import { createAttentionTracker } from '../admin/account-list-index';
+import { createBufferParts, replayerOptionsFromEnv } from '../buffer/parts';
+import type { GatewayCore, GatewayParts } from './contract';
+import { reconcileIntegrations } from '../integrations/admin-routes';
+import { createIntegrationParts } from '../integrations/parts';
+import { createTimelineParts, timelineOptionsFromEnv } from '../timeline/parts';
 
 export interface DefaultPartsOptions {
   /** Where REPLAY_*, TIMELINE_*, NOTIFY_*, SMTP_URL are read; createGateway passes `{}` unless told otherwise. */
@@ -13,12 +14,14 @@ export interface DefaultPartsOptions {
 export function createDefaultParts(core: GatewayCore, options: DefaultPartsOptions = {}): GatewayParts {
   const env = options.env ?? {};
   const timeline = createTimelineParts(core, timelineOptionsFromEnv(env, core.logger));
+  const attention = createAttentionTracker(core.store.attention, core.clock);
   const buffer = createBufferParts(core, {
     onAccepted: (item) => timeline.onAccepted(item),
     replayer: replayerOptionsFromEnv(env),
+    bufferStore: attention.trackBuffer(core.store.buffer),
     acceptor: { headerAllowList: core.config.buffer.headerAllowList, messages: core.config.messages.accepted },
   });
-  const integrations = createIntegrationParts(core, {
+  const integrations = createIntegrationParts({ ...core, store: { integrations: attention.trackIntegrations(core.store.integrations) } }, {
     options: {
       transientThreshold: core.config.integrations.transientThreshold,
       probeCooldownMs: core.config.integrations.probeCooldownMs,
@@ -32,9 +35,9 @@ export function createDefaultParts(core: GatewayCore, options: DefaultPartsOptio
     handleIntegration: integrations.handleIntegration,
     adminRouters: [...buffer.adminRouters, ...timeline.adminRouters, ...integrations.adminRouters],
     accountExtras: [...buffer.accountExtras, ...integrations.accountExtras],
-    migrationListeners: [...buffer.migrationListeners, ...timeline.migrationListeners],
+    migrationListeners: [...buffer.migrationListeners, ...timeline.migrationListeners, attention.migrationListener],
     // An integration configured without field mappings is suspended from the moment it is saved.
-    accountSavedListeners: [async (record) => void (await reconcileIntegrations(core.store, record, core.clock.now()))],
+    accountSavedListeners: [attention.accountSaved, async (record) => void (await reconcileIntegrations(core.store, record, core.clock.now()))],
     start() {
       buffer.start();
       timeline.start();
