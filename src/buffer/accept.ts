@@ -357,9 +357,8 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
       // instead of the 413: read and drop a body up to four times the limit first, so the refusal is heard.
       const declared = Number(req.headers['content-length']);
       if (!(declared > 4 * limit)) await drain(req, 4 * limit);
-      const answer = tooLargeAnswer(limit);
       // Names the setting an operator would raise, next to the size the message already gives.
-      sendBufferAnswer(req, res, { ...answer, json: { ...answer.json, limit: `limits.maxBufferedBodyBytes.${ctx.surface}` } });
+      sendBufferAnswer(req, res, tooLargeAnswer(limit, `limits.maxBufferedBodyBytes.${ctx.surface}`));
       return;
     }
     if (outcome.kind === 'busy') {

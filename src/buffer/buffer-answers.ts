@@ -107,13 +107,14 @@ function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
-export function tooLargeAnswer(limitBytes: number): BufferAnswer {
+/** `setting` names the configuration key an operator would raise (e.g. `limits.maxBufferedBodyBytes.form`). */
+export function tooLargeAnswer(limitBytes: number, setting?: string): BufferAnswer {
   const render = (texts: LocaleTexts): Rendered => {
     const message = fillTemplate(texts.pages.tooLarge, { limit: formatBytes(limitBytes), limitBytes: String(limitBytes) });
     return {
       title: texts.pages.tooLargeTitle,
       paragraphs: [message],
-      json: { status: 'error', category: 'PAYLOAD_TOO_LARGE', message, limitBytes },
+      json: { status: 'error', category: 'PAYLOAD_TOO_LARGE', message, limitBytes, ...(setting === undefined ? {} : { limit: setting }) },
     };
   };
   return { status: 413, ...render(en), localize: render, headers: { connection: 'close' } };

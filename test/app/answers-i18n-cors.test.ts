@@ -149,7 +149,7 @@ describe('CORS', () => {
   });
 
   it('a list: the request Origin when listed, no Allow-Origin otherwise', async () => {
-    const { app } = await setup({}, { cors: { origins: ['https://shop.example'] } });
+    const { app } = await setup({}, { cors: { origins: ['https://shop.example'] }, limits: { maxBufferedBodyBytes: { form: 1024 * 1024 } } });
     const listed = await request(app).post('/forms/acme/f1').set('Origin', 'https://shop.example').type('form').send('a=1').expect(202);
     expect(listed.headers['access-control-allow-origin']).toBe('https://shop.example');
     expect(listed.headers.vary).toBe('Origin');
