@@ -222,3 +222,29 @@ it('builds the index once from accounts stored before it existed, and a second i
     await store.close();
   }
 });
+
+it('an instance that claimed accounts and died leaves them to another once the claim lapses; each notice goes out once', async () => {
+  const store = new MemoryStore();
+  const clock = new ManualClock(T0);
+  const service = new MigrationService(store, clock, { migrationsPerDay: 10, unavailableDates: [] }, silentLogger);
+  for (const id of ['a', 'b', 'c']) {
+    await service.putAccount(id, settings(), 'op');
+    await service.schedule(id, 'u1', { start: START, target: 'eu' });
+  }
+  // The dead instance's claim: the three accounts are held for its lease (60 s by default) and never settled.
+  expect((await store.timeline.due.claim(T0, 10, 60_000)).claims).toHaveLength(3);
+  const delivery = new Delivery({ smtpUrl: smtp.url, logger: silentLogger });
+  const survivor = scheduler(store, clock, delivery);
+  clock.set(T0 + 59_999);
+  await survivor.tick();
+  await survivor.settled();
+  expect(smtp.mails).toHaveLength(0);
+  clock.set(T0 + 60_000);
+  await survivor.tick();
+  await survivor.settled();
+  await survivor.tick();
+  await survivor.settled();
+  expect(smtp.mails.map((m) => m.to).sort()).toEqual([['ada@example.test'], ['ada@example.test'], ['ada@example.test']]);
+  for (const id of ['a', 'b', 'c']) expect((await store.timeline.outbox.list(id)).map((n) => `${n.kind}:${n.status}`)).toEqual(['scheduled:sent']);
+  delivery.close();
+});
