@@ -82,7 +82,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? new Metrics();
-  const cache = new StateCache(store, clock, { ttlMs: config.limits.stateCacheTtlMs }, logger, metrics);
+  const cache = new StateCache(store, clock, { ttlMs: config.limits.stateCacheTtlMs, maxEntries: config.limits.stateCacheEntries }, logger, metrics);
   // Domains and API token digests, held in-process like account state (SPEC §8).
   const directory = new AccountDirectory(store, { maxEntries: config.limits.directoryCacheEntries }, logger, metrics);
   const service = new MigrationService(
