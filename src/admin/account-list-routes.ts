@@ -1,9 +1,13 @@
 // GET /admin/v1/accounts?state=<in_window|upcoming|suspended|dead_letters>&cursor=&limit=: the operator's lists.
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { integrationViewSchema } from '../integrations/admin-routes';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import { ATTENTION_STATES, isAttentionState, type AttentionState } from '../store/attention-store';
 import type { Store } from '../store/types';
+import { migrationViewSchema } from './account-view';
+import { adminRoute } from './admin-route';
 import { DEFAULT_LIST_LIMIT, listAccounts, MAX_LIST_LIMIT } from './account-list';
 
 export function parseListQuery(query: Record<string, unknown>): { state: AttentionState; cursor?: string; limit: number } {
@@ -24,16 +28,46 @@ export function parseListQuery(query: Record<string, unknown>): { state: Attenti
   return { state, cursor: cursor === '' ? undefined : cursor, limit: parsedLimit };
 }
 
+/** GET /accounts?state=: one page of a list. */
+export const accountListPageSchema = z.object({
+  state: z.enum(ATTENTION_STATES),
+  accounts: z.array(
+    z.object({
+      id: z.string(),
+      contactName: z.string(),
+      dataLocation: z.string(),
+      timezone: z.string(),
+      migration: migrationViewSchema,
+      suspendedIntegrations: z.array(integrationViewSchema).optional().describe('`suspended`: the suspended integrations'),
+      deadLetters: z.number().int().min(0).optional().describe('`dead_letters`: how many'),
+    }),
+  ),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null when the list is exhausted'),
+});
+
 /** Mounted by the admin router after auth. */
 export function accountListRouter(deps: { store: Store; clock: Clock }): Router {
   const router = express.Router();
-  router.get('/accounts', (req: Request, res: Response, next: NextFunction) => {
-    Promise.resolve()
-      .then(async () => {
-        const { state, cursor, limit } = parseListQuery(req.query as Record<string, unknown>);
-        res.json(await listAccounts(deps.store, state, { cursor, limit, now: deps.clock.now() }));
-      })
-      .catch(next);
-  });
+  adminRoute(
+    router,
+    {
+      method: 'get',
+      path: '/accounts',
+      operationId: 'listAccounts',
+      tags: ['accounts'],
+      summary: 'Accounts by what needs an operator, from the attention index (upcoming: soonest first)',
+      query: z.object({
+        state: z.enum(ATTENTION_STATES),
+        cursor: z.string().optional().describe('nextCursor of the previous page'),
+        limit: z.string().regex(/^[0-9]{1,4}$/).optional().describe(`1 to ${MAX_LIST_LIMIT} (default ${DEFAULT_LIST_LIMIT})`),
+      }),
+      responses: { 200: { description: 'One page', schema: accountListPageSchema } },
+      errors: { 400: ['INVALID_STATE', 'INVALID_CURSOR', 'INVALID_LIMIT'] },
+    },
+    async (req, res) => {
+      const { state, cursor, limit } = parseListQuery(req.query as Record<string, unknown>);
+      res.json(await listAccounts(deps.store, state, { cursor, limit, now: deps.clock.now() }));
+    },
+  );
   return router;
 }

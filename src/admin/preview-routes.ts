@@ -1,8 +1,11 @@
 // GET /admin/v1/accounts/:id/preview?at=<ISO-8601>: the preview of one account at a moment (default now). Changes nothing.
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Router } from 'express';
+import { z } from 'zod';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
+import { adminRoute } from './admin-route';
+import { migrationViewSchema } from './account-view';
 import { buildPreview, type Preview } from './preview';
 import { rescheduleSchema } from './validation';
 
@@ -24,16 +27,45 @@ export function previewJson(preview: Preview): Record<string, unknown> {
   return { ...preview, timeline: preview.timeline.map(({ at: _at, ...event }) => event) };
 }
 
+const outcomeSchema = z.object({
+  action: z.enum(['proxy', 'buffer', 'answer', 'integration', 'bypass', 'unavailable']),
+  answer: z.string().nullable(),
+  status: z.number().int().nullable(),
+});
+const timeViewSchema = z.object({ utc: z.string().datetime(), local: z.string().datetime({ offset: true }) });
+
+/** GET /accounts/:id/preview (previewJson of a Preview). */
+export const previewJsonSchema = z.object({
+  accountId: z.string(),
+  at: timeViewSchema,
+  timeZone: z.string(),
+  phase: migrationViewSchema.shape.phase,
+  migration: z.object({ id: z.string(), status: z.string(), start: z.string().datetime(), expectedEnd: z.string().datetime() }).nullable(),
+  surfaces: z.array(z.object({ surface: z.string(), read: outcomeSchema, write: outcomeSchema })),
+  emailSendAtStart: outcomeSchema.nullable().describe('Scheduling a marketing email to send at the start; null without a migration'),
+  timeline: z.array(timeViewSchema.extend({ kind: z.string(), passed: z.boolean() })),
+});
+
 /** Mounted by the admin router after auth and the account loader (res.locals.account). */
 export function previewRouter(deps: { clock: Clock }): Router {
   const router = express.Router();
-  router.get('/accounts/:id/preview', (req: Request, res: Response, next: NextFunction) => {
-    try {
+  adminRoute(
+    router,
+    {
+      method: 'get',
+      path: '/accounts/{id}/preview',
+      operationId: 'previewAccount',
+      tags: ['accounts'],
+      summary: 'What the gateway would do at a moment (default now): the phase, every surface for a read and a write, the timeline in UTC and the account zone. Changes nothing.',
+      params: z.object({ id: z.string().describe('Account id') }),
+      query: z.object({ at: isoInstant.optional().describe('ISO-8601 with a zone (default now)') }),
+      responses: { 200: { description: 'The preview', schema: previewJsonSchema } },
+      errors: { 400: ['INVALID_AT'] },
+    },
+    async (req, res) => {
       const at = parseAt(req.query.at, deps.clock.now());
       res.json(previewJson(buildPreview(res.locals.account as AccountRecord, at)));
-    } catch (error) {
-      next(error);
-    }
-  });
+    },
+  );
   return router;
 }

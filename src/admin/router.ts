@@ -1,5 +1,6 @@
 // Admin API v1: accounts and the migration lifecycle; other parts (buffer, timeline, integrations) mount beside.
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
 import type { AccountRecord, AccountSettings } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
@@ -7,14 +8,15 @@ import type { MigrationService } from '../migration/service';
 import type { Logger } from '../observability/logger';
 import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
 import type { Store } from '../store/types';
-import { accountView, migrationView } from './account-view';
+import { accountView, accountViewSchema, migrationAnswerSchema, migrationView } from './account-view';
+import { adminRoute, operationsOf, type AdminOperation } from './admin-route';
 import { apiTokenRouter } from './api-tokens';
 import { accountListRouter } from './account-list-routes';
 import { previewRouter } from './preview-routes';
 import { wrap } from './async-handler';
 import { limitFailedAuthentications, requireAdminToken, tokenDigests, type FailedAuthenticationLimit } from './auth';
-import { adminOpenApiDocument } from './openapi';
-import { sendAdminError } from './errors';
+import { buildAdminOpenApiDocument } from './openapi';
+import { adminErrorHandler, sendAdminError } from './errors';
 import { parseBody, requireKnownLocale, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
 import { BUILT_IN_LOCALES } from '../answers/catalogue';
 
@@ -60,15 +62,36 @@ function accountIdOf(req: Request): string {
   return id;
 }
 
+const accountParams = z.object({ id: z.string().regex(ACCOUNT_ID_PATTERN).describe('Account id: 1-64 letters, digits, ".", "-" or "_"') });
+const actorHeader = (what: string) => z.object({ 'x-actor-id': z.string().regex(ACTOR_PATTERN).describe(what) });
+const optionalActorHeader = (what: string) => z.object({ 'x-actor-id': z.string().regex(ACTOR_PATTERN).optional().describe(what) });
+
+const MIGRATION_STATES = ['INVALID_TRANSITION', 'NO_SCHEDULED_MIGRATION', 'MIGRATION_ACTIVE', 'CONCURRENT_UPDATE'];
+
+/** GET /openapi.json: the document of every route mounted here, itself included. */
+const OPENAPI_OPERATION: AdminOperation = {
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'getOpenApi',
+  tags: ['meta'],
+  summary: 'This document',
+  description: 'Served without a token: it describes the API, holds no data and no secret.',
+  open: true,
+  responses: { 200: { description: 'The OpenAPI document', schema: z.object({ openapi: z.string() }).passthrough() } },
+};
+
 export function createAdminRouter(deps: AdminDeps): Router {
   const router = express.Router();
   const { service, clock } = deps;
 
   // Before the token check on purpose: the description holds no data and no secret, and tooling fetches it unauthenticated.
-  const openApi = JSON.stringify(adminOpenApiDocument());
+  // Built on first call, from the operations of every router mounted below (they are all mounted by then).
+  let openApi: string | undefined;
   router.get('/openapi.json', (_req: Request, res: Response) => {
+    openApi ??= JSON.stringify(buildAdminOpenApiDocument([OPENAPI_OPERATION, ...[router, ...mounted].flatMap(operationsOf)]));
     res.type('application/json').send(openApi);
   });
+  const mounted: Router[] = [];
   const digests = tokenDigests(deps.tokens);
   router.use(limitFailedAuthentications(digests, deps.failedAuthentications));
   router.use(requireAdminToken(digests));
@@ -108,9 +131,21 @@ export function createAdminRouter(deps: AdminDeps): Router {
     return saved;
   };
 
-  router.put(
-    '/accounts/:id',
-    wrap(async (req, res) => {
+  adminRoute(
+    router,
+    {
+      method: 'put',
+      path: '/accounts/{id}',
+      operationId: 'putAccount',
+      tags: ['accounts'],
+      summary: "Create or replace an account's settings",
+      params: accountParams,
+      headers: optionalActorHeader('Who makes the change (the audit trail names them); defaults to "operator"'),
+      body: settingsSchema,
+      responses: { 200: { description: 'Replaced', schema: accountViewSchema }, 201: { description: 'Created', schema: accountViewSchema } },
+      errors: { 409: ['DOMAIN_TAKEN', 'MIGRATION_ACTIVE', 'CONCURRENT_UPDATE'], 422: ['MIGRATION_PENDING', 'INVALID_DIRECTION'] },
+    },
+    async (req, res) => {
       const id = accountIdOf(req);
       const actor = actorOf(req, false);
       const settings = parseBody(settingsSchema, req.body);
@@ -118,92 +153,138 @@ export function createAdminRouter(deps: AdminDeps): Router {
       const { record, created } = await putWithDomains(id, settings, actor);
       for (const listener of deps.afterPut) await listener(record);
       res.status(created ? 201 : 200).json(await view(record));
-    }),
+    },
   );
 
   // Every other /accounts/:id/... route needs the account: load it once for this router and the mounted ones.
-  router.use('/accounts/:id', (req: Request, res: Response, next: NextFunction) => {
-    Promise.resolve()
-      .then(async () => {
-        res.locals.account = await service.get(accountIdOf(req));
-        res.locals.actor = actorOf(req, false);
-      })
-      .then(() => next(), next);
-  });
-
-  router.get(
+  router.use(
     '/accounts/:id',
-    wrap(async (_req, res) => {
-      res.json(await view(res.locals.account as AccountRecord));
+    wrap(async (req, res, next) => {
+      res.locals.account = await service.get(accountIdOf(req));
+      res.locals.actor = actorOf(req, false);
+      next();
     }),
   );
 
-  router.post(
-    '/accounts/:id/migration',
-    wrap(async (req, res) => {
+  adminRoute(
+    router,
+    {
+      method: 'get',
+      path: '/accounts/{id}',
+      operationId: 'getAccount',
+      tags: ['accounts'],
+      summary: 'Settings, migration, buffered count, integrations and audit trail',
+      params: accountParams,
+      responses: { 200: { description: 'The account', schema: accountViewSchema } },
+    },
+    async (_req, res) => {
+      res.json(await view(res.locals.account as AccountRecord));
+    },
+  );
+
+  const superAdmin = actorHeader('The acting user: a super admin of the account');
+  adminRoute(
+    router,
+    {
+      method: 'post',
+      path: '/accounts/{id}/migration',
+      operationId: 'scheduleMigration',
+      tags: ['migration'],
+      summary: 'Schedule the migration (a super admin, at least 7 days ahead)',
+      params: accountParams,
+      headers: superAdmin,
+      body: scheduleSchema,
+      responses: { 201: { description: 'Scheduled, with warnings (sandbox, SSO, linked meeting/chat tools)', schema: migrationAnswerSchema } },
+      errors: {
+        400: ['MISSING_ACTOR'],
+        403: ['NOT_SUPER_ADMIN'],
+        409: ['ALREADY_SCHEDULED', 'CONCURRENT_UPDATE'],
+        422: ['START_TOO_SOON', 'PAYMENTS_ENABLED', 'INVALID_DIRECTION', 'DATE_UNAVAILABLE'],
+      },
+    },
+    async (req, res) => {
       const input = parseBody(scheduleSchema, req.body);
       const { record, warnings } = await service.schedule(accountIdOf(req), actorOf(req, true), input);
       res.status(201).json({ migration: migrationView(record, clock.now()), warnings });
-    }),
+    },
   );
 
-  router.patch(
-    '/accounts/:id/migration',
-    wrap(async (req, res) => {
+  adminRoute(
+    router,
+    {
+      method: 'patch',
+      path: '/accounts/{id}/migration',
+      operationId: 'rescheduleMigration',
+      tags: ['migration'],
+      summary: 'Reschedule, up to 36 hours before the start',
+      params: accountParams,
+      headers: superAdmin,
+      body: rescheduleSchema,
+      responses: { 200: { description: 'Rescheduled', schema: migrationAnswerSchema } },
+      errors: { 400: ['MISSING_ACTOR'], 403: ['NOT_SUPER_ADMIN'], 409: MIGRATION_STATES, 422: ['TOO_LATE_TO_CHANGE', 'START_TOO_SOON', 'DATE_UNAVAILABLE'] },
+    },
+    async (req, res) => {
       const input = parseBody(rescheduleSchema, req.body);
       const record = await service.reschedule(accountIdOf(req), actorOf(req, true), input);
       res.json({ migration: migrationView(record, clock.now()) });
-    }),
+    },
   );
 
-  router.delete(
-    '/accounts/:id/migration',
-    wrap(async (req, res) => {
+  adminRoute(
+    router,
+    {
+      method: 'delete',
+      path: '/accounts/{id}/migration',
+      operationId: 'cancelMigration',
+      tags: ['migration'],
+      summary: 'Cancel, up to 36 hours before the start',
+      params: accountParams,
+      headers: superAdmin,
+      responses: { 200: { description: 'Cancelled', schema: migrationAnswerSchema } },
+      errors: { 400: ['MISSING_ACTOR'], 403: ['NOT_SUPER_ADMIN'], 409: MIGRATION_STATES, 422: ['TOO_LATE_TO_CHANGE'] },
+    },
+    async (req, res) => {
       const record = await service.cancel(accountIdOf(req), actorOf(req, true));
       res.json({ migration: migrationView(record, clock.now()) });
-    }),
+    },
   );
 
+  const transitions = {
+    start: 'The migration engine started the migration (may come early: an emergency window)',
+    complete: 'Completed: the account now lives in the EU; buffered work is replayed, the checklist opens',
+    fail: 'Failed: the account stays in the US; buffered work is replayed there',
+  } as const;
   for (const transition of ['start', 'complete', 'fail'] as const) {
-    router.post(
-      `/accounts/:id/migration/${transition}`,
-      wrap(async (req, res) => {
+    adminRoute(
+      router,
+      {
+        method: 'post',
+        path: `/accounts/{id}/migration/${transition}`,
+        operationId: `${transition}Migration`,
+        tags: ['migration'],
+        summary: transitions[transition],
+        description: 'Reported by the migration engine; X-Actor-Id is optional (defaults to "migration-engine").',
+        params: accountParams,
+        headers: optionalActorHeader('Defaults to "migration-engine"'),
+        responses: { 200: { description: 'The migration after the transition', schema: migrationAnswerSchema } },
+        errors: { 409: MIGRATION_STATES },
+      },
+      async (req, res) => {
         const actor = req.header('x-actor-id') ? actorOf(req, false) : 'migration-engine';
         const record = await service[transition](accountIdOf(req), actor);
         res.json({ migration: migrationView(record, clock.now()), dataLocation: record.settings.dataLocation });
-      }),
+      },
     );
   }
 
-  router.use(apiTokenRouter({ store: deps.store, clock }));
-  for (const sub of [previewRouter(deps), accountListRouter(deps)]) router.use(sub);
-  for (const sub of deps.subRouters) router.use(sub);
+  mounted.push(apiTokenRouter({ store: deps.store, clock }), previewRouter(deps), accountListRouter(deps), ...deps.subRouters);
+  for (const sub of mounted) router.use(sub);
 
   router.use((_req: Request, res: Response) => {
     sendAdminError(res, 404, 'NOT_FOUND', 'no such admin route');
   });
 
-  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (error instanceof GatewayError) {
-      sendAdminError(res, error.status, error.code, error.message, error.detail);
-      return;
-    }
-    const bodyError = error as { type?: string; status?: number; limit?: number };
-    if (bodyError.type === 'entity.parse.failed') {
-      sendAdminError(res, 400, 'MALFORMED_JSON', 'the body is not valid JSON');
-      return;
-    }
-    if (bodyError.type === 'entity.too.large') {
-      sendAdminError(res, 413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${deps.bodyLimitBytes} bytes`);
-      return;
-    }
-    if (bodyError.status && bodyError.status >= 400 && bodyError.status < 500) {
-      sendAdminError(res, bodyError.status, 'BAD_REQUEST', 'the request could not be read');
-      return;
-    }
-    deps.logger.error({ err: error }, 'admin request failed');
-    sendAdminError(res, 503, 'UNAVAILABLE', 'the admin request could not be completed; try again');
-  });
+  router.use(adminErrorHandler({ logger: deps.logger, bodyLimitBytes: deps.bodyLimitBytes }));
 
   return router;
 }

@@ -3,9 +3,11 @@
 // Mounted by the admin router under /admin/v1, AFTER its auth middleware and after the middleware that loads the
 // account: these routes assume `res.locals.account` holds the AccountRecord (an unknown account was already
 // answered 404 there), so they never see an unauthenticated request or a missing account.
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { adminRoute } from '../admin/admin-route';
 import type { AccountRecord } from '../domain/account';
-import { sendAdminError } from '../admin/errors';
+import { GatewayError } from '../domain/errors';
 import type { Logger } from '../observability/logger';
 import type { BufferedItemSummary, BufferStore } from '../store/buffer-store';
 
@@ -39,25 +41,16 @@ function itemView(item: BufferedItemSummary): Record<string, unknown> {
   };
 }
 
-class BadRequest extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function parseLimit(raw: unknown): number {
   if (raw === undefined) return DEFAULT_LIMIT;
   const limit = typeof raw === 'string' && /^[0-9]{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (!(limit >= 1 && limit <= MAX_LIMIT)) throw new BadRequest('INVALID_LIMIT', `limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  if (!(limit >= 1 && limit <= MAX_LIMIT)) throw new GatewayError(400, 'INVALID_LIMIT', `limit must be a whole number from 1 to ${MAX_LIMIT}`);
   return limit;
 }
 
 function parseAfter(raw: unknown): string | undefined {
   if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !ITEM_ID.test(raw)) throw new BadRequest('INVALID_AFTER', 'after must be an item id from a previous page');
+  if (typeof raw !== 'string' || !ITEM_ID.test(raw)) throw new GatewayError(400, 'INVALID_AFTER', 'after must be an item id from a previous page');
   return raw;
 }
 
@@ -66,26 +59,74 @@ function accountIdOf(req: Request, res: Response): string {
   return record?.id ?? req.params.id;
 }
 
-type Handler = (req: Request, res: Response) => Promise<void>;
+/** A store failure is a 503 naming the buffer store, not the admin API's generic one. */
+const STORE_UNAVAILABLE = { code: 'STORE_UNAVAILABLE', message: 'the buffer store could not be read; try again shortly' };
+
+const accountParams = z.object({ id: z.string().describe('Account id') });
+const count = z.number().int().min(0);
+const instant = z.string().datetime();
+const countsBySurface = z.record(z.string(), count);
+
+const itemViewSchema = z.object({
+  id: z.string(),
+  surface: z.string(),
+  method: z.string(),
+  path: z.string(),
+  query: z.string(),
+  contentType: z.string().nullable(),
+  bytes: count,
+  receivedAt: instant,
+  replayed: z.boolean().describe('False for meeting requests: kept and emailed to the link owner, never replayed (SPEC §9)'),
+});
+
+/** GET /accounts/:id/buffer. */
+export const bufferViewSchema = z.object({
+  accountId: z.string(),
+  depth: count,
+  counts: z.object({ waiting: countsBySurface, dead: countsBySurface }),
+  oldestItemAt: instant.nullable(),
+  replay: z.object({
+    inProgress: z.boolean(),
+    owner: z.string().nullable(),
+    accepted: count,
+    replayed: count,
+    deadLettered: count,
+    redriven: count,
+    remaining: count,
+  }),
+  deadLetterCount: count,
+  deadLetters: z.array(
+    itemViewSchema.extend({
+      answer: z.object({ status: z.number().int().nullable(), body: z.string().nullable(), error: z.string().nullable(), attempts: count, at: instant.nullable() }),
+    }),
+  ),
+  items: z.array(itemViewSchema),
+  meetingRequests: z.object({ waiting: count, kept: count, note: z.string(), items: z.array(itemViewSchema) }),
+  nextAfter: z.string().nullable().describe('Pass as `after` for the next page'),
+});
+
+export const bufferQuerySchema = z.object({
+  limit: z.string().regex(/^[0-9]{1,5}$/).optional().describe(`Items per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`),
+  after: z.string().regex(ITEM_ID).optional().describe('nextAfter of the previous page'),
+});
 
 export function bufferAdminRouter(deps: BufferAdminDeps): Router {
   const router = express.Router({ mergeParams: true });
-  const wrap =
-    (handler: Handler) =>
-    (req: Request, res: Response, _next: NextFunction): void => {
-      handler(req, res).catch((err: unknown) => {
-        if (err instanceof BadRequest) {
-          sendAdminError(res, 400, err.code, err.message);
-          return;
-        }
-        deps.logger?.warn({ err: (err as Error).message, path: req.path }, 'buffer admin: store unavailable');
-        sendAdminError(res, 503, 'STORE_UNAVAILABLE', 'the buffer store could not be read; try again shortly');
-      });
-    };
 
-  router.get(
-    '/accounts/:id/buffer',
-    wrap(async (req, res) => {
+  adminRoute(
+    router,
+    {
+      method: 'get',
+      path: '/accounts/{id}/buffer',
+      operationId: 'getBuffer',
+      tags: ['buffer'],
+      summary: 'What is buffered: counts per surface, oldest item, replay progress, dead letters, a page of items (no bodies)',
+      params: accountParams,
+      query: bufferQuerySchema,
+      responses: { 200: { description: 'The buffer', schema: bufferViewSchema } },
+      errors: { 400: ['INVALID_LIMIT', 'INVALID_AFTER'], 503: ['STORE_UNAVAILABLE'] },
+    },
+    async (req, res) => {
       const limit = parseLimit(req.query.limit);
       const after = parseAfter(req.query.after);
       const accountId = accountIdOf(req, res);
@@ -133,12 +174,23 @@ export function bufferAdminRouter(deps: BufferAdminDeps): Router {
         },
         nextAfter: page.length > limit ? (items[items.length - 1].id as string) : null,
       });
-    }),
+    },
+    { unavailable: STORE_UNAVAILABLE },
   );
 
-  router.post(
-    '/accounts/:id/buffer/redrive',
-    wrap(async (req, res) => {
+  adminRoute(
+    router,
+    {
+      method: 'post',
+      path: '/accounts/{id}/buffer/redrive',
+      operationId: 'redriveBuffer',
+      tags: ['buffer'],
+      summary: 'Put dead letters back in the replay queue',
+      params: accountParams,
+      responses: { 200: { description: 'How many were re-driven', schema: z.object({ accountId: z.string(), redriven: count }) } },
+      errors: { 503: ['STORE_UNAVAILABLE'] },
+    },
+    async (req, res) => {
       const accountId = accountIdOf(req, res);
       const redriven = await deps.store.redrive(accountId);
       if (redriven > 0) {
@@ -147,7 +199,8 @@ export function bufferAdminRouter(deps: BufferAdminDeps): Router {
       }
       deps.logger?.info({ accountId, redriven, actor: res.locals.actor as string | undefined }, 'dead letters re-driven');
       res.json({ accountId, redriven });
-    }),
+    },
+    { unavailable: STORE_UNAVAILABLE },
   );
 
   return router;

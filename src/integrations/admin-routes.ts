@@ -6,12 +6,15 @@
 //   and the acting user's id (X-Actor-Id) in `res.locals.actor`;
 // - `recordAudit(accountId, actor, action, detail)` appends to the account's audit trail; it is awaited, and its
 //   failure is passed to express's error handler.
-// Errors use the admin API shape `{"error":{"code","message"}}`.
-import { Router, type NextFunction, type Request, type Response } from 'express';
+// Refusals are GatewayErrors, rendered by the admin router's one error handler as `{"error":{"code","message"}}`.
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { adminRoute } from '../admin/admin-route';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
+import { GatewayError } from '../domain/errors';
 import { ALLOCATION_WINDOW_MS, type IntegrationState, type IntegrationStore } from '../store/integration-store';
-import { REASONS, type ReasonCode } from './reasons';
+import { REASON_CODES, REASONS, type ReasonCode } from './reasons';
 
 export type RecordAudit = (accountId: string, actor: string, action: string, detail: Record<string, unknown>) => Promise<void>;
 
@@ -32,6 +35,22 @@ export interface IntegrationView {
   usage: { callsLast24h: number; allocation: number };
   crmUsage: { used: number | null; limit: number | null };
 }
+
+const nullableInstant = z.string().datetime().nullable();
+
+/** The answer of both routes and the `integrationStatus` entries of GET /accounts/:id. */
+export const integrationViewSchema = z.object({
+  integration: z.string(),
+  state: z.enum(['active', 'suspended']),
+  // A union, not .nullable(): the generator leaves null out of a nullable enum's values (zod-to-openapi 7).
+  reason: z.union([z.enum(REASON_CODES), z.null()]),
+  since: nullableInstant,
+  message: z.string().nullable(),
+  remedy: z.string().nullable(),
+  consecutiveFailures: z.number().int().min(0),
+  usage: z.object({ callsLast24h: z.number().int().min(0), allocation: z.number().int().min(0) }).describe('Calls in the rolling 24 hours against the daily allocation'),
+  crmUsage: z.object({ used: z.number().nullable(), limit: z.number().nullable() }).describe("The CRM's own rate-limit usage, as it last reported it"),
+});
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -79,26 +98,20 @@ export async function reconcileIntegrations(store: { integrations: IntegrationSt
   return suspended;
 }
 
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
-}
-
 type Resolved = { account: AccountRecord; name: string };
 
-/** The account the lead's middleware loaded and the integration named in the path, or an error already sent. */
-function resolve(req: Request, res: Response): Resolved | null {
+/** The account the admin router loaded and the integration named in the path; a GatewayError otherwise. */
+function resolve(req: Request, res: Response): Resolved {
   const account = res.locals.account as AccountRecord | undefined;
-  if (!account || account.id !== req.params.id) {
-    sendError(res, 404, 'ACCOUNT_NOT_FOUND', 'No account with this id.');
-    return null;
-  }
+  if (!account || account.id !== req.params.id) throw new GatewayError(404, 'ACCOUNT_NOT_FOUND', 'No account with this id.');
   const name = req.params.name;
   if (!Object.prototype.hasOwnProperty.call(account.settings.integrations, name)) {
-    sendError(res, 404, 'INTEGRATION_NOT_FOUND', 'The account has no integration of this name.');
-    return null;
+    throw new GatewayError(404, 'INTEGRATION_NOT_FOUND', 'The account has no integration of this name.');
   }
   return { account, name };
 }
+
+const params = z.object({ id: z.string().describe('Account id'), name: z.string().describe('Integration name, as in the account settings') });
 
 export function integrationAdminRouter(deps: IntegrationAdminDeps): Router {
   const router = Router();
@@ -110,25 +123,43 @@ export function integrationAdminRouter(deps: IntegrationAdminDeps): Router {
     return integrationView(account, name, stored, calls);
   }
 
-  router.get('/accounts/:id/integrations/:name', (req: Request, res: Response, next: NextFunction) => {
-    const resolved = resolve(req, res);
-    if (!resolved) return;
-    view(resolved.account, resolved.name)
-      .then((body) => res.json(body))
-      .catch(next);
-  });
+  adminRoute(
+    router,
+    {
+      method: 'get',
+      path: '/accounts/{id}/integrations/{name}',
+      operationId: 'getIntegration',
+      tags: ['integrations'],
+      summary: 'State, reason, remedy and calls used in the rolling 24 hours',
+      params,
+      responses: { 200: { description: 'The integration', schema: integrationViewSchema } },
+      errors: { 404: ['INTEGRATION_NOT_FOUND'] },
+    },
+    async (req, res) => {
+      const { account, name } = resolve(req, res);
+      res.json(await view(account, name));
+    },
+  );
 
-  router.post('/accounts/:id/integrations/:name/clear-suspension', (req: Request, res: Response, next: NextFunction) => {
-    const resolved = resolve(req, res);
-    if (!resolved) return;
-    const { account, name } = resolved;
-    if (account.settings.integrations[name].fieldMappings.length === 0) {
-      // Clearing would only be undone by the next call: the cause is still there.
-      sendError(res, 422, 'MISSING_FIELD_MAPPINGS', 'The integration still has no field mappings; add them before clearing the suspension.');
-      return;
-    }
-    const actor = typeof res.locals.actor === 'string' ? res.locals.actor : 'unknown';
-    (async () => {
+  adminRoute(
+    router,
+    {
+      method: 'post',
+      path: '/accounts/{id}/integrations/{name}/clear-suspension',
+      operationId: 'clearSuspension',
+      tags: ['integrations'],
+      summary: 'Clear Suspension',
+      params,
+      responses: { 200: { description: 'The integration after clearing', schema: integrationViewSchema } },
+      errors: { 404: ['INTEGRATION_NOT_FOUND'], 422: ['MISSING_FIELD_MAPPINGS'] },
+    },
+    async (req, res) => {
+      const { account, name } = resolve(req, res);
+      if (account.settings.integrations[name].fieldMappings.length === 0) {
+        // Clearing would only be undone by the next call: the cause is still there.
+        throw new GatewayError(422, 'MISSING_FIELD_MAPPINGS', 'The integration still has no field mappings; add them before clearing the suspension.');
+      }
+      const actor = typeof res.locals.actor === 'string' ? res.locals.actor : 'unknown';
       const before = await integrations.get(account.id, name);
       const cleared = await integrations.clear(account.id, name);
       await deps.recordAudit(account.id, actor, 'integration.clear_suspension', {
@@ -137,8 +168,8 @@ export function integrationAdminRouter(deps: IntegrationAdminDeps): Router {
         reason: before.state === 'suspended' ? before.reason : null,
       });
       res.json(await view(account, name));
-    })().catch(next);
-  });
+    },
+  );
 
   return router;
 }

@@ -1,5 +1,7 @@
 // Admin route that mints an operator bypass token for one account, recorded in the account's audit trail.
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { adminRoute } from '../admin/admin-route';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
@@ -13,23 +15,44 @@ export interface BypassAdminDeps {
   secret: string | undefined;
 }
 
+export const bypassBodySchema = z.object({ ttlSeconds: z.number().int().min(1).max(MAX_BYPASS_TTL_SECONDS).describe('Lifetime of the token, at most 24 hours') }).strict();
+
+export const bypassTokenSchema = z.object({
+  account: z.string(),
+  token: z.string().describe('Send as the X-Maintenance-Bypass header; shown once, never stored'),
+  header: z.string(),
+  expiresAt: z.string().datetime(),
+  fingerprint: z.string().describe('Names the token in the audit trail'),
+});
+
 function ttlOf(body: unknown): number {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new GatewayError(400, 'INVALID_BODY', 'the body must be a JSON object {"ttlSeconds": n} (Content-Type: application/json)');
   }
-  const unknown = Object.keys(body).filter((key) => key !== 'ttlSeconds');
-  if (unknown.length > 0) throw new GatewayError(400, 'INVALID_BODY', 'unknown field(s) in the body', { field: unknown[0] });
-  const ttl = (body as Record<string, unknown>).ttlSeconds;
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > MAX_BYPASS_TTL_SECONDS) {
-    throw new GatewayError(400, 'INVALID_BODY', `ttlSeconds: must be an integer from 1 to ${MAX_BYPASS_TTL_SECONDS} (24 hours)`, { field: 'ttlSeconds' });
-  }
-  return ttl;
+  const parsed = bypassBodySchema.safeParse(body);
+  if (parsed.success) return parsed.data.ttlSeconds;
+  const unknown = parsed.error.issues.find((issue) => issue.code === 'unrecognized_keys');
+  if (unknown) throw new GatewayError(400, 'INVALID_BODY', 'unknown field(s) in the body', { field: unknown.keys[0] });
+  throw new GatewayError(400, 'INVALID_BODY', `ttlSeconds: must be an integer from 1 to ${MAX_BYPASS_TTL_SECONDS} (24 hours)`, { field: 'ttlSeconds' });
 }
 
 export function bypassAdminRouter(deps: BypassAdminDeps): Router {
   const router = express.Router();
-  router.post('/accounts/:id/bypass-token', (req: Request, res: Response, next: NextFunction) => {
-    (async () => {
+  adminRoute(
+    router,
+    {
+      method: 'post',
+      path: '/accounts/{id}/bypass-token',
+      operationId: 'mintBypassToken',
+      tags: ['security'],
+      summary: "Mint an operator bypass token: its holder reaches the account's real upstream during the window",
+      params: z.object({ id: z.string().describe('Account id') }),
+      headers: z.object({ 'x-actor-id': z.string().describe('The operator the token is issued to') }),
+      body: bypassBodySchema,
+      responses: { 201: { description: 'The token (recorded in the audit trail by fingerprint only)', schema: bypassTokenSchema } },
+      errors: { 400: ['MISSING_ACTOR'], 409: ['BYPASS_DISABLED'] },
+    },
+    async (req, res) => {
       if (!req.header('x-actor-id')) throw new GatewayError(400, 'MISSING_ACTOR', 'the X-Actor-Id header must name the operator the token is issued to');
       if (!deps.secret) throw new GatewayError(409, 'BYPASS_DISABLED', 'operator bypass is disabled: no bypass secret is configured (BYPASS_SECRET)');
       const ttlSeconds = ttlOf(req.body);
@@ -42,7 +65,7 @@ export function bypassAdminRouter(deps: BypassAdminDeps): Router {
       await deps.store.accounts.appendAudit(account.id, { at: now, actor, action: 'bypass.token_issued', detail: { ttlSeconds, expiresAt, fingerprint: bypassTokenFingerprint(token) } });
       res.setHeader('cache-control', 'no-store');
       res.status(201).json({ account: account.id, token, header: BYPASS_HEADER, expiresAt, fingerprint: bypassTokenFingerprint(token) });
-    })().catch(next);
-  });
+    },
+  );
   return router;
 }

@@ -5,8 +5,11 @@
 // AccountRecord in `res.locals.account`. When the account is not there the router loads it itself and
 // answers 404 ACCOUNT_NOT_FOUND, so it also works mounted on its own (tests).
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { adminRoute } from '../admin/admin-route';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
+import { GatewayError } from '../domain/errors';
 import type { Notification } from '../store/outbox-store';
 import type { Store } from '../store/types';
 import { CHECKLIST_ITEMS, checklistItem } from './checklist';
@@ -14,10 +17,6 @@ import { CHECKLIST_ITEMS, checklistItem } from './checklist';
 export interface TimelineAdminDeps {
   store: Store;
   clock: Clock;
-}
-
-function sendError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
 }
 
 function iso(ms: number | null): string | null {
@@ -42,45 +41,97 @@ function notificationView(n: Notification) {
   };
 }
 
-async function loadAccount(deps: TimelineAdminDeps, req: Request, res: Response): Promise<AccountRecord | null> {
+async function loadAccount(deps: TimelineAdminDeps, req: Request, res: Response): Promise<AccountRecord> {
   const fromMiddleware = res.locals.account as AccountRecord | undefined;
   if (fromMiddleware && fromMiddleware.id === req.params.id) return fromMiddleware;
   const account = await deps.store.accounts.get(String(req.params.id));
-  if (!account) sendError(res, 404, 'ACCOUNT_NOT_FOUND', 'No account with this id.');
+  if (!account) throw new GatewayError(404, 'ACCOUNT_NOT_FOUND', 'No account with this id.');
   return account;
 }
 
-/** Wraps an async handler so a store failure becomes a 503 JSON error instead of an unhandled rejection. */
-function handle(fn: (req: Request, res: Response) => Promise<void>) {
-  return (req: Request, res: Response): void => {
-    fn(req, res).catch(() => {
-      if (!res.headersSent) sendError(res, 503, 'STORE_UNAVAILABLE', 'The store could not be reached; try again.');
-    });
-  };
-}
+/** A store failure is a 503 naming the store, not the admin API's generic one. */
+const STORE_UNAVAILABLE = { code: 'STORE_UNAVAILABLE', message: 'The store could not be reached; try again.' };
+
+const instant = z.string().datetime();
+const CHECKLIST_ITEM_IDS = CHECKLIST_ITEMS.map((item) => item.id) as [string, ...string[]];
+const accountParams = z.object({ id: z.string().describe('Account id') });
+
+export const notificationViewSchema = z.object({
+  id: z.string(),
+  kind: z.string().describe('What the notice is about (scheduled, week_of, day_before, completed, failed, rescheduled, cancelled, …)'),
+  recipients: z.array(z.string()),
+  subject: z.string(),
+  status: z.enum(['pending', 'sent', 'failed', 'void']),
+  attempts: z.number().int().min(0),
+  createdAt: instant,
+  migrationId: z.string().nullable(),
+  nextAttemptAt: instant.nullable(),
+  sentAt: instant.nullable(),
+  lastError: z.string().nullable(),
+  channels: z.array(z.string()).describe('Where it went: smtp, webhook, or log when no transport is configured'),
+  text: z.string(),
+});
+
+const checklistItemSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  done: z.boolean(),
+  doneAt: instant.nullable(),
+  doneBy: z.string().nullable(),
+});
+
+export const checklistViewSchema = z.object({
+  open: z.boolean().describe('False until the migration completed: the items are listed, marking them is refused'),
+  migrationId: z.string().nullable(),
+  openedAt: instant.nullable(),
+  items: z.array(checklistItemSchema),
+});
+
+/** PATCH body: other fields are ignored. */
+export const checklistMarkSchema = z.object({ done: z.boolean() });
 
 export function timelineAdminRouter(deps: TimelineAdminDeps): Router {
   const router = Router();
 
-  router.get(
-    '/accounts/:id/notifications',
-    handle(async (req, res) => {
+  adminRoute(
+    router,
+    {
+      method: 'get',
+      path: '/accounts/{id}/notifications',
+      operationId: 'listNotifications',
+      tags: ['timeline'],
+      summary: "The account's notifications outbox",
+      params: accountParams,
+      responses: { 200: { description: 'Notifications', schema: z.object({ notifications: z.array(notificationViewSchema) }) } },
+      errors: { 503: ['STORE_UNAVAILABLE'] },
+    },
+    async (req, res) => {
       const account = await loadAccount(deps, req, res);
-      if (!account) return;
       const notifications = await deps.store.timeline.outbox.list(account.id);
       res.json({ notifications: notifications.map(notificationView) });
-    }),
+    },
+    { unavailable: STORE_UNAVAILABLE },
   );
 
   /**
    * Before the migration completed the checklist is not open: the items are still listed (so an admin can
    * prepare) with `open: false` and every `done` false; marking them is refused until it opens.
    */
-  router.get(
-    '/accounts/:id/checklist',
-    handle(async (req, res) => {
+  adminRoute(
+    router,
+    {
+      method: 'get',
+      path: '/accounts/{id}/checklist',
+      operationId: 'getChecklist',
+      tags: ['timeline'],
+      summary: 'The post-migration checklist (open once the migration completed)',
+      params: accountParams,
+      responses: { 200: { description: 'The checklist', schema: checklistViewSchema } },
+      errors: { 503: ['STORE_UNAVAILABLE'] },
+    },
+    async (req, res) => {
       const account = await loadAccount(deps, req, res);
-      if (!account) return;
       const state = await deps.store.timeline.checklists.get(account.id);
       res.json({
         open: state !== null,
@@ -91,46 +142,52 @@ export function timelineAdminRouter(deps: TimelineAdminDeps): Router {
           return { ...item, done: mark?.done ?? false, doneAt: mark?.done ? iso(mark.at) : null, doneBy: mark?.done ? mark.by : null };
         }),
       });
-    }),
+    },
+    { unavailable: STORE_UNAVAILABLE },
   );
 
-  router.patch(
-    '/accounts/:id/checklist/:item',
-    express.json({ limit: '16kb' }),
-    handle(async (req, res) => {
+  adminRoute(
+    router,
+    {
+      method: 'patch',
+      path: '/accounts/{id}/checklist/{item}',
+      operationId: 'markChecklistItem',
+      tags: ['timeline'],
+      summary: 'Mark a checklist item done or not done',
+      params: accountParams.extend({ item: z.enum(CHECKLIST_ITEM_IDS).describe('A checklist item id (404 CHECKLIST_ITEM_NOT_FOUND for any other)') }),
+      body: checklistMarkSchema,
+      responses: { 200: { description: 'The item', schema: z.object({ item: checklistItemSchema }) } },
+      errors: { 404: ['CHECKLIST_ITEM_NOT_FOUND'], 409: ['CHECKLIST_NOT_OPEN'], 503: ['STORE_UNAVAILABLE'] },
+    },
+    async (req, res) => {
       const account = await loadAccount(deps, req, res);
-      if (!account) return;
       const item = checklistItem(String(req.params.item));
       if (!item) {
-        sendError(res, 404, 'CHECKLIST_ITEM_NOT_FOUND', `No checklist item with this id; known: ${CHECKLIST_ITEMS.map((i) => i.id).join(', ')}.`);
-        return;
+        throw new GatewayError(404, 'CHECKLIST_ITEM_NOT_FOUND', `No checklist item with this id; known: ${CHECKLIST_ITEMS.map((i) => i.id).join(', ')}.`);
       }
-      const body: unknown = req.body;
-      const done = body && typeof body === 'object' ? (body as Record<string, unknown>).done : undefined;
-      if (typeof done !== 'boolean') {
-        sendError(res, 400, 'INVALID_BODY', 'Field "done" is required and must be true or false.');
-        return;
-      }
+      const parsed = checklistMarkSchema.safeParse(req.body);
+      if (!parsed.success) throw new GatewayError(400, 'INVALID_BODY', 'Field "done" is required and must be true or false.');
+      const { done } = parsed.data;
       const actor = typeof res.locals.actor === 'string' ? res.locals.actor : 'unknown';
       const now = deps.clock.now();
       if (!(await deps.store.timeline.checklists.mark(account.id, item.id, { done, at: now, by: actor }))) {
-        sendError(res, 409, 'CHECKLIST_NOT_OPEN', 'The post-migration checklist opens when the migration completes.');
-        return;
+        throw new GatewayError(409, 'CHECKLIST_NOT_OPEN', 'The post-migration checklist opens when the migration completes.');
       }
       // Every change made through the admin API is in the account's audit trail (who, what, when).
       await deps.store.accounts.appendAudit(account.id, { at: now, actor, action: 'checklist.marked', detail: { item: item.id, done } });
       res.json({ item: { ...item, done, doneAt: done ? iso(now) : null, doneBy: done ? actor : null } });
-    }),
+    },
+    { before: [express.json({ limit: '16kb' }), jsonParseFailure], unavailable: STORE_UNAVAILABLE },
   );
 
-  // A body that is not JSON at all: 400 like any other malformed body, not the default HTML error page.
-  router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if ((error as { type?: string } | null)?.type === 'entity.parse.failed') {
-      sendError(res, 400, 'INVALID_BODY', 'The body must be JSON with a boolean field "done".');
-      return;
-    }
-    next(error);
-  });
-
   return router;
+}
+
+/** Mounted on its own (no admin body parser before it), a body that is not JSON is a 400 like any other malformed body. */
+function jsonParseFailure(error: unknown, _req: Request, _res: Response, next: NextFunction): void {
+  if ((error as { type?: string } | null)?.type === 'entity.parse.failed') {
+    next(new GatewayError(400, 'INVALID_BODY', 'The body must be JSON with a boolean field "done".'));
+    return;
+  }
+  next(error);
 }

@@ -1,6 +1,7 @@
 // Admin API through createGateway + supertest: every scheduling rule, every refusal, and no state change on refusal.
 import { createHash } from 'node:crypto';
 import request from 'supertest';
+import { expectDocumented } from '../support/openapi';
 import { createGateway, type GatewayApp } from '../../src/gateway';
 import { ManualClock } from '../../src/domain/clock';
 import { MemoryStore } from '../../src/store/memory/memory-store';
@@ -31,9 +32,11 @@ describe('admin API: accounts', () => {
   it('creates (201), replaces (200) and shows an account with its audit trail', async () => {
     const { app } = setup();
     const created = await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
+    await expectDocumented(created);
     expect(created.body).toMatchObject({ id: 'acme', dataLocation: 'us', migration: { status: 'none' } });
     await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ contactName: 'Grace' })).expect(200);
     const shown = await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200);
+    await expectDocumented(shown);
     expect(shown.body.contactName).toBe('Grace');
     expect(shown.body.audit.map((a: { action: string }) => a.action)).toEqual(['account.created', 'account.replaced']);
     expect(shown.body.audit[0].actor).toBe(SUPER_ADMIN.id);
@@ -46,12 +49,14 @@ describe('admin API: accounts', () => {
   ])('refuses bad credentials %j', async (headers, status, code) => {
     const { app } = setup();
     const res = await request(app).get('/admin/v1/accounts/acme').set(headers).expect(status);
+    await expectDocumented(res);
     expect(res.body.error.code).toBe(code);
   });
 
   it('refuses every call when no token is configured', async () => {
     const app = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' } });
     const res = await request(app).get('/admin/v1/accounts/acme').set(auth).expect(401);
+    await expectDocumented(res);
     expect(res.body.error.code).toBe('ADMIN_API_DISABLED');
   });
 
@@ -73,6 +78,7 @@ describe('admin API: accounts', () => {
   ])('400 for %s, naming the field, and nothing stored', async (_what, body, field) => {
     const { app } = setup();
     const res = await request(app).put('/admin/v1/accounts/acme').set(auth).send({ ...accountSettings(), ...body }).expect(400);
+    await expectDocumented(res);
     expect(res.body.error.code).toBe('INVALID_BODY');
     expect(res.body.error.message).toContain(field);
     await request(app).get('/admin/v1/accounts/acme').set(auth).expect(404);
@@ -81,10 +87,13 @@ describe('admin API: accounts', () => {
   it('400 for malformed JSON, 400 for a bad account id, 404 for an unknown account', async () => {
     const { app } = setup();
     const bad = await request(app).put('/admin/v1/accounts/acme').set(auth).set('Content-Type', 'application/json').send('{"dataLocation":').expect(400);
+    await expectDocumented(bad);
     expect(bad.body.error.code).toBe('MALFORMED_JSON');
     const badId = await request(app).get('/admin/v1/accounts/%7Bacme%7D').set(auth).expect(400);
+    await expectDocumented(badId);
     expect(badId.body.error.code).toBe('INVALID_ACCOUNT_ID');
     const missing = await request(app).get('/admin/v1/accounts/nobody').set(auth).expect(404);
+    await expectDocumented(missing);
     expect(missing.body.error.code).toBe('ACCOUNT_NOT_FOUND');
   });
 
@@ -97,6 +106,7 @@ describe('admin API: accounts', () => {
   it('413 for an oversized admin body', async () => {
     const { app } = setup();
     const res = await request(app).put('/admin/v1/accounts/acme').set(auth).send({ ...accountSettings(), contactName: 'x'.repeat(100_000) }).expect(413);
+    await expectDocumented(res);
     expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 });
@@ -112,9 +122,11 @@ describe('admin API: scheduling rules', () => {
       connectedApps: [{ name: 'Video meetings', kind: 'video_meetings', linkedAccountIds: ['acme', 'acme-2'] }],
     });
     const res = await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: iso(start), target: 'eu' }).expect(201);
+    await expectDocumented(res);
     expect(res.body.migration).toMatchObject({ status: 'scheduled', start: iso(start), expectedEnd: iso(start + 36 * 3600_000), phase: 'scheduled' });
     expect(res.body.warnings.map((w: { code: string }) => w.code)).toEqual(['SANDBOX_NOT_MIGRATED', 'SSO_LOGIN_URL', 'LINKED_INTEGRATION']);
     const shown = await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200);
+    await expectDocumented(shown);
     expect(shown.body.migration.status).toBe('scheduled');
     expect(shown.body.audit.at(-1)).toMatchObject({ actor: SUPER_ADMIN.id, action: 'migration.scheduled' });
   });
@@ -205,6 +217,7 @@ describe('admin API: scheduling rules', () => {
     await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: iso(start) }).expect(201);
     const later = start + 2 * DAY;
     const res = await request(app).patch('/admin/v1/accounts/acme/migration').set(auth).send({ start: iso(later) }).expect(200);
+    await expectDocumented(res);
     expect(res.body.migration.start).toBe(iso(later));
     clock.set(later - 36 * 3600_000 - 1000);
     await request(app).patch('/admin/v1/accounts/acme/migration').set(auth).send({ start: iso(later + 7 * DAY) }).expect(200);
@@ -227,10 +240,12 @@ describe('admin API: scheduling rules', () => {
     await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: iso(start) }).expect(201);
     clock.set(start);
     const started = await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200);
+    await expectDocumented(started);
     expect(started.body.migration).toMatchObject({ status: 'in_progress', phase: 'window' });
     await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200);
     clock.set(start + 20 * 3600_000);
     const done = await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200);
+    await expectDocumented(done);
     expect(done.body).toMatchObject({ dataLocation: 'eu', migration: { status: 'completed' } });
     await refused(app, () => request(app).post('/admin/v1/accounts/acme/migration/fail').set(auth), 409, 'INVALID_TRANSITION');
   });
@@ -258,6 +273,7 @@ describe('admin API: the audit trail', () => {
     await request(app).post('/admin/v1/accounts/acme/buffer/redrive').set(auth).expect(200);
 
     const shown = await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200);
+    await expectDocumented(shown);
     const trail = shown.body.audit as { action: string; actor: string; detail: Record<string, unknown> }[];
     expect(trail.find((a) => a.action === 'checklist.marked')).toMatchObject({ actor: SUPER_ADMIN.id, detail: { item: 'connect-dedicated-ip', done: true } });
     expect(trail.find((a) => a.action === 'buffer.redriven')).toMatchObject({ actor: SUPER_ADMIN.id, detail: { redriven: 1 } });

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import request from 'supertest';
+import { expectDocumented } from '../support/openapi';
 import { ManualClock } from '../../src/domain/clock';
 import { createGateway, type GatewayApp } from '../../src/gateway';
 import { createLogger } from '../../src/observability/logger';
@@ -62,6 +63,7 @@ describe('admin API: custom domains', () => {
     await put(app, 'globex', { contactName: 'Globex Ops' }).expect(201);
     await put(app, 'globex', { contactName: 'Changed', domains: ['help.acme.com'] }).expect(409);
     const globex = await request(app).get('/admin/v1/accounts/globex').set(auth).expect(200);
+    await expectDocumented(globex);
     expect(globex.body.contactName).toBe('Globex Ops');
     expect(globex.body.version).toBe(1);
   });

@@ -1,6 +1,8 @@
 // Buffer admin routes: counts, oldest item, progress, dead letters with the upstream's answer, paging, re-drive.
+import { adminErrorHandler } from '../../src/admin/errors';
 import express from 'express';
 import request from 'supertest';
+import { expectDocumented } from '../support/openapi';
 import { bufferAccountExtras, bufferAdminRouter } from '../../src/buffer/admin-routes';
 import type { AccountRecord } from '../../src/domain/account';
 import type { BufferRequest, BufferStore, BufferSurface } from '../../src/store/buffer-store';
@@ -31,6 +33,8 @@ function app(store: BufferStore, nudged: string[] = []): express.Express {
     next();
   });
   a.use('/admin/v1', bufferAdminRouter({ store, nudge: (id) => nudged.push(id) }));
+  // The admin router's one error handler, which renders the routes' GatewayErrors.
+  a.use(adminErrorHandler({}));
   return a;
 }
 
@@ -44,6 +48,7 @@ describe('bufferAdminRouter', () => {
     await store.ack(lease, items[1]);
 
     const res = await request(app(store)).get('/admin/v1/accounts/acc1/buffer');
+    await expectDocumented(res);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       accountId: 'acc1',
@@ -80,9 +85,11 @@ describe('bufferAdminRouter', () => {
     const ids = [];
     for (let n = 0; n < 5; n += 1) ids.push((await store.append(req(n))).id);
     const first = await request(app(store)).get('/admin/v1/accounts/acc1/buffer?limit=2');
+    await expectDocumented(first);
     expect(first.body.items.map((i: { id: string }) => i.id)).toEqual(ids.slice(0, 2));
     expect(first.body.nextAfter).toBe(ids[1]);
     const last = await request(app(store)).get(`/admin/v1/accounts/acc1/buffer?limit=3&after=${first.body.nextAfter}`);
+    await expectDocumented(last);
     expect(last.body.items.map((i: { id: string }) => i.id)).toEqual(ids.slice(2));
     expect(last.body.nextAfter).toBeNull();
   });
@@ -91,6 +98,7 @@ describe('bufferAdminRouter', () => {
     const store = new MemoryBufferStore();
     for (const query of ['limit=0', 'limit=abc', 'limit=1001', 'after=../x']) {
       const res = await request(app(store)).get(`/admin/v1/accounts/acc1/buffer?${query}`);
+      await expectDocumented(res);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe(query.startsWith('limit') ? 'INVALID_LIMIT' : 'INVALID_AFTER');
       expect(typeof res.body.error.message).toBe('string');
@@ -106,13 +114,16 @@ describe('bufferAdminRouter', () => {
     await store.deadLetter(lease, b.id, { status: 400, bodyExcerpt: '', error: null, attempts: 1, at: T0 });
     const nudged: string[] = [];
     const res = await request(app(store, nudged)).post('/admin/v1/accounts/acc1/buffer/redrive');
+    await expectDocumented(res);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ accountId: 'acc1', redriven: 2 });
     expect(nudged).toEqual(['acc1']);
     const view = await request(app(store)).get('/admin/v1/accounts/acc1/buffer');
+    await expectDocumented(view);
     expect(view.body.depth).toBe(2);
     expect(view.body.deadLetters).toEqual([]);
     const again = await request(app(store, nudged)).post('/admin/v1/accounts/acc1/buffer/redrive');
+    await expectDocumented(again);
     expect(again.body.redriven).toBe(0);
     expect(nudged).toEqual(['acc1']);
   });
@@ -121,6 +132,7 @@ describe('bufferAdminRouter', () => {
     const store = new MemoryBufferStore();
     store.stats = () => Promise.reject(new Error('ECONNREFUSED 10.0.0.1:6379'));
     const res = await request(app(store)).get('/admin/v1/accounts/acc1/buffer');
+    await expectDocumented(res);
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('STORE_UNAVAILABLE');
     expect(res.text).not.toContain('10.0.0.1');

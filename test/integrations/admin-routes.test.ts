@@ -1,5 +1,6 @@
 // The integration admin view (derived states included), Clear Suspension and its audit record, and reconcileIntegrations.
 import request from 'supertest';
+import { expectDocumented } from '../support/openapi';
 import { ManualClock } from '../../src/domain/clock';
 import { integrationView, reconcileIntegrations } from '../../src/integrations/admin-routes';
 import { ACTIVE_STATE } from '../../src/store/integration-store';
@@ -82,10 +83,12 @@ describe('integration admin routes', () => {
   it('clears a suspension, records who did it, and is harmless when nothing is suspended', async () => {
     await store.integrations.recordFailure('a1', 'crm', 'CRM_API_DISABLED', true, 3, T0);
     const res = await request(guard.app).post('/admin/v1/accounts/a1/integrations/crm/clear-suspension').set('X-Actor-Id', 'ops-7');
+    await expectDocumented(res);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ state: 'active', reason: null });
     expect((await store.integrations.get('a1', 'crm')).state).toBe('active');
     const again = await request(guard.app).post('/admin/v1/accounts/a1/integrations/crm/clear-suspension').set('X-Actor-Id', 'ops-7');
+    await expectDocumented(again);
     expect(again.status).toBe(200);
     expect(guard.audits.map((a) => [a.actor, a.action, a.detail])).toEqual([
       ['ops-7', 'integration.clear_suspension', { integration: 'crm', wasSuspended: true, reason: 'CRM_API_DISABLED' }],
@@ -95,6 +98,7 @@ describe('integration admin routes', () => {
 
   it('refuses to clear MISSING_FIELD_MAPPINGS while there are still none, and records nothing', async () => {
     const res = await request(guard.app).post('/admin/v1/accounts/a1/integrations/bare/clear-suspension');
+    await expectDocumented(res);
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('MISSING_FIELD_MAPPINGS');
     expect(guard.audits).toHaveLength(0);

@@ -1,4 +1,5 @@
 // A small express app around the integration guard (as the gateway will mount it) and a fake CRM, for the guard's tests.
+import { adminErrorHandler } from '../../src/admin/errors';
 import express, { type Express } from 'express';
 import type { AccountRecord, AuditEntry, IntegrationSettings } from '../../src/domain/account';
 import { ManualClock } from '../../src/domain/clock';
@@ -109,5 +110,7 @@ export function guardApp(store: Store, clock: ManualClock, options: Partial<Inte
       },
     }),
   );
+  // The admin router's one error handler, which renders the routes' GatewayErrors.
+  app.use(adminErrorHandler({}));
   return { app, handler, metrics, accounts, notified, audits };
 }

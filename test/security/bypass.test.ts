@@ -2,6 +2,7 @@
 import { Writable } from 'node:stream';
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
+import { expectDocumented } from '../support/openapi';
 import { createGateway, type GatewayApp } from '../../src/gateway';
 import { ManualClock } from '../../src/domain/clock';
 import { MemoryStore } from '../../src/store/memory/memory-store';
@@ -141,6 +142,7 @@ describe('bypass in the window', () => {
     const token = createBypassToken(SECRET, 'acme', 3600, START + H);
     await request(app).get('/api/contacts?portalId=acme').set(BYPASS_HEADER, token).expect(477);
     const mint = await request(app).post('/admin/v1/accounts/acme/bypass-token').set(auth).send({ ttlSeconds: 60 }).expect(409);
+    await expectDocumented(mint);
     expect(mint.body.error.code).toBe('BYPASS_DISABLED');
   });
 
@@ -165,10 +167,12 @@ describe('POST /admin/v1/accounts/:id/bypass-token', () => {
   it('mints a token for the account (201), records the audit entry without the token, and the token works', async () => {
     const { app, clock } = await inWindow();
     const res = await request(app).post('/admin/v1/accounts/acme/bypass-token').set(auth).send({ ttlSeconds: 900 }).expect(201);
+    await expectDocumented(res);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toMatchObject({ account: 'acme', header: BYPASS_HEADER, expiresAt: new Date(clock.now() + 900_000).toISOString() });
     expect(verifyBypassToken(SECRET, res.body.token, 'acme', clock.now())).toBe(true);
     const shown = await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200);
+    await expectDocumented(shown);
     const entry = shown.body.audit.at(-1);
     expect(entry).toMatchObject({ actor: 'sa-1', action: 'bypass.token_issued', detail: { ttlSeconds: 900, fingerprint: res.body.fingerprint } });
     expect(JSON.stringify(shown.body)).not.toContain(res.body.token);
@@ -188,6 +192,7 @@ describe('POST /admin/v1/accounts/:id/bypass-token', () => {
     const { app } = await inWindow();
     const before = (await request(app).get('/admin/v1/accounts/acme').set(auth)).body.audit.length;
     const res = await request(app).post('/admin/v1/accounts/acme/bypass-token').set(auth).send(body).expect(status);
+    await expectDocumented(res);
     expect(res.body.error.code).toBe(code);
     expect((await request(app).get('/admin/v1/accounts/acme').set(auth)).body.audit.length).toBe(before);
   });
@@ -196,6 +201,7 @@ describe('POST /admin/v1/accounts/:id/bypass-token', () => {
     const { app } = await inWindow();
     await request(app).post('/admin/v1/accounts/acme/bypass-token').send({ ttlSeconds: 60 }).expect(401);
     const noActor = await request(app).post('/admin/v1/accounts/acme/bypass-token').set({ Authorization: `Bearer ${ADMIN_TOKEN}` }).send({ ttlSeconds: 60 }).expect(400);
+    await expectDocumented(noActor);
     expect(noActor.body.error.code).toBe('MISSING_ACTOR');
     await request(app).post('/admin/v1/accounts/nobody/bypass-token').set(auth).send({ ttlSeconds: 60 }).expect(404);
   });
@@ -226,6 +232,7 @@ describe('never logged', () => {
     await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
     clock.set(START + H);
     const minted = await request(app).post('/admin/v1/accounts/acme/bypass-token').set(auth).send({ ttlSeconds: 60 }).expect(201);
+    await expectDocumented(minted);
     await request(app).get('/app/x?portalId=acme').set(BYPASS_HEADER, minted.body.token).expect(502);
     expect(sink.lines.length).toBeGreaterThan(0);
     expect(sink.lines.join('')).not.toContain(minted.body.token);

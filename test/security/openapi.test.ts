@@ -1,47 +1,54 @@
-// The OpenAPI document of the admin API: served without a token, well-formed, and exactly the routes that are mounted.
+// The OpenAPI document of the admin API: generated from the zod schemas, valid OpenAPI 3.1, served without a token, and exactly the routes that are mounted.
+import { execFileSync } from 'node:child_process';
 import request from 'supertest';
-import { adminOpenApiDocument } from '../../src/admin/openapi';
 import { adminApp, adminRoutes } from './admin-app';
+import { servedAdminOpenApi, type OpenApiDocument } from '../support/openapi';
 
-type Json = Record<string, unknown>;
 const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head', 'options', 'trace'];
 
-function documentedOperations(doc: Json): string[] {
+function documentedOperations(doc: OpenApiDocument): string[] {
   const ops: string[] = [];
-  for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
+  for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of Object.keys(item).filter((key) => METHODS.includes(key))) ops.push(`${method.toUpperCase()} ${path}`);
   }
   return ops.sort();
 }
 
-function refsIn(value: unknown, out: string[] = []): string[] {
-  if (Array.isArray(value)) value.forEach((v) => refsIn(v, out));
-  else if (value && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) {
-      if (key === '$ref' && typeof v === 'string') out.push(v);
-      else refsIn(v, out);
-    }
-  }
-  return out;
-}
+type Operation = { operationId: string; parameters?: { name: string; in: string; schema: { enum?: string[] } }[]; responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }> };
+const operation = (doc: OpenApiDocument, method: string, path: string): Operation => doc.paths[path]?.[method] as unknown as Operation;
+const codesOf = (op: Operation, status: string): string[] =>
+  ((op.responses[status]?.content?.['application/json']?.schema as { properties: { error: { properties: { code: { enum: string[] } } } } }).properties.error.properties.code.enum ?? []).slice().sort();
 
-function resolve(doc: Json, ref: string): unknown {
-  return ref
-    .replace(/^#\//, '')
-    .split('/')
-    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Json)[key] : undefined), doc);
+/** @seriousme/openapi-schema-validator (ESM only, so in a child process): the OpenAPI 3.1 JSON schema plus its own checks. */
+function validateOpenApi(doc: unknown): { valid: boolean; errors?: unknown } {
+  const script = `import { Validator } from '@seriousme/openapi-schema-validator';
+const chunks = []; for await (const chunk of process.stdin) chunks.push(chunk);
+const result = await new Validator().validate(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+process.stdout.write(JSON.stringify(result));`;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { input: JSON.stringify(doc), cwd: `${__dirname}/../..`, encoding: 'utf8' })) as { valid: boolean; errors?: unknown };
 }
 
 describe('GET /admin/v1/openapi.json', () => {
-  it('is served without a token, as JSON, and is the document in src/admin/openapi.ts', async () => {
+  it('is served without a token, as JSON, and is an OpenAPI 3.1 document', async () => {
     const app = adminApp();
     const res = await request(app).get('/admin/v1/openapi.json').expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.body).toEqual(adminOpenApiDocument());
-    expect(res.body.openapi).toMatch(/^3\.\d+\.\d+$/);
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(res.body.servers).toEqual([{ url: '/admin/v1' }]);
     // Only the description is open: everything else still needs the token.
     await request(app).get('/admin/v1/accounts/acme').expect(401);
     await app.gateway.close();
+  });
+
+  it('passes a real OpenAPI validator', async () => {
+    const result = validateOpenApi(await servedAdminOpenApi());
+    expect(result).toEqual({ valid: true });
+  });
+
+  it('a broken document fails that validator (the check can fail)', async () => {
+    const doc = structuredClone(await servedAdminOpenApi());
+    (doc.paths['/accounts/{id}'] as Record<string, unknown>).get = { responses: { 200: { content: 'not an object' } } };
+    expect(validateOpenApi(doc).valid).toBe(false);
   });
 
   it('documents exactly the admin routes that are mounted (with the parts the server mounts)', async () => {
@@ -49,13 +56,12 @@ describe('GET /admin/v1/openapi.json', () => {
     const mounted = adminRoutes(app);
     // The walker must see the core routes and the parts' routes, else the comparison proves nothing.
     expect(mounted).toEqual(expect.arrayContaining(['PUT /accounts/{id}', 'GET /accounts/{id}/buffer', 'GET /accounts/{id}/checklist', 'GET /accounts/{id}/integrations/{name}']));
-    expect(documentedOperations(adminOpenApiDocument())).toEqual(mounted);
+    expect(documentedOperations(await servedAdminOpenApi())).toEqual(mounted);
     await app.gateway.close();
   });
 
-  it('covers every call of SPEC §7', () => {
-    const ops = documentedOperations(adminOpenApiDocument());
-    expect(ops).toEqual(
+  it('covers every call of SPEC §7 and the operator lists of §12', async () => {
+    expect(documentedOperations(await servedAdminOpenApi())).toEqual(
       expect.arrayContaining([
         'PUT /accounts/{id}',
         'GET /accounts/{id}',
@@ -71,26 +77,43 @@ describe('GET /admin/v1/openapi.json', () => {
         'PATCH /accounts/{id}/checklist/{item}',
         'GET /accounts/{id}/integrations/{name}',
         'POST /accounts/{id}/integrations/{name}/clear-suspension',
+        'GET /accounts',
       ]),
     );
   });
 
-  it('is well-formed: every $ref resolves, operation ids are unique, path parameters are declared, every operation answers', () => {
-    const doc = adminOpenApiDocument();
-    for (const ref of refsIn(doc)) expect([ref, resolve(doc, ref) !== undefined]).toEqual([ref, true]);
+  it('describes requests from the schemas that validate them: body fields, required ones, path and query parameters', async () => {
+    const doc = await servedAdminOpenApi();
+    const put = doc.paths['/accounts/{id}']?.put as unknown as { requestBody: { content: { 'application/json': { schema: { required: string[]; properties: Record<string, { enum?: string[] }>; additionalProperties: boolean } } } } };
+    const settings = put.requestBody.content['application/json'].schema;
+    expect(settings.required.sort()).toEqual(['contactName', 'dataLocation', 'superAdmins', 'timezone']);
+    expect(settings.properties.dataLocation?.enum).toEqual(['us', 'eu']);
+    expect(settings.additionalProperties).toBe(false);
+    const list = operation(doc, 'get', '/accounts');
+    expect(list.parameters?.find((p) => p.name === 'state')).toMatchObject({ in: 'query', required: true, schema: { enum: ['in_window', 'upcoming', 'suspended', 'dead_letters'] } });
+  });
+
+  it('lists for each operation the error codes it answers, by status', async () => {
+    const doc = await servedAdminOpenApi();
+    const schedule = operation(doc, 'post', '/accounts/{id}/migration');
+    expect(codesOf(schedule, '422')).toEqual(['DATE_UNAVAILABLE', 'INVALID_DIRECTION', 'PAYMENTS_ENABLED', 'START_TOO_SOON']);
+    expect(codesOf(schedule, '401')).toEqual(['ADMIN_API_DISABLED', 'UNAUTHORIZED']);
+    expect(codesOf(schedule, '404')).toEqual(['ACCOUNT_NOT_FOUND']);
+    expect(codesOf(operation(doc, 'post', '/accounts/{id}/integrations/{name}/clear-suspension'), '422')).toEqual(['MISSING_FIELD_MAPPINGS']);
+    expect(codesOf(operation(doc, 'get', '/accounts/{id}/buffer'), '503')).toEqual(['STORE_UNAVAILABLE', 'UNAVAILABLE']);
+    expect(Object.keys(operation(doc, 'get', '/openapi.json').responses)).toEqual(['200']);
+  });
+
+  it('is well-formed: operation ids are unique, every operation answers, all but the document need the token', async () => {
+    const doc = await servedAdminOpenApi();
     const ids: string[] = [];
-    for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
-      const declared = new Set(
-        [...((item.parameters as Json[]) ?? [])].map((p) => ((p.$ref ? resolve(doc, p.$ref as string) : p) as Json)).filter((p) => p.in === 'path').map((p) => p.name),
-      );
-      const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-      expect([path, [...declared].sort()]).toEqual([path, inPath.sort()]);
+    for (const [path, item] of Object.entries(doc.paths)) {
       for (const method of Object.keys(item).filter((key) => METHODS.includes(key))) {
-        const op = item[method] as Json;
-        ids.push(op.operationId as string);
-        const statuses = Object.keys(op.responses as Json);
+        const op = item[method] as unknown as Operation;
+        ids.push(op.operationId);
+        const statuses = Object.keys(op.responses);
         expect(statuses.some((s) => s.startsWith('2'))).toBe(true);
-        if (path !== '/openapi.json') expect(statuses).toContain('401');
+        if (path !== '/openapi.json') expect([path, statuses]).toEqual([path, expect.arrayContaining(['401'])]);
       }
     }
     expect(new Set(ids).size).toBe(ids.length);

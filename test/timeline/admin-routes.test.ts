@@ -7,6 +7,8 @@ import { MemoryStore } from '../../src/store/memory/memory-store';
 import { timelineAdminRouter } from '../../src/timeline/admin-routes';
 import { CHECKLIST_ITEMS } from '../../src/timeline/checklist';
 import { newNotification } from '../../src/timeline/outbox';
+import { expectDocumented, servedAdminOpenApi } from '../support/openapi';
+import { adminErrorHandler } from '../../src/admin/errors';
 
 const T0 = Date.parse('2026-06-12T08:00:00Z');
 
@@ -41,6 +43,8 @@ async function setup() {
     next();
   });
   app.use('/admin/v1', timelineAdminRouter({ store, clock }));
+  // What the admin router ends in: the one error handler that renders GatewayErrors.
+  app.use(adminErrorHandler({}));
   return { store, clock, app };
 }
 
@@ -61,6 +65,7 @@ describe('timeline admin routes', () => {
     await store.timeline.outbox.create(n);
     await store.timeline.outbox.update({ ...n, status: 'sent', attempts: 1, sentAt: T0 + 5, delivered: ['smtp'] }, n.rev);
     const res = await request(app).get('/admin/v1/accounts/acc1/notifications').expect(200);
+    await expectDocumented(res);
     expect(res.body).toEqual({
       notifications: [
         expect.objectContaining({
@@ -82,16 +87,19 @@ describe('timeline admin routes', () => {
   it('answers 404 with a JSON error for an unknown account', async () => {
     const { app } = await setup();
     const res = await request(app).get('/admin/v1/accounts/nobody/notifications').expect(404);
+    await expectDocumented(res);
     expect(res.body).toEqual({ error: { code: 'ACCOUNT_NOT_FOUND', message: expect.any(String) } });
   });
 
   it('shows the checklist closed until the migration completes, and refuses marks meanwhile', async () => {
     const { app } = await setup();
     const res = await request(app).get('/admin/v1/accounts/acc1/checklist').expect(200);
+    await expectDocumented(res);
     expect(res.body.open).toBe(false);
     expect(res.body.items).toHaveLength(CHECKLIST_ITEMS.length);
     expect(res.body.items.every((i: { done: boolean }) => i.done === false)).toBe(true);
     const patch = await request(app).patch('/admin/v1/accounts/acc1/checklist/connect-dedicated-ip').send({ done: true }).expect(409);
+    await expectDocumented(patch);
     expect(patch.body.error.code).toBe('CHECKLIST_NOT_OPEN');
   });
 
@@ -100,8 +108,10 @@ describe('timeline admin routes', () => {
     await store.timeline.checklists.open('acc1', 'm1', T0);
     clock.advance(60_000);
     const patch = await request(app).patch('/admin/v1/accounts/acc1/checklist/update-smtp-host-and-port').send({ done: true }).expect(200);
+    await expectDocumented(patch);
     expect(patch.body.item).toMatchObject({ id: 'update-smtp-host-and-port', done: true, doneBy: 'operator-7', doneAt: new Date(T0 + 60_000).toISOString() });
     const res = await request(app).get('/admin/v1/accounts/acc1/checklist').expect(200);
+    await expectDocumented(res);
     expect(res.body).toMatchObject({ open: true, migrationId: 'm1' });
     const items = res.body.items as { id: string; title: string; description: string; done: boolean }[];
     expect(items.map((i) => i.id)).toEqual(CHECKLIST_ITEMS.map((i) => i.id));
@@ -109,6 +119,7 @@ describe('timeline admin routes', () => {
     expect(items[0]).toMatchObject({ id: 'connect-dedicated-ip', title: expect.any(String), description: expect.any(String) });
     await request(app).patch('/admin/v1/accounts/acc1/checklist/update-smtp-host-and-port').send({ done: false }).expect(200);
     const after = await request(app).get('/admin/v1/accounts/acc1/checklist').expect(200);
+    await expectDocumented(after);
     expect(after.body.items.some((i: { done: boolean }) => i.done)).toBe(false);
   });
 
@@ -117,18 +128,19 @@ describe('timeline admin routes', () => {
     await store.timeline.checklists.open('acc1', 'm1', T0);
     for (const body of [{}, { done: 'yes' }, { done: 1 }]) {
       const res = await request(app).patch('/admin/v1/accounts/acc1/checklist/connect-dedicated-ip').send(body).expect(400);
+      await expectDocumented(res);
       expect(res.body.error.code).toBe('INVALID_BODY');
       expect(res.body.error.message).toContain('"done"');
     }
     const unknown = await request(app).patch('/admin/v1/accounts/acc1/checklist/no-such-item').send({ done: true }).expect(404);
+    await expectDocumented(unknown);
     expect(unknown.body.error.code).toBe('CHECKLIST_ITEM_NOT_FOUND');
   });
 });
 
 describe('the checklist ids people are told to use', () => {
-  it('are the ids the API knows: README walk-through and list, and the OpenAPI example', async () => {
+  it('are the ids the API knows: README walk-through and list, and the OpenAPI document', async () => {
     const { readFileSync } = await import('node:fs');
-    const { adminOpenApiDocument } = await import('../../src/admin/openapi');
     const known = CHECKLIST_ITEMS.map((i) => i.id);
     const readme = readFileSync(`${__dirname}/../../README.md`, 'utf8');
     const walked = [...readme.matchAll(/checklist\/([a-z0-9-]+)/g)].map((m) => m[1]);
@@ -137,8 +149,8 @@ describe('the checklist ids people are told to use', () => {
     expect(walked.length).toBeGreaterThan(0);
     for (const id of walked) expect(known).toContain(id);
     expect(listedIds).toEqual(known);
-    const doc = adminOpenApiDocument() as { paths: Record<string, { parameters?: { name: string; example?: string }[] }> };
-    const example = doc.paths['/accounts/{id}/checklist/{item}']?.parameters?.find((p) => p.name === 'item')?.example;
-    expect(known).toContain(example);
+    const doc = (await servedAdminOpenApi()) as unknown as { paths: Record<string, { patch: { parameters: { name: string; schema: { enum?: string[] } }[] } }> };
+    const documented = doc.paths['/accounts/{id}/checklist/{item}']?.patch.parameters.find((p) => p.name === 'item')?.schema.enum;
+    expect(documented).toEqual(known);
   });
 });
