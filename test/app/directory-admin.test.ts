@@ -46,51 +46,50 @@ const put = (app: GatewayApp, id: string, overrides: Record<string, unknown> = {
 describe('admin API: custom domains', () => {
   it('stores domains lower-cased, shows them, and puts them in the directory', async () => {
     const { app, store } = setup();
-    const created = await put(app, 'acme', { domains: ['Help.ACME.com', '*.acme.io'] }).expect(201);
+    const created = await expectDocumented(await put(app, 'acme', { domains: ['Help.ACME.com', '*.acme.io'] }).expect(201));
     expect(created.body.domains).toEqual(['help.acme.com', '*.acme.io']);
-    expect((await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200)).body.domains).toEqual(['help.acme.com', '*.acme.io']);
+    expect((await expectDocumented(await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200))).body.domains).toEqual(['help.acme.com', '*.acme.io']);
     expect(await store.directory.domainOwners(['help.acme.com', '*.acme.io'])).toEqual(['acme', 'acme']);
   });
 
   it('refuses a domain held by another account with 409 DOMAIN_TAKEN naming it, and stores nothing', async () => {
     const { app, store } = setup();
-    await put(app, 'acme', { domains: ['help.acme.com'] }).expect(201);
-    const refused = await put(app, 'globex', { domains: ['www.globex.com', 'HELP.acme.com'] }).expect(409);
+    await expectDocumented(await put(app, 'acme', { domains: ['help.acme.com'] }).expect(201));
+    const refused = await expectDocumented(await put(app, 'globex', { domains: ['www.globex.com', 'HELP.acme.com'] }).expect(409));
     expect(refused.body).toEqual({ error: { code: 'DOMAIN_TAKEN', message: 'the domain help.acme.com belongs to another account', domain: 'help.acme.com' } });
-    await request(app).get('/admin/v1/accounts/globex').set(auth).expect(404);
+    await expectDocumented(await request(app).get('/admin/v1/accounts/globex').set(auth).expect(404));
     expect(await store.directory.domainOwners(['www.globex.com'])).toEqual([null]);
 
-    await put(app, 'globex', { contactName: 'Globex Ops' }).expect(201);
-    await put(app, 'globex', { contactName: 'Changed', domains: ['help.acme.com'] }).expect(409);
-    const globex = await request(app).get('/admin/v1/accounts/globex').set(auth).expect(200);
-    await expectDocumented(globex);
+    await expectDocumented(await put(app, 'globex', { contactName: 'Globex Ops' }).expect(201));
+    await expectDocumented(await put(app, 'globex', { contactName: 'Changed', domains: ['help.acme.com'] }).expect(409));
+    const globex = await expectDocumented(await request(app).get('/admin/v1/accounts/globex').set(auth).expect(200));
     expect(globex.body.contactName).toBe('Globex Ops');
     expect(globex.body.version).toBe(1);
   });
 
   it('a PUT that drops a domain releases it for another account', async () => {
     const { app, store } = setup();
-    await put(app, 'acme', { domains: ['help.acme.com', 'kb.acme.com'] }).expect(201);
-    await put(app, 'acme', { domains: ['kb.acme.com'] }).expect(200);
+    await expectDocumented(await put(app, 'acme', { domains: ['help.acme.com', 'kb.acme.com'] }).expect(201));
+    await expectDocumented(await put(app, 'acme', { domains: ['kb.acme.com'] }).expect(200));
     expect(await store.directory.domainOwners(['help.acme.com', 'kb.acme.com'])).toEqual([null, 'acme']);
-    await put(app, 'globex', { domains: ['help.acme.com'] }).expect(201);
+    await expectDocumented(await put(app, 'globex', { domains: ['help.acme.com'] }).expect(201));
     // Leaving domains out drops them all.
-    await put(app, 'acme').expect(200);
+    await expectDocumented(await put(app, 'acme').expect(200));
     expect(await store.directory.domainOwners(['kb.acme.com'])).toEqual([null]);
   });
 
   it('a PUT refused for another reason releases the domains it claimed', async () => {
     const { app, store } = setup();
-    await put(app, 'acme').expect(201);
+    await expectDocumented(await put(app, 'acme').expect(201));
     await request(app)
       .post('/admin/v1/accounts/acme/migration')
       .set(auth)
       .send({ start: new Date(NOW + 10 * DAY).toISOString() })
       .expect(201);
-    const refused = await put(app, 'acme', { dataLocation: 'eu', domains: ['help.acme.com'] }).expect(409);
+    const refused = await expectDocumented(await put(app, 'acme', { dataLocation: 'eu', domains: ['help.acme.com'] }).expect(409));
     expect(refused.body.error.code).toBe('MIGRATION_ACTIVE');
     expect(await store.directory.domainOwners(['help.acme.com'])).toEqual([null]);
-    await put(app, 'globex', { domains: ['help.acme.com'] }).expect(201);
+    await expectDocumented(await put(app, 'globex', { domains: ['help.acme.com'] }).expect(201));
   });
 
   it.each([
@@ -111,17 +110,17 @@ describe('admin API: custom domains', () => {
     ['not a list', 'help.acme.com', 'domains'],
   ])('refuses %s with 400 naming the field, and stores nothing', async (_name, domains, field) => {
     const { app, store } = setup();
-    const refused = await put(app, 'acme', { domains }).expect(400);
+    const refused = await expectDocumented(await put(app, 'acme', { domains }).expect(400));
     expect(refused.body.error.code).toBe('INVALID_BODY');
     expect(refused.body.error.field).toBe(field);
-    await request(app).get('/admin/v1/accounts/acme').set(auth).expect(404);
+    await expectDocumented(await request(app).get('/admin/v1/accounts/acme').set(auth).expect(404));
     expect(await store.directory.domainsOf('acme')).toEqual([]);
   });
 
   it('takes 100 domains', async () => {
     const { app } = setup();
     const domains = Array.from({ length: 100 }, (_v, i) => `d${i}.acme.com`);
-    expect((await put(app, 'acme', { domains }).expect(201)).body.domains).toHaveLength(100);
+    expect((await expectDocumented(await put(app, 'acme', { domains }).expect(201))).body.domains).toHaveLength(100);
   });
 });
 
@@ -130,44 +129,44 @@ describe('admin API: API tokens', () => {
 
   it('registers a token by its secret: 201 with the id (12 hex digits of the digest), label and time', async () => {
     const { app, store } = setup();
-    await put(app, 'acme').expect(201);
-    const created = await request(app).post(tokens('acme')).set(auth).send({ token: SECRET, label: 'CRM client' }).expect(201);
+    await expectDocumented(await put(app, 'acme').expect(201));
+    const created = await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ token: SECRET, label: 'CRM client' }).expect(201));
     expect(created.body).toEqual({ id: SECRET_DIGEST.slice(0, 12), label: 'CRM client', createdAt: '2026-11-23T12:00:00.000Z' });
     expect(await store.directory.tokenOwner(SECRET_DIGEST)).toBe('acme');
-    const listed = await request(app).get(tokens('acme')).set(auth).expect(200);
+    const listed = await expectDocumented(await request(app).get(tokens('acme')).set(auth).expect(200));
     expect(listed.body).toEqual({ tokens: [{ id: SECRET_DIGEST.slice(0, 12), label: 'CRM client', createdAt: '2026-11-23T12:00:00.000Z' }] });
   });
 
   it('registers a token by its digest (any case), label optional', async () => {
     const { app, store } = setup();
-    await put(app, 'acme').expect(201);
-    const created = await request(app).post(tokens('acme')).set(auth).send({ sha256: SECRET_DIGEST.toUpperCase() }).expect(201);
+    await expectDocumented(await put(app, 'acme').expect(201));
+    const created = await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ sha256: SECRET_DIGEST.toUpperCase() }).expect(201));
     expect(created.body).toEqual({ id: SECRET_DIGEST.slice(0, 12), label: null, createdAt: '2026-11-23T12:00:00.000Z' });
     expect(await store.directory.tokenOwner(SECRET_DIGEST)).toBe('acme');
   });
 
   it('the same token again for the same account is 200 with the stored token; for another account 409 TOKEN_TAKEN', async () => {
     const { app } = setup();
-    await put(app, 'acme').expect(201);
-    await put(app, 'globex').expect(201);
-    const first = await request(app).post(tokens('acme')).set(auth).send({ token: SECRET, label: 'first' }).expect(201);
-    const again = await request(app).post(tokens('acme')).set(auth).send({ sha256: SECRET_DIGEST, label: 'second' }).expect(200);
+    await expectDocumented(await put(app, 'acme').expect(201));
+    await expectDocumented(await put(app, 'globex').expect(201));
+    const first = await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ token: SECRET, label: 'first' }).expect(201));
+    const again = await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ sha256: SECRET_DIGEST, label: 'second' }).expect(200));
     expect(again.body).toEqual(first.body);
-    const taken = await request(app).post(tokens('globex')).set(auth).send({ token: SECRET }).expect(409);
+    const taken = await expectDocumented(await request(app).post(tokens('globex')).set(auth).send({ token: SECRET }).expect(409));
     expect(taken.body.error.code).toBe('TOKEN_TAKEN');
-    expect((await request(app).get(tokens('globex')).set(auth).expect(200)).body).toEqual({ tokens: [] });
+    expect((await expectDocumented(await request(app).get(tokens('globex')).set(auth).expect(200))).body).toEqual({ tokens: [] });
   });
 
   it('deletes a token by its id in any case (204), then 404 TOKEN_NOT_FOUND; the audit trail has both steps without the secret', async () => {
     const { app, store, logs } = setup();
-    await put(app, 'acme').expect(201);
-    await request(app).post(tokens('acme')).set(auth).send({ token: SECRET, label: 'CRM client' }).expect(201);
+    await expectDocumented(await put(app, 'acme').expect(201));
+    await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ token: SECRET, label: 'CRM client' }).expect(201));
     const id = SECRET_DIGEST.slice(0, 12);
-    await request(app).delete(`${tokens('acme')}/${id.toUpperCase()}`).set(auth).expect(204);
+    await expectDocumented(await request(app).delete(`${tokens('acme')}/${id.toUpperCase()}`).set(auth).expect(204));
     expect(await store.directory.tokenOwner(SECRET_DIGEST)).toBeNull();
-    expect((await request(app).delete(`${tokens('acme')}/${id}`).set(auth).expect(404)).body.error.code).toBe('TOKEN_NOT_FOUND');
-    expect((await request(app).delete(`${tokens('acme')}/not-an-id`).set(auth).expect(404)).body.error.code).toBe('TOKEN_NOT_FOUND');
-    const audit = (await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200)).body.audit as { action: string; actor: string; detail: unknown }[];
+    expect((await expectDocumented(await request(app).delete(`${tokens('acme')}/${id}`).set(auth).expect(404))).body.error.code).toBe('TOKEN_NOT_FOUND');
+    expect((await expectDocumented(await request(app).delete(`${tokens('acme')}/not-an-id`).set(auth).expect(404))).body.error.code).toBe('TOKEN_NOT_FOUND');
+    const audit = (await expectDocumented(await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200))).body.audit as { action: string; actor: string; detail: unknown }[];
     expect(audit.slice(-2)).toEqual([
       { at: '2026-11-23T12:00:00.000Z', actor: 'sa-1', action: 'api-token.registered', detail: { tokenId: id, label: 'CRM client' } },
       { at: '2026-11-23T12:00:00.000Z', actor: 'sa-1', action: 'api-token.deleted', detail: { tokenId: id } },
@@ -183,7 +182,7 @@ describe('admin API: API tokens', () => {
       request(app).get(tokens('nobody')).set(auth),
       request(app).delete(`${tokens('nobody')}/${SECRET_DIGEST.slice(0, 12)}`).set(auth),
     ]) {
-      expect((await call.expect(404)).body.error.code).toBe('ACCOUNT_NOT_FOUND');
+      expect((await expectDocumented(await call.expect(404))).body.error.code).toBe('ACCOUNT_NOT_FOUND');
     }
   });
 
@@ -202,8 +201,8 @@ describe('admin API: API tokens', () => {
     ['an unknown field', { token: SECRET, scope: 'all' }, ''],
   ])('refuses %s with 400 naming the field, stores nothing and never echoes the secret', async (_name, body, field) => {
     const { app, store, logs } = setup();
-    await put(app, 'acme').expect(201);
-    const refused = await request(app).post(tokens('acme')).set(auth).send(body).expect(400);
+    await expectDocumented(await put(app, 'acme').expect(201));
+    const refused = await expectDocumented(await request(app).post(tokens('acme')).set(auth).send(body).expect(400));
     expect(refused.body.error.code).toBe('INVALID_BODY');
     expect(refused.body.error.field).toBe(field);
     expect(JSON.stringify(refused.body)).not.toContain(SECRET);
@@ -213,9 +212,9 @@ describe('admin API: API tokens', () => {
 
   it('accepts tokens of exactly 16 and 4096 characters', async () => {
     const { app } = setup();
-    await put(app, 'acme').expect(201);
-    await request(app).post(tokens('acme')).set(auth).send({ token: 'b'.repeat(16) }).expect(201);
-    await request(app).post(tokens('acme')).set(auth).send({ token: 'c'.repeat(4096) }).expect(201);
+    await expectDocumented(await put(app, 'acme').expect(201));
+    await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ token: 'b'.repeat(16) }).expect(201));
+    await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ token: 'c'.repeat(4096) }).expect(201));
   });
 });
 
@@ -224,8 +223,8 @@ describe('admin API: the directory on Redis', () => {
     const store = new RedisStore({ url: testRedisUrl(), prefix: uniquePrefix() });
     try {
       const { app } = setup(store);
-      await put(app, 'acme', { domains: ['help.acme.com'] }).expect(201);
-      await request(app).post('/admin/v1/accounts/acme/api-tokens').set(auth).send({ token: SECRET, label: 'CRM client' }).expect(201);
+      await expectDocumented(await put(app, 'acme', { domains: ['help.acme.com'] }).expect(201));
+      await expectDocumented(await request(app).post('/admin/v1/accounts/acme/api-tokens').set(auth).send({ token: SECRET, label: 'CRM client' }).expect(201));
       const keys = await store.client.keys(`${store.prefix}*`);
       expect(keys.length).toBeGreaterThan(0);
       const dump: string[] = [];

@@ -48,6 +48,8 @@ describe('bufferAdminRouter', () => {
     await store.ack(lease, items[1]);
 
     const res = await request(app(store)).get('/admin/v1/accounts/acc1/buffer');
+
+    await expectDocumented(res);
     await expectDocumented(res);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -86,9 +88,11 @@ describe('bufferAdminRouter', () => {
     for (let n = 0; n < 5; n += 1) ids.push((await store.append(req(n))).id);
     const first = await request(app(store)).get('/admin/v1/accounts/acc1/buffer?limit=2');
     await expectDocumented(first);
+    await expectDocumented(first);
     expect(first.body.items.map((i: { id: string }) => i.id)).toEqual(ids.slice(0, 2));
     expect(first.body.nextAfter).toBe(ids[1]);
     const last = await request(app(store)).get(`/admin/v1/accounts/acc1/buffer?limit=3&after=${first.body.nextAfter}`);
+    await expectDocumented(last);
     await expectDocumented(last);
     expect(last.body.items.map((i: { id: string }) => i.id)).toEqual(ids.slice(2));
     expect(last.body.nextAfter).toBeNull();
@@ -98,6 +102,7 @@ describe('bufferAdminRouter', () => {
     const store = new MemoryBufferStore();
     for (const query of ['limit=0', 'limit=abc', 'limit=1001', 'after=../x']) {
       const res = await request(app(store)).get(`/admin/v1/accounts/acc1/buffer?${query}`);
+      await expectDocumented(res);
       await expectDocumented(res);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe(query.startsWith('limit') ? 'INVALID_LIMIT' : 'INVALID_AFTER');
@@ -115,14 +120,17 @@ describe('bufferAdminRouter', () => {
     const nudged: string[] = [];
     const res = await request(app(store, nudged)).post('/admin/v1/accounts/acc1/buffer/redrive');
     await expectDocumented(res);
+    await expectDocumented(res);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ accountId: 'acc1', redriven: 2 });
     expect(nudged).toEqual(['acc1']);
     const view = await request(app(store)).get('/admin/v1/accounts/acc1/buffer');
     await expectDocumented(view);
+    await expectDocumented(view);
     expect(view.body.depth).toBe(2);
     expect(view.body.deadLetters).toEqual([]);
     const again = await request(app(store, nudged)).post('/admin/v1/accounts/acc1/buffer/redrive');
+    await expectDocumented(again);
     await expectDocumented(again);
     expect(again.body.redriven).toBe(0);
     expect(nudged).toEqual(['acc1']);
@@ -132,6 +140,7 @@ describe('bufferAdminRouter', () => {
     const store = new MemoryBufferStore();
     store.stats = () => Promise.reject(new Error('ECONNREFUSED 10.0.0.1:6379'));
     const res = await request(app(store)).get('/admin/v1/accounts/acc1/buffer');
+    await expectDocumented(res);
     await expectDocumented(res);
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('STORE_UNAVAILABLE');

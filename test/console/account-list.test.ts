@@ -1,5 +1,6 @@
 // GET /admin/v1/accounts?state=…: the operator's lists, served from the attention index and checked against the truth.
 import request from 'supertest';
+import { expectDocumented } from '../support/openapi';
 import { createGateway, type GatewayApp } from '../../src/gateway';
 import { ManualClock } from '../../src/domain/clock';
 import type { AccountRecord, Migration } from '../../src/domain/account';
@@ -31,11 +32,11 @@ afterEach(async () => {
 });
 
 async function scheduled(id: string, start: number): Promise<void> {
-  await request(app).put(`/admin/v1/accounts/${id}`).set(auth).send(accountSettings()).expect(201);
-  await request(app).post(`/admin/v1/accounts/${id}/migration`).set(auth).send({ start: new Date(start).toISOString() }).expect(201);
+  await expectDocumented(await request(app).put(`/admin/v1/accounts/${id}`).set(auth).send(accountSettings()).expect(201));
+  await expectDocumented(await request(app).post(`/admin/v1/accounts/${id}/migration`).set(auth).send({ start: new Date(start).toISOString() }).expect(201));
 }
 
-const list = async (query: Record<string, string>) => (await request(app).get('/admin/v1/accounts').query(query).set(auth).expect(200)).body;
+const list = async (query: Record<string, string>) => (await expectDocumented(await request(app).get('/admin/v1/accounts').query(query).set(auth).expect(200))).body;
 const ids = (body: { accounts: { id: string }[] }) => body.accounts.map((a) => a.id);
 
 describe('account lists', () => {
@@ -43,7 +44,7 @@ describe('account lists', () => {
     await scheduled('late', NOW + 20 * DAY);
     await scheduled('soon', NOW + 8 * DAY);
     await scheduled('mid', NOW + 10 * DAY);
-    await request(app).put('/admin/v1/accounts/idle').set(auth).send(accountSettings()).expect(201);
+    await expectDocumented(await request(app).put('/admin/v1/accounts/idle').set(auth).send(accountSettings()).expect(201));
 
     const first = await list({ state: 'upcoming', limit: '2' });
     expect(ids(first)).toEqual(['soon', 'mid']);
@@ -61,28 +62,28 @@ describe('account lists', () => {
     clock.set(NOW + 8 * DAY);
     expect(ids(await list({ state: 'in_window' }))).toEqual(['acme']);
     expect(ids(await list({ state: 'upcoming' }))).toEqual(['other']);
-    await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200);
+    await expectDocumented(await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200));
     expect(ids(await list({ state: 'in_window' }))).toEqual([]);
     expect(await store.attention.range('in_window', { limit: 10, max: NOW + 8 * DAY })).toEqual([]);
   });
 
   it('lists an emergency start at once', async () => {
     await scheduled('acme', NOW + 8 * DAY);
-    await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200);
+    await expectDocumented(await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200));
     expect(ids(await list({ state: 'in_window' }))).toEqual(['acme']);
     expect(ids(await list({ state: 'upcoming' }))).toEqual([]);
   });
 
   it('lists an account whose integration is suspended, with the reason', async () => {
     const integrations = { crm: { baseUrl: 'http://127.0.0.1:9', dailyCallAllocation: 100, fieldMappings: [] } };
-    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ integrations })).expect(201);
+    await expectDocumented(await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ integrations })).expect(201));
     const body = await list({ state: 'suspended' });
     expect(ids(body)).toEqual(['acme']);
     expect(body.accounts[0].suspendedIntegrations[0]).toMatchObject({ integration: 'crm', state: 'suspended', reason: 'MISSING_FIELD_MAPPINGS' });
   });
 
   it('drops stale entries: an index entry for an account with nothing to show is removed when listed', async () => {
-    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
+    await expectDocumented(await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201));
     await store.attention.add('suspended', 'acme', NOW);
     await store.attention.add('dead_letters', 'ghost', NOW);
     expect(ids(await list({ state: 'suspended' }))).toEqual([]);
@@ -94,25 +95,25 @@ describe('account lists', () => {
   it('indexes a dead letter before storing it, and drops the account once re-driven', async () => {
     const tracker = createAttentionTracker(store.attention, clock);
     const buffer = tracker.trackBuffer(store.buffer);
-    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
+    await expectDocumented(await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201));
     const item = await buffer.append({ accountId: 'acme', surface: 'form', method: 'POST', path: '/forms/acme/f1', query: '', headers: {}, body: Buffer.from('a=1'), contentType: 'application/x-www-form-urlencoded', receivedAt: NOW });
     const lease = await buffer.acquireLease('acme', 'test', 10_000);
     expect(await buffer.deadLetter(lease!, item.id, { status: 400, bodyExcerpt: 'no', error: null, attempts: 1, at: NOW })).toBe('ok');
     const body = await list({ state: 'dead_letters' });
     expect(body.accounts).toMatchObject([{ id: 'acme', deadLetters: 1 }]);
-    await request(app).post('/admin/v1/accounts/acme/buffer/redrive').set(auth).expect(200);
+    await expectDocumented(await request(app).post('/admin/v1/accounts/acme/buffer/redrive').set(auth).expect(200));
     expect(ids(await list({ state: 'dead_letters' }))).toEqual([]);
   });
 
   it('indexes a CRM failure before it is stored, so the suspension it causes is listed', async () => {
     const integrations = { crm: { baseUrl: 'http://127.0.0.1:9', dailyCallAllocation: 100, fieldMappings: [{ property: 'email', field: 'Email' }] } };
-    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ integrations })).expect(201);
+    await expectDocumented(await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ integrations })).expect(201));
     expect(ids(await list({ state: 'suspended' }))).toEqual([]);
     const tracked = createAttentionTracker(store.attention, clock).trackIntegrations(store.integrations);
     expect((await tracked.recordFailure('acme', 'crm', 'FIELD_PERMISSIONS_MISSING', true, 3, NOW)).suspended).toBe(true);
     const body = await list({ state: 'suspended' });
     expect(body.accounts).toMatchObject([{ id: 'acme', suspendedIntegrations: [{ integration: 'crm', reason: 'FIELD_PERMISSIONS_MISSING' }] }]);
-    await request(app).post('/admin/v1/accounts/acme/integrations/crm/clear-suspension').set(auth).expect(200);
+    await expectDocumented(await request(app).post('/admin/v1/accounts/acme/integrations/crm/clear-suspension').set(auth).expect(200));
     expect(ids(await list({ state: 'suspended' }))).toEqual([]);
   });
 
@@ -124,12 +125,12 @@ describe('account lists', () => {
     [{ state: 'upcoming', cursor: 'not a cursor' }, 'INVALID_CURSOR', 'cursor'],
     [{ state: 'upcoming', cursor: Buffer.from(JSON.stringify(['in_window', 1, 'a'])).toString('base64url') }, 'INVALID_CURSOR', 'cursor'],
   ])('refuses %j with a 400 naming the parameter', async (query, code, field) => {
-    const res = await request(app).get('/admin/v1/accounts').query(query).set(auth).expect(400);
+    const res = await expectDocumented(await request(app).get('/admin/v1/accounts').query(query).set(auth).expect(400));
     expect(res.body.error).toMatchObject({ code, field });
   });
 
   it('needs the admin token', async () => {
-    await request(app).get('/admin/v1/accounts?state=upcoming').expect(401);
+    await expectDocumented(await request(app).get('/admin/v1/accounts?state=upcoming').expect(401));
   });
 });
 

@@ -1,5 +1,6 @@
 // GET /admin/v1/accounts/:id/preview: the phase, every surface's read and write, and the timeline, at any moment.
 import request from 'supertest';
+import { expectDocumented } from '../support/openapi';
 import { createGateway, type GatewayApp } from '../../src/gateway';
 import { ManualClock } from '../../src/domain/clock';
 import { MemoryStore } from '../../src/store/memory/memory-store';
@@ -15,8 +16,8 @@ let store: MemoryStore;
 beforeEach(async () => {
   store = new MemoryStore();
   app = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' }, store, clock: new ManualClock(NOW), adminTokens: [ADMIN_TOKEN], background: false });
-  await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
-  await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: START }).expect(201);
+  await expectDocumented(await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201));
+  await expectDocumented(await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: START }).expect(201));
 });
 
 afterEach(async () => {
@@ -25,7 +26,7 @@ afterEach(async () => {
 
 type Row = { surface: string; read: { action: string; answer: string | null; status: number | null }; write: { action: string; answer: string | null; status: number | null } };
 const preview = async (at?: string) => {
-  const res = await request(app).get('/admin/v1/accounts/acme/preview').query(at ? { at } : {}).set(auth).expect(200);
+  const res = await expectDocumented(await request(app).get('/admin/v1/accounts/acme/preview').query(at ? { at } : {}).set(auth).expect(200));
   const rows = Object.fromEntries((res.body.surfaces as Row[]).map((r) => [r.surface, r]));
   return { body: res.body, rows };
 };
@@ -63,8 +64,8 @@ describe('preview', () => {
   it('refuses an email scheduled to send on the migration day from the scheduling on, but not after the migration', async () => {
     const { body } = await preview('2026-11-24T12:00:00Z');
     expect(body.emailSendAtStart).toEqual({ action: 'answer', answer: 'email_migration_day', status: 422 });
-    await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200);
-    await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200);
+    await expectDocumented(await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200));
+    await expectDocumented(await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200));
     expect((await preview('2026-12-20T12:00:00Z')).body.emailSendAtStart).toEqual({ action: 'proxy', answer: null, status: null });
   });
 
@@ -88,8 +89,8 @@ describe('preview', () => {
 
   it('shows the real start and end once the migration ran', async () => {
     // An emergency start now, completed at once: the real times are the clock's, not the planned ones.
-    await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200);
-    await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200);
+    await expectDocumented(await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200));
+    await expectDocumented(await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200));
     const { body } = await preview('2026-12-20T12:00:00Z');
     expect(body.phase).toBe('completed');
     const real = body.timeline.filter((e: { kind: string }) => ['migration.started', 'migration.ended', 'notification.completed'].includes(e.kind));
@@ -104,7 +105,7 @@ describe('preview', () => {
     const before = await store.accounts.get('acme');
     const auditBefore = await store.accounts.audit('acme', 100);
     for (const at of ['tomorrow', '2026-13-01T00:00:00Z', '2026-12-08T21:00:00']) {
-      const res = await request(app).get('/admin/v1/accounts/acme/preview').query({ at }).set(auth).expect(400);
+      const res = await expectDocumented(await request(app).get('/admin/v1/accounts/acme/preview').query({ at }).set(auth).expect(400));
       expect(res.body.error).toMatchObject({ code: 'INVALID_AT', field: 'at' });
       expect(res.body.error.message).toMatch(/^at: /);
     }
@@ -114,8 +115,8 @@ describe('preview', () => {
   });
 
   it('needs the admin token and a known account', async () => {
-    await request(app).get('/admin/v1/accounts/acme/preview').expect(401);
-    const res = await request(app).get('/admin/v1/accounts/nope/preview').set(auth).expect(404);
+    await expectDocumented(await request(app).get('/admin/v1/accounts/acme/preview').expect(401));
+    const res = await expectDocumented(await request(app).get('/admin/v1/accounts/nope/preview').set(auth).expect(404));
     expect(res.body.error.code).toBe('ACCOUNT_NOT_FOUND');
   });
 });

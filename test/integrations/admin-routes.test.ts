@@ -77,6 +77,7 @@ describe('integration admin routes', () => {
     ]) {
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ error: { code: 'INTEGRATION_NOT_FOUND', message: expect.any(String) } });
+      await expectDocumented(res);
     }
   });
 
@@ -87,6 +88,10 @@ describe('integration admin routes', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ state: 'active', reason: null });
     expect((await store.integrations.get('a1', 'crm')).state).toBe('active');
+    const shown = await request(guard.app).get('/admin/v1/accounts/a1/integrations/crm');
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ integration: 'crm', state: 'active', reason: null, since: null, message: null, remedy: null });
+    await expectDocumented(shown);
     const again = await request(guard.app).post('/admin/v1/accounts/a1/integrations/crm/clear-suspension').set('X-Actor-Id', 'ops-7');
     await expectDocumented(again);
     expect(again.status).toBe(200);

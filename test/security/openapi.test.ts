@@ -2,7 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import request from 'supertest';
 import { adminApp, adminRoutes } from './admin-app';
-import { servedAdminOpenApi, type OpenApiDocument } from '../support/openapi';
+import { accountSettings, auth } from '../support/accounts';
+import { expectDocumented, servedAdminOpenApi, type OpenApiDocument } from '../support/openapi';
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head', 'options', 'trace'];
 
@@ -35,6 +36,7 @@ describe('GET /admin/v1/openapi.json', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.body.openapi).toBe('3.1.0');
     expect(res.body.servers).toEqual([{ url: '/admin/v1' }]);
+    await expectDocumented(res);
     // Only the description is open: everything else still needs the token.
     await request(app).get('/admin/v1/accounts/acme').expect(401);
     await app.gateway.close();
@@ -117,5 +119,18 @@ describe('GET /admin/v1/openapi.json', () => {
       }
     }
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('the response check fails for an undocumented status, a body off its schema, and a code not listed for the status', async () => {
+    const app = adminApp();
+    const created = await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
+    await expectDocumented(created);
+    const forged = (status: number, body: unknown) => Object.assign(Object.create(created) as typeof created, { status, body, text: JSON.stringify(body) });
+    await expect(expectDocumented(forged(202, created.body))).rejects.toThrow('does not list');
+    await expect(expectDocumented(forged(201, { ...created.body, version: 'one' }))).rejects.toThrow('version');
+    await expect(expectDocumented(forged(201, { ...created.body, colour: 'red' }))).rejects.toThrow('additional');
+    await expect(expectDocumented(forged(409, { error: { code: 'START_TOO_SOON', message: 'x' } }))).rejects.toThrow('allowed values');
+    await expectDocumented(forged(409, { error: { code: 'DOMAIN_TAKEN', message: 'x', domain: 'help.acme.com' } }));
+    await app.gateway.close();
   });
 });

@@ -1,4 +1,5 @@
 // The admin API's served OpenAPI document, and an assertion that an answer is one the document describes (status and body).
+import { appendFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { Response } from 'supertest';
@@ -47,17 +48,18 @@ function templateOf(doc: OpenApiDocument, method: string, url: string): string {
  * Fails unless the document lists the answer's status for its operation and the body matches the schema it gives
  * (error answers: the `{"error":{"code","message"}}` shape with one of the codes documented for that status).
  */
-export async function expectDocumented(res: Response): Promise<void> {
+export async function expectDocumented(res: Response): Promise<Response> {
   const doc = await servedAdminOpenApi();
   const { method, path } = (res as unknown as { req: { method: string; path: string } }).req;
   const verb = method.toLowerCase();
   const template = templateOf(doc, verb, path);
   const documented = doc.paths[template]?.[verb]?.responses[String(res.status)];
+  if (process.env.OPENAPI_CHECKED_LOG) appendFileSync(process.env.OPENAPI_CHECKED_LOG, `${method} ${template} ${res.status}\n`);
   if (!documented) throw new Error(`${method} ${template} answered ${res.status}, which the OpenAPI document does not list (body ${JSON.stringify(res.body)})`);
   const schema = documented.content?.['application/json']?.schema;
   if (!schema) {
     if (res.text) throw new Error(`${method} ${template} ${res.status} is documented without a body but answered ${res.text}`);
-    return;
+    return res;
   }
   const key = `${verb} ${template} ${res.status}`;
   const validate = compiled.get(key) ?? ajv.compile({ ...schema, components: doc.components });
@@ -65,4 +67,5 @@ export async function expectDocumented(res: Response): Promise<void> {
   if (!validate(res.body)) {
     throw new Error(`${method} ${template} ${res.status}: the body does not match the documented schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(res.body).slice(0, 2000)}`);
   }
+  return res;
 }

@@ -64,8 +64,7 @@ describe('timeline admin routes', () => {
     });
     await store.timeline.outbox.create(n);
     await store.timeline.outbox.update({ ...n, status: 'sent', attempts: 1, sentAt: T0 + 5, delivered: ['smtp'] }, n.rev);
-    const res = await request(app).get('/admin/v1/accounts/acc1/notifications').expect(200);
-    await expectDocumented(res);
+    const res = await expectDocumented(await request(app).get('/admin/v1/accounts/acc1/notifications').expect(200));
     expect(res.body).toEqual({
       notifications: [
         expect.objectContaining({
@@ -86,20 +85,17 @@ describe('timeline admin routes', () => {
 
   it('answers 404 with a JSON error for an unknown account', async () => {
     const { app } = await setup();
-    const res = await request(app).get('/admin/v1/accounts/nobody/notifications').expect(404);
-    await expectDocumented(res);
+    const res = await expectDocumented(await request(app).get('/admin/v1/accounts/nobody/notifications').expect(404));
     expect(res.body).toEqual({ error: { code: 'ACCOUNT_NOT_FOUND', message: expect.any(String) } });
   });
 
   it('shows the checklist closed until the migration completes, and refuses marks meanwhile', async () => {
     const { app } = await setup();
-    const res = await request(app).get('/admin/v1/accounts/acc1/checklist').expect(200);
-    await expectDocumented(res);
+    const res = await expectDocumented(await request(app).get('/admin/v1/accounts/acc1/checklist').expect(200));
     expect(res.body.open).toBe(false);
     expect(res.body.items).toHaveLength(CHECKLIST_ITEMS.length);
     expect(res.body.items.every((i: { done: boolean }) => i.done === false)).toBe(true);
-    const patch = await request(app).patch('/admin/v1/accounts/acc1/checklist/connect-dedicated-ip').send({ done: true }).expect(409);
-    await expectDocumented(patch);
+    const patch = await expectDocumented(await request(app).patch('/admin/v1/accounts/acc1/checklist/connect-dedicated-ip').send({ done: true }).expect(409));
     expect(patch.body.error.code).toBe('CHECKLIST_NOT_OPEN');
   });
 
@@ -107,19 +103,16 @@ describe('timeline admin routes', () => {
     const { store, clock, app } = await setup();
     await store.timeline.checklists.open('acc1', 'm1', T0);
     clock.advance(60_000);
-    const patch = await request(app).patch('/admin/v1/accounts/acc1/checklist/update-smtp-host-and-port').send({ done: true }).expect(200);
-    await expectDocumented(patch);
+    const patch = await expectDocumented(await request(app).patch('/admin/v1/accounts/acc1/checklist/update-smtp-host-and-port').send({ done: true }).expect(200));
     expect(patch.body.item).toMatchObject({ id: 'update-smtp-host-and-port', done: true, doneBy: 'operator-7', doneAt: new Date(T0 + 60_000).toISOString() });
-    const res = await request(app).get('/admin/v1/accounts/acc1/checklist').expect(200);
-    await expectDocumented(res);
+    const res = await expectDocumented(await request(app).get('/admin/v1/accounts/acc1/checklist').expect(200));
     expect(res.body).toMatchObject({ open: true, migrationId: 'm1' });
     const items = res.body.items as { id: string; title: string; description: string; done: boolean }[];
     expect(items.map((i) => i.id)).toEqual(CHECKLIST_ITEMS.map((i) => i.id));
     expect(items.filter((i) => i.done).map((i) => i.id)).toEqual(['update-smtp-host-and-port']);
     expect(items[0]).toMatchObject({ id: 'connect-dedicated-ip', title: expect.any(String), description: expect.any(String) });
-    await request(app).patch('/admin/v1/accounts/acc1/checklist/update-smtp-host-and-port').send({ done: false }).expect(200);
-    const after = await request(app).get('/admin/v1/accounts/acc1/checklist').expect(200);
-    await expectDocumented(after);
+    await expectDocumented(await request(app).patch('/admin/v1/accounts/acc1/checklist/update-smtp-host-and-port').send({ done: false }).expect(200));
+    const after = await expectDocumented(await request(app).get('/admin/v1/accounts/acc1/checklist').expect(200));
     expect(after.body.items.some((i: { done: boolean }) => i.done)).toBe(false);
   });
 
@@ -127,13 +120,11 @@ describe('timeline admin routes', () => {
     const { store, app } = await setup();
     await store.timeline.checklists.open('acc1', 'm1', T0);
     for (const body of [{}, { done: 'yes' }, { done: 1 }]) {
-      const res = await request(app).patch('/admin/v1/accounts/acc1/checklist/connect-dedicated-ip').send(body).expect(400);
-      await expectDocumented(res);
+      const res = await expectDocumented(await request(app).patch('/admin/v1/accounts/acc1/checklist/connect-dedicated-ip').send(body).expect(400));
       expect(res.body.error.code).toBe('INVALID_BODY');
       expect(res.body.error.message).toContain('"done"');
     }
-    const unknown = await request(app).patch('/admin/v1/accounts/acc1/checklist/no-such-item').send({ done: true }).expect(404);
-    await expectDocumented(unknown);
+    const unknown = await expectDocumented(await request(app).patch('/admin/v1/accounts/acc1/checklist/no-such-item').send({ done: true }).expect(404));
     expect(unknown.body.error.code).toBe('CHECKLIST_ITEM_NOT_FOUND');
   });
 });
