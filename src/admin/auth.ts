@@ -2,7 +2,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { sendAdminError } from './errors';
+import { GatewayError } from '../domain/errors';
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
@@ -27,19 +27,19 @@ function tokenMatches(token: string, digests: Buffer[]): boolean {
 export function requireAdminToken(digests: Buffer[]): RequestHandler {
   return (req, res, next) => {
     if (digests.length === 0) {
-      sendAdminError(res, 401, 'ADMIN_API_DISABLED', 'the admin API is disabled: no admin tokens are configured (ADMIN_TOKENS)');
+      next(new GatewayError(401, 'ADMIN_API_DISABLED', 'the admin API is disabled: no admin tokens are configured (ADMIN_TOKENS)'));
       return;
     }
     const token = bearerToken(req);
     if (!token) {
       res.setHeader('www-authenticate', 'Bearer');
-      sendAdminError(res, 401, 'UNAUTHORIZED', 'an Authorization: Bearer <token> header is required');
+      next(new GatewayError(401, 'UNAUTHORIZED', 'an Authorization: Bearer <token> header is required'));
       return;
     }
     const ok = tokenMatches(token, digests);
     if (!ok) {
       res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
-      sendAdminError(res, 401, 'UNAUTHORIZED', 'the bearer token is not valid');
+      next(new GatewayError(401, 'UNAUTHORIZED', 'the bearer token is not valid'));
       return;
     }
     next();
@@ -78,12 +78,13 @@ export function limitFailedAuthentications(digests: Buffer[], options: FailedAut
     // the refusal carries Retry-After, the seconds to the window's end.
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    handler: (_req, res) => {
-      sendAdminError(
-        res,
-        429,
-        'RATE_LIMITED',
-        `more than ${options.limit} failed authentications from this client in ${Math.round(options.windowMs / 60_000)} minutes; retry after the time in Retry-After`,
+    handler: (_req, _res, next) => {
+      next(
+        new GatewayError(
+          429,
+          'RATE_LIMITED',
+          `more than ${options.limit} failed authentications from this client in ${Math.round(options.windowMs / 60_000)} minutes; retry after the time in Retry-After`,
+        ),
       );
     },
   });

@@ -1,5 +1,5 @@
 // Admin API v1: accounts and the migration lifecycle; other parts (buffer, timeline, integrations) mount beside.
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { AccountRecord, AccountSettings } from '../domain/account';
 import type { Clock } from '../domain/clock';
@@ -16,7 +16,7 @@ import { previewRouter } from './preview-routes';
 import { wrap } from './async-handler';
 import { limitFailedAuthentications, requireAdminToken, tokenDigests, type FailedAuthenticationLimit } from './auth';
 import { buildAdminOpenApiDocument } from './openapi';
-import { adminErrorHandler, sendAdminError } from './errors';
+import { adminErrorHandler } from './errors';
 import { parseBody, requireKnownLocale, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
 import { BUILT_IN_LOCALES } from '../answers/catalogue';
 
@@ -280,8 +280,8 @@ export function createAdminRouter(deps: AdminDeps): Router {
   mounted.push(apiTokenRouter({ store: deps.store, clock }), previewRouter(deps), accountListRouter(deps), ...deps.subRouters);
   for (const sub of mounted) router.use(sub);
 
-  router.use((_req: Request, res: Response) => {
-    sendAdminError(res, 404, 'NOT_FOUND', 'no such admin route');
+  router.use((_req: Request, _res: Response, next: NextFunction) => {
+    next(new GatewayError(404, 'NOT_FOUND', 'no such admin route'));
   });
 
   router.use(adminErrorHandler({ logger: deps.logger, bodyLimitBytes: deps.bodyLimitBytes }));
