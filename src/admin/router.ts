@@ -5,7 +5,7 @@ import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import type { MigrationService } from '../migration/service';
 import type { Logger } from '../observability/logger';
-import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
+import { ACCOUNT_ID_PATTERN } from '../domain/account';
 import type { Store } from '../store/types';
 import { accountView, migrationView } from './account-view';
 import { apiTokenRouter } from './api-tokens';

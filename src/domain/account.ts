@@ -2,6 +2,9 @@
 
 export type Region = 'us' | 'eu';
 
+/** Account ids are opaque but bounded: letters, digits, '-', '_', '.', at most 64 characters. */
+export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 export interface SuperAdmin {
   id: string;
   name: string;
