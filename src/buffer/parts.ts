@@ -1,6 +1,6 @@
 // Builds the buffer's parts for createGateway (acceptor, replayer, admin router, account extra, migration listener).
 import type { Router } from 'express';
-import type { AccountExtras } from '../admin/router';
+import type { AccountExtras } from '../domain/account';
 import type { GatewayConfig } from '../config/schema';
 import type { Clock } from '../domain/clock';
 import type { MigrationListener } from '../migration/events';

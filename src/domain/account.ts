@@ -84,3 +84,6 @@ export interface AuditEntry {
 export const MIGRATION_DURATION_MS = 36 * 3600_000;
 export const CHANGE_DEADLINE_MS = 36 * 3600_000;
 export const MIN_LEAD_MS = 7 * 24 * 3600_000;
+
+/** Adds fields to GET /accounts/:id (e.g. the buffered count) without the admin router knowing those parts. */
+export type AccountExtras = (record: AccountRecord) => Promise<Record<string, unknown>>;
