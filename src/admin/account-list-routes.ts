@@ -7,7 +7,7 @@ import { GatewayError } from '../domain/errors';
 import { ATTENTION_STATES, isAttentionState, type AttentionState } from '../store/attention-store';
 import type { Store } from '../store/types';
 import { migrationViewSchema } from './account-view';
-import { adminRoute } from './admin-route';
+import { adminRoute } from '../domain/admin-route';
 import { DEFAULT_LIST_LIMIT, listAccounts, MAX_LIST_LIMIT } from './account-list';
 
 export function parseListQuery(query: Record<string, unknown>): { state: AttentionState; cursor?: string; limit: number } {

@@ -7,7 +7,7 @@ import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import { tokenIdOf, type ApiTokenRecord } from '../store/directory-store';
 import type { Store } from '../store/types';
-import { adminRoute } from './admin-route';
+import { adminRoute } from '../domain/admin-route';
 import { apiTokenSchema, parseBody } from './validation';
 
 export interface ApiTokenDeps {

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of admin API v1, generated from the zod schemas each admin route validates and answers with.
 import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import type { AdminOperation } from './admin-route';
+import type { AdminOperation } from '../domain/admin-route';
 import { errorBodySchema } from './errors';
 
 // The generator reads its metadata through zod's prototype; this adds `.openapi()` there once (idempotent).

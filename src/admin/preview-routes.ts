@@ -1,13 +1,13 @@
 // GET /admin/v1/accounts/:id/preview?at=<ISO-8601>: the preview of one account at a moment (default now). Changes nothing.
 import express, { type Router } from 'express';
-import { z } from 'zod';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
-import { adminRoute } from './admin-route';
+import { adminRoute } from '../domain/admin-route';
 import { migrationViewSchema } from './account-view';
 import { buildPreview, type Preview } from './preview';
 import { rescheduleSchema } from './validation';
+import { z } from 'zod';
 
 /** The schedule's own date-time rule, so `at` accepts exactly what `start` accepts. */
 const isoInstant = rescheduleSchema.shape.start;

@@ -1,27 +1,24 @@
 // Admin API v1: accounts and the migration lifecycle; other parts (buffer, timeline, integrations) mount beside.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import type { AccountRecord, AccountSettings } from '../domain/account';
+import type { AccountExtras, AccountRecord, AccountSettings } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import type { MigrationService } from '../migration/service';
 import type { Logger } from '../observability/logger';
-import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
+import { ACCOUNT_ID_PATTERN } from '../domain/account';
 import type { Store } from '../store/types';
 import { accountView, accountViewSchema, migrationAnswerSchema, migrationView } from './account-view';
-import { adminRoute, operationsOf, type AdminOperation } from './admin-route';
+import { adminRoute, operationsOf, wrap, type AdminOperation } from '../domain/admin-route';
 import { apiTokenRouter } from './api-tokens';
 import { accountListRouter } from './account-list-routes';
 import { previewRouter } from './preview-routes';
-import { wrap } from './async-handler';
 import { limitFailedAuthentications, requireAdminToken, tokenDigests, type FailedAuthenticationLimit } from './auth';
 import { buildAdminOpenApiDocument } from './openapi';
 import { adminErrorHandler } from './errors';
 import { parseBody, requireKnownLocale, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
 import { BUILT_IN_LOCALES } from '../answers/catalogue';
 
-/** Adds fields to GET /accounts/:id (e.g. the buffered count) without the admin router knowing those parts. */
-export type AccountExtras = (record: AccountRecord) => Promise<Record<string, unknown>>;
 
 export interface AdminDeps {
   store: Store;

@@ -5,7 +5,7 @@
 // answered 404 there), so they never see an unauthenticated request or a missing account.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { adminRoute } from '../admin/admin-route';
+import { adminRoute } from '../domain/admin-route';
 import type { AccountRecord } from '../domain/account';
 import { GatewayError } from '../domain/errors';
 import type { Logger } from '../observability/logger';

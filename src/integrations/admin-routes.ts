@@ -9,12 +9,13 @@
 // Refusals are GatewayErrors, rendered by the admin router's one error handler as `{"error":{"code","message"}}`.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { adminRoute } from '../admin/admin-route';
+import { adminRoute } from '../domain/admin-route';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import { ALLOCATION_WINDOW_MS, type IntegrationState, type IntegrationStore } from '../store/integration-store';
-import { REASON_CODES, REASONS, type ReasonCode } from './reasons';
+import { REASONS } from './reasons';
+import { REASON_CODES, type ReasonCode } from '../domain/reason-codes';
 
 export type RecordAudit = (accountId: string, actor: string, action: string, detail: Record<string, unknown>) => Promise<void>;
 

@@ -1,12 +1,13 @@
 // Admin route that mints an operator bypass token for one account, recorded in the account's audit trail.
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { adminRoute } from '../admin/admin-route';
+import { adminRoute } from '../domain/admin-route';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import type { AccountStore } from '../store/types';
-import { BYPASS_HEADER, MAX_BYPASS_TTL_SECONDS, bypassTokenFingerprint, createBypassToken } from './bypass';
+import { MAX_BYPASS_TTL_SECONDS, bypassTokenFingerprint, createBypassToken } from './bypass';
+import { BYPASS_HEADER } from '../domain/http-headers';
 
 export interface BypassAdminDeps {
   store: { accounts: AccountStore };

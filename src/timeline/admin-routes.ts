@@ -5,13 +5,13 @@
 // AccountRecord in `res.locals.account`. When the account is not there the router loads it itself and
 // answers 404 ACCOUNT_NOT_FOUND, so it also works mounted on its own (tests).
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { z } from 'zod';
-import { adminRoute } from '../admin/admin-route';
+import { adminRoute } from '../domain/admin-route';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import type { Notification } from '../store/outbox-store';
 import type { Store } from '../store/types';
+import { z } from 'zod';
 import { CHECKLIST_ITEMS, checklistItem } from './checklist';
 
 export interface TimelineAdminDeps {

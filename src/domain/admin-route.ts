@@ -1,7 +1,29 @@
-// An admin route and its OpenAPI description in one call: the zod schemas that validate it are the ones the document shows.
-import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
+// The one way an admin route is written, shared by every router under /admin/v1 (admin and the parts that mount there):
+// an async handler whose rejection reaches the admin error handler, and the OpenAPI description of the route in the
+// same call, so the zod schemas that validate it are the ones the document shows. Here, at the bottom, because the
+// parts (buffer, timeline, integrations, security) sit below admin/ and may not import it.
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import type { AnyZodObject, ZodTypeAny } from 'zod';
-import { wrap, type AsyncHandler } from './async-handler';
+import { GatewayError } from './errors';
+
+export type AsyncHandler = (req: Request, res: Response, next: NextFunction) => Promise<void>;
+
+/**
+ * Express 4 does not pass a rejected promise to the error handler, so every admin route goes through here.
+ * `unavailable`: what a failure that is not a GatewayError (a store that cannot be read) is answered with instead of
+ * the admin API's generic 503 UNAVAILABLE; the original error is kept as its `cause` for the log.
+ */
+export const wrap =
+  (handler: AsyncHandler, unavailable?: { code: string; message: string }) =>
+  (req: Request, res: Response, next: NextFunction): void => {
+    handler(req, res, next).catch((error: unknown) => {
+      if (unavailable && !(error instanceof GatewayError)) {
+        next(Object.assign(new GatewayError(503, unavailable.code, unavailable.message), { cause: error }));
+        return;
+      }
+      next(error);
+    });
+  };
 
 export type AdminMethod = 'get' | 'put' | 'post' | 'patch' | 'delete';
 
