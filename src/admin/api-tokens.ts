@@ -7,7 +7,7 @@ import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import { tokenIdOf, type ApiTokenRecord } from '../store/directory-store';
 import type { Store } from '../store/types';
-import { adminRoute } from '../domain/admin-route';
+import { accountParams, adminRoute } from '../domain/admin-route';
 import { apiTokenSchema, parseBody } from './validation';
 
 export interface ApiTokenDeps {
@@ -23,7 +23,6 @@ export const apiTokenViewSchema = z.object({
   createdAt: z.string().datetime(),
 });
 
-const accountParams = z.object({ id: z.string().describe('Account id') });
 
 const view = (token: ApiTokenRecord) => ({ id: tokenIdOf(token.digest), label: token.label, createdAt: new Date(token.createdAt).toISOString() });
 

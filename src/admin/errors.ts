@@ -26,7 +26,12 @@ export function errorBodySchema(codes: readonly [string, ...string[]]) {
  * anything else as 503 UNAVAILABLE (logged, never shown).
  */
 export function adminErrorHandler(options: { logger?: Logger; bodyLimitBytes?: number }) {
-  return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction): void => {
+    // An answer already under way cannot become an error answer: express's own handler ends the connection.
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
     if (error instanceof GatewayError) {
       const cause = (error as { cause?: unknown }).cause;
       if (cause !== undefined) options.logger?.warn({ err: cause, code: error.code }, 'admin request failed');

@@ -3,7 +3,7 @@ import express, { type Router } from 'express';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
-import { adminRoute } from '../domain/admin-route';
+import { accountParams, adminRoute } from '../domain/admin-route';
 import { migrationViewSchema } from './account-view';
 import { buildPreview, type Preview } from './preview';
 import { rescheduleSchema } from './validation';
@@ -57,7 +57,7 @@ export function previewRouter(deps: { clock: Clock }): Router {
       operationId: 'previewAccount',
       tags: ['accounts'],
       summary: 'What the gateway would do at a moment (default now): the phase, every surface for a read and a write, the timeline in UTC and the account zone. Changes nothing.',
-      params: z.object({ id: z.string().describe('Account id') }),
+      params: accountParams,
       query: z.object({ at: isoInstant.optional().describe('ISO-8601 with a zone (default now)') }),
       responses: { 200: { description: 'The preview', schema: previewJsonSchema } },
       errors: { 400: ['INVALID_AT'] },

@@ -6,10 +6,9 @@ import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import type { MigrationService } from '../migration/service';
 import type { Logger } from '../observability/logger';
-import { ACCOUNT_ID_PATTERN } from '../domain/account';
 import type { Store } from '../store/types';
 import { accountView, accountViewSchema, migrationAnswerSchema, migrationView } from './account-view';
-import { adminRoute, operationsOf, wrap, type AdminOperation } from '../domain/admin-route';
+import { accountParams, adminRoute, operationsOf, wrap, type AdminOperation } from '../domain/admin-route';
 import { apiTokenRouter } from './api-tokens';
 import { accountListRouter } from './account-list-routes';
 import { previewRouter } from './preview-routes';
@@ -52,14 +51,13 @@ function actorOf(req: Request, required: boolean): string {
 }
 
 function accountIdOf(req: Request): string {
-  const id = req.params.id ?? '';
-  if (!ACCOUNT_ID_PATTERN.test(id)) {
+  const parsed = accountParams.shape.id.safeParse(req.params.id);
+  if (!parsed.success) {
     throw new GatewayError(400, 'INVALID_ACCOUNT_ID', 'the account id must be 1-64 letters, digits, ".", "-" or "_"');
   }
-  return id;
+  return parsed.data;
 }
 
-const accountParams = z.object({ id: z.string().regex(ACCOUNT_ID_PATTERN).describe('Account id: 1-64 letters, digits, ".", "-" or "_"') });
 const actorHeader = (what: string) => z.object({ 'x-actor-id': z.string().regex(ACTOR_PATTERN).describe(what) });
 const optionalActorHeader = (what: string) => z.object({ 'x-actor-id': z.string().regex(ACTOR_PATTERN).optional().describe(what) });
 

@@ -5,7 +5,7 @@
 // answered 404 there), so they never see an unauthenticated request or a missing account.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { adminRoute } from '../domain/admin-route';
+import { accountParams, adminRoute } from '../domain/admin-route';
 import type { AccountRecord } from '../domain/account';
 import { GatewayError } from '../domain/errors';
 import type { Logger } from '../observability/logger';
@@ -41,19 +41,6 @@ function itemView(item: BufferedItemSummary): Record<string, unknown> {
   };
 }
 
-function parseLimit(raw: unknown): number {
-  if (raw === undefined) return DEFAULT_LIMIT;
-  const limit = typeof raw === 'string' && /^[0-9]{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (!(limit >= 1 && limit <= MAX_LIMIT)) throw new GatewayError(400, 'INVALID_LIMIT', `limit must be a whole number from 1 to ${MAX_LIMIT}`);
-  return limit;
-}
-
-function parseAfter(raw: unknown): string | undefined {
-  if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !ITEM_ID.test(raw)) throw new GatewayError(400, 'INVALID_AFTER', 'after must be an item id from a previous page');
-  return raw;
-}
-
 function accountIdOf(req: Request, res: Response): string {
   const record = res.locals.account as AccountRecord | undefined;
   return record?.id ?? req.params.id;
@@ -62,7 +49,6 @@ function accountIdOf(req: Request, res: Response): string {
 /** A store failure is a 503 naming the buffer store, not the admin API's generic one. */
 const STORE_UNAVAILABLE = { code: 'STORE_UNAVAILABLE', message: 'the buffer store could not be read; try again shortly' };
 
-const accountParams = z.object({ id: z.string().describe('Account id') });
 const count = z.number().int().min(0);
 const instant = z.string().datetime();
 const countsBySurface = z.record(z.string(), count);
@@ -106,9 +92,26 @@ export const bufferViewSchema = z.object({
 });
 
 export const bufferQuerySchema = z.object({
-  limit: z.string().regex(/^[0-9]{1,5}$/).optional().describe(`Items per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,5}$/)
+    .refine((raw) => Number(raw) >= 1 && Number(raw) <= MAX_LIMIT)
+    .optional()
+    .describe(`Items per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`),
   after: z.string().regex(ITEM_ID).optional().describe('nextAfter of the previous page'),
 });
+
+function parseLimit(raw: unknown): number {
+  const parsed = bufferQuerySchema.shape.limit.safeParse(raw);
+  if (!parsed.success) throw new GatewayError(400, 'INVALID_LIMIT', `limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  return parsed.data === undefined ? DEFAULT_LIMIT : Number(parsed.data);
+}
+
+function parseAfter(raw: unknown): string | undefined {
+  const parsed = bufferQuerySchema.shape.after.safeParse(raw);
+  if (!parsed.success) throw new GatewayError(400, 'INVALID_AFTER', 'after must be an item id from a previous page');
+  return parsed.data;
+}
 
 export function bufferAdminRouter(deps: BufferAdminDeps): Router {
   const router = express.Router({ mergeParams: true });

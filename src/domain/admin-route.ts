@@ -3,8 +3,12 @@
 // same call, so the zod schemas that validate it are the ones the document shows. Here, at the bottom, because the
 // parts (buffer, timeline, integrations, security) sit below admin/ and may not import it.
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response, Router } from 'express';
-import type { AnyZodObject, ZodTypeAny } from 'zod';
+import { z, type AnyZodObject, type ZodTypeAny } from 'zod';
+import { ACCOUNT_ID_PATTERN } from './account';
 import { GatewayError } from './errors';
+
+/** The `:id` of every /accounts/{id} route; the admin router checks it (400 INVALID_ACCOUNT_ID) before any of them runs. */
+export const accountParams = z.object({ id: z.string().regex(ACCOUNT_ID_PATTERN).describe('Account id: 1-64 letters, digits, ".", "-" or "_"') });
 
 export type AsyncHandler = (req: Request, res: Response, next: NextFunction) => Promise<void>;
 

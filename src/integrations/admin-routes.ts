@@ -9,7 +9,7 @@
 // Refusals are GatewayErrors, rendered by the admin router's one error handler as `{"error":{"code","message"}}`.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { adminRoute } from '../domain/admin-route';
+import { accountParams, adminRoute } from '../domain/admin-route';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
@@ -112,7 +112,7 @@ function resolve(req: Request, res: Response): Resolved {
   return { account, name };
 }
 
-const params = z.object({ id: z.string().describe('Account id'), name: z.string().describe('Integration name, as in the account settings') });
+const params = accountParams.extend({ name: z.string().describe('Integration name, as in the account settings') });
 
 export function integrationAdminRouter(deps: IntegrationAdminDeps): Router {
   const router = Router();

@@ -1,7 +1,7 @@
 // Admin route that mints an operator bypass token for one account, recorded in the account's audit trail.
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { adminRoute } from '../domain/admin-route';
+import { accountParams, adminRoute } from '../domain/admin-route';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
@@ -47,7 +47,7 @@ export function bypassAdminRouter(deps: BypassAdminDeps): Router {
       operationId: 'mintBypassToken',
       tags: ['security'],
       summary: "Mint an operator bypass token: its holder reaches the account's real upstream during the window",
-      params: z.object({ id: z.string().describe('Account id') }),
+      params: accountParams,
       headers: z.object({ 'x-actor-id': z.string().describe('The operator the token is issued to') }),
       body: bypassBodySchema,
       responses: { 201: { description: 'The token (recorded in the audit trail by fingerprint only)', schema: bypassTokenSchema } },

@@ -3,9 +3,10 @@
 // Mount under /admin/v1 AFTER the admin authentication middleware. That middleware is expected to have
 // authenticated the caller, put the actor id in `res.locals.actor` and, for /accounts/:id routes, the
 // AccountRecord in `res.locals.account`. When the account is not there the router loads it itself and
-// answers 404 ACCOUNT_NOT_FOUND, so it also works mounted on its own (tests).
+// answers 404 ACCOUNT_NOT_FOUND, so it also works mounted on its own (tests), followed by adminErrorHandler, which
+// renders the GatewayErrors its routes throw.
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { adminRoute } from '../domain/admin-route';
+import { accountParams, adminRoute } from '../domain/admin-route';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
@@ -54,7 +55,6 @@ const STORE_UNAVAILABLE = { code: 'STORE_UNAVAILABLE', message: 'The store could
 
 const instant = z.string().datetime();
 const CHECKLIST_ITEM_IDS = CHECKLIST_ITEMS.map((item) => item.id) as [string, ...string[]];
-const accountParams = z.object({ id: z.string().describe('Account id') });
 
 export const notificationViewSchema = z.object({
   id: z.string(),
