@@ -1,7 +1,7 @@
-// The time-driven side of a migration: creates due notifications exactly once, opens windows, delivers the outbox.
+// The time-driven side of a migration: decides what is due (the due index, batches, leases) and creates it exactly
+// once, opens windows, and claims due notifications for the sender (notification-sender.ts), which delivers them.
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { Counter } from 'prom-client';
 import type { AccountRecord, Migration } from '../domain/account';
 import { systemClock, type Clock } from '../domain/clock';
 import type { MigrationEvent } from '../migration/events';
@@ -13,15 +13,9 @@ import type { Store } from '../store/types';
 import type { Delivery } from './delivery';
 import { meetingDigests, parseMeetingRequest, type AcceptedMeetingRequest } from './meetings';
 import { composeMessage, type Message, type SuspensionDetail } from './messages';
-import {
-  afterAttempt,
-  claimForDelivery,
-  DEFAULT_RETRY,
-  newNotification,
-  rewrite,
-  voidPending,
-  type RetryPolicy,
-} from './outbox';
+import { notificationCounter, type NotificationCounter } from './notification-counter';
+import { NotificationSender, type ClaimedSender } from './notification-sender';
+import { claimForDelivery, DEFAULT_RETRY, newNotification, voidPending, type RetryPolicy } from './outbox';
 import { dueNotifications, nextMoment, notificationKey, shouldOpenWindow, type NotificationKind } from './schedule';
 
 /** What the migration service offers the scheduler: report that a scheduled migration reached its start. */
@@ -74,21 +68,6 @@ const UNDER_CLAIM: OutboxWriteOptions = { underClaim: true };
 /** Building the index from older data: accounts read per page, and how long one instance holds the job. */
 const BUILD_PAGE = 500;
 const BUILD_LEASE_MS = 15 * 60_000;
-const METRIC = 'mg_notifications_total';
-
-/** Kinds whose text names a start: once the migration moved or ended they are void rather than sent. */
-const START_BOUND: ReadonlySet<NotificationKind> = new Set(['scheduled', 'week_of', 'day_before', 'rescheduled']);
-
-function notificationCounter(metrics: Metrics): Counter<'kind' | 'outcome'> {
-  const existing = metrics.registry.getSingleMetric(METRIC);
-  if (existing) return existing as Counter<'kind' | 'outcome'>;
-  return new Counter({
-    name: METRIC,
-    help: 'Notifications by kind and what happened to them (created, sent, retry, failed, void)',
-    labelNames: ['kind', 'outcome'],
-    registers: [metrics.registry],
-  });
-}
 
 function recipientsOf(account: AccountRecord): string[] {
   return [...new Set(account.settings.superAdmins.map((a) => a.email).filter(Boolean))];
@@ -96,9 +75,10 @@ function recipientsOf(account: AccountRecord): string[] {
 
 export class TimelineScheduler {
   readonly instanceId: string;
-  private readonly retry: RetryPolicy;
   private readonly leaseMs: number;
-  private readonly counter: Counter<'kind' | 'outcome'>;
+  private readonly counter: NotificationCounter;
+  /** Sending is apart: the scheduler hands it notifications it holds the lease of, nothing else. */
+  private readonly sender: ClaimedSender;
   /**
    * Claim keys this instance has seen stored: a key, once claimed, is claimed forever, so this cache is never stale;
    * bounded (least recently used leave first), as forgetting a key costs only one create that finds it claimed.
@@ -115,9 +95,18 @@ export class TimelineScheduler {
 
   constructor(private readonly options: TimelineSchedulerOptions) {
     this.instanceId = options.instanceId ?? randomUUID();
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.counter = notificationCounter(options.metrics);
+    this.sender = new NotificationSender({
+      outbox: options.store.timeline.outbox,
+      accounts: options.store.accounts,
+      delivery: options.delivery,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      clock: options.clock,
+      logger: options.logger,
+      counter: this.counter,
+      owner: this.instanceId,
+    });
   }
 
   private get outbox() {
@@ -271,7 +260,7 @@ export class TimelineScheduler {
     const now = this.now();
     for (const n of await this.outbox.due(accountId, now)) {
       const claimed = await claimForDelivery(this.outbox, n, this.instanceId, { now, leaseNow: this.leaseNow(), leaseMs: this.leaseMs });
-      if (claimed) await this.deliverOne(claimed, write);
+      if (claimed) await this.sender.send(claimed, write);
     }
   }
 
@@ -339,7 +328,7 @@ export class TimelineScheduler {
       let current: Notification | null = n;
       if (n.nextAttemptAt <= now) {
         const claimed = await claimForDelivery(this.outbox, n, this.instanceId, { now, leaseNow, leaseMs: this.leaseMs });
-        if (claimed) current = await this.deliverOne(claimed, UNDER_CLAIM);
+        if (claimed) current = await this.sender.send(claimed, UNDER_CLAIM);
       }
       if (current?.status !== 'pending') continue;
       const at = current.leaseOwner !== null && current.leaseUntil > leaseNow ? now + (current.leaseUntil - leaseNow) : current.nextAttemptAt;
@@ -422,44 +411,6 @@ export class TimelineScheduler {
       this.options.logger.info({ accountId: account.id, kind, id: result.notification.id }, 'notification created');
     }
     return result;
-  }
-
-  /** Why a claimed notification must not go out any more (its migration moved or ended), or null. */
-  private async staleReason(n: Notification): Promise<string | null> {
-    if (!START_BOUND.has(n.kind)) return null;
-    const m = (await this.options.store.accounts.get(n.accountId))?.migration;
-    if (!m || m.id !== n.migrationId) return 'void: the migration no longer exists';
-    if (m.status !== 'scheduled' && m.status !== 'in_progress') return `void: the migration is ${m.status}`;
-    if (m.start !== n.migrationStart) return 'void: the migration was rescheduled';
-    return null;
-  }
-
-  /** Sends one claimed notification and records the outcome; returns it as stored afterwards (null when gone). */
-  private async deliverOne(claimed: Notification, write: OutboxWriteOptions): Promise<Notification | null> {
-    const log = { accountId: claimed.accountId, id: claimed.id, kind: claimed.kind };
-    const stale = await this.staleReason(claimed);
-    if (stale) {
-      const voided = await rewrite(this.outbox, claimed.accountId, claimed.id, (current) =>
-        current.status === 'pending' ? { ...current, status: 'void', lastError: stale, leaseOwner: null, leaseUntil: 0 } : null,
-      );
-      this.counter.inc({ kind: claimed.kind, outcome: 'void' });
-      this.options.logger.info({ ...log, reason: stale }, 'notification voided before delivery');
-      return voided;
-    }
-    const outcome = await this.options.delivery.deliver(claimed);
-    const after = await rewrite(this.outbox, claimed.accountId, claimed.id, (current) => {
-      if (current.status === 'pending' && current.leaseOwner !== this.instanceId) {
-        // Our lease lapsed and another instance holds it now: record only what we delivered.
-        return { ...current, delivered: [...new Set([...current.delivered, ...outcome.delivered])] };
-      }
-      return afterAttempt(current, outcome, this.retry, this.now());
-    }, write, claimed);
-    const status = after?.status ?? 'gone';
-    const result = status === 'pending' ? 'retry' : status;
-    this.counter.inc({ kind: claimed.kind, outcome: result });
-    if (outcome.error) this.options.logger.warn({ ...log, status, attempts: after?.attempts, error: outcome.error }, 'notification delivery failed');
-    else this.options.logger.info({ ...log, channels: after?.delivered }, 'notification delivered');
-    return after;
   }
 }
 
