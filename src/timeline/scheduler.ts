@@ -29,7 +29,8 @@ export interface TimelineSchedulerOptions {
   logger: Logger;
   metrics: Metrics;
   transitions: MigrationTransitions;
-  delivery: Delivery;
+  /** The channels (SMTP, webhook, log); only the sender uses them, one claimed notification at a time. */
+  delivery: Pick<Delivery, 'deliver'>;
   retry?: Partial<RetryPolicy>;
   /** How long a delivery claim holds before another instance may take the notification over. */
   leaseMs?: number;
