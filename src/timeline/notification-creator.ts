@@ -9,7 +9,8 @@ import { meetingDigests } from './meetings';
 import { composeMessage, type Message } from './messages';
 import type { NotificationCounter } from './notification-counter';
 import { newNotification } from './outbox';
-import { dueNotifications, notificationKey, type NotificationKind } from './schedule';
+import type { NotificationKind } from '../domain/notification-kinds';
+import { dueNotifications, notificationKey } from './schedule';
 
 /** Claim keys remembered per instance: enough for every notification of thousands of migrations at once. */
 const KNOWN_KEYS = 100_000;

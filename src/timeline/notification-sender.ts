@@ -6,7 +6,7 @@ import type { Clock } from '../domain/clock';
 import type { Delivery } from './delivery';
 import type { NotificationCounter } from './notification-counter';
 import { afterAttempt, rewrite, type RetryPolicy } from './outbox';
-import type { NotificationKind } from './schedule';
+import type { NotificationKind } from '../domain/notification-kinds';
 
 /**
  * The scheduler's only way to send. It hands over a notification it holds the lease of; the sender answers with the

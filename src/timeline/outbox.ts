@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { backoffDelayMs } from '../domain/backoff';
 import type { DeliveryChannel, Notification, OutboxStore, OutboxWriteOptions } from '../store/outbox-store';
-import type { NotificationKind } from './schedule';
+import type { NotificationKind } from '../domain/notification-kinds';
 
 /** How many times a lost compare-and-set is retried before giving up (another instance kept writing). */
 const CAS_TRIES = 5;
