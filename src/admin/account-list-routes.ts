@@ -1,14 +1,12 @@
 // GET /admin/v1/accounts?state=<in_window|upcoming|suspended|dead_letters>&cursor=&limit=: the operator's lists.
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { integrationViewSchema } from '../integrations/admin-routes';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import { ATTENTION_STATES, type AttentionState } from '../store/attention-store';
 import type { Store } from '../store/types';
-import { migrationViewSchema } from './account-view';
 import { adminRoute } from '../domain/admin-route';
-import { DEFAULT_LIST_LIMIT, listAccounts, MAX_LIST_LIMIT } from './account-list';
+import { accountListPageSchema, DEFAULT_LIST_LIMIT, listAccounts, MAX_LIST_LIMIT } from './account-list';
 
 /** The query of GET /accounts; parseListQuery validates with it and names the parameter that is wrong. */
 export const listQuerySchema = z.object({
@@ -32,23 +30,6 @@ export function parseListQuery(query: Record<string, unknown>): { state: Attenti
   if (!limit.success) throw new GatewayError(400, 'INVALID_LIMIT', `limit: must be a whole number from 1 to ${MAX_LIST_LIMIT}`, { field: 'limit' });
   return { state: state.data, cursor: cursor.data === '' ? undefined : cursor.data, limit: limit.data === undefined ? DEFAULT_LIST_LIMIT : Number(limit.data) };
 }
-
-/** GET /accounts?state=: one page of a list. */
-export const accountListPageSchema = z.object({
-  state: z.enum(ATTENTION_STATES),
-  accounts: z.array(
-    z.object({
-      id: z.string(),
-      contactName: z.string(),
-      dataLocation: z.string(),
-      timezone: z.string(),
-      migration: migrationViewSchema,
-      suspendedIntegrations: z.array(integrationViewSchema).optional().describe('`suspended`: the suspended integrations'),
-      deadLetters: z.number().int().min(0).optional().describe('`dead_letters`: how many'),
-    }),
-  ),
-  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null when the list is exhausted'),
-});
 
 /** Mounted by the admin router after auth. */
 export function accountListRouter(deps: { store: Store; clock: Clock }): Router {

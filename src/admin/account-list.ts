@@ -2,12 +2,13 @@
 // attention index and checked one by one against the real state (stale entries are dropped), never a scan.
 import type { AccountRecord } from '../domain/account';
 import { GatewayError } from '../domain/errors';
-import { integrationView, type IntegrationView } from '../integrations/admin-routes';
+import { z } from 'zod';
+import { integrationView, integrationViewSchema, type IntegrationView } from '../integrations/admin-routes';
 import { phaseAt } from '../policy/phase';
-import type { AttentionEntry, AttentionState } from '../store/attention-store';
+import { ATTENTION_STATES, type AttentionEntry, type AttentionState } from '../store/attention-store';
 import { ALLOCATION_WINDOW_MS } from '../store/integration-store';
 import type { Store } from '../store/types';
-import { migrationView } from './account-view';
+import { migrationView, migrationViewSchema } from './account-view';
 
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
@@ -34,6 +35,23 @@ export interface AccountListPage {
   /** Opaque; null when the list is exhausted. A cursor may lead to an empty last page. */
   nextCursor: string | null;
 }
+
+/** GET /accounts?state=: one page of a list. */
+export const accountListPageSchema = z.object({
+  state: z.enum(ATTENTION_STATES),
+  accounts: z.array(
+    z.object({
+      id: z.string(),
+      contactName: z.string(),
+      dataLocation: z.string(),
+      timezone: z.string(),
+      migration: migrationViewSchema,
+      suspendedIntegrations: z.array(integrationViewSchema).optional().describe('`suspended`: the suspended integrations'),
+      deadLetters: z.number().int().min(0).optional().describe('`dead_letters`: how many'),
+    }),
+  ),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null when the list is exhausted'),
+});
 
 type Verdict = { kind: 'listed'; account: ListedAccount } | { kind: 'stale' } | { kind: 'skip'; fixScore?: number };
 

@@ -1,6 +1,7 @@
 // How an account looks through the admin API: ISO times, the current phase, extras from other parts; and the zod schemas of those answers.
 import { z } from 'zod';
 import type { AccountRecord, AuditEntry } from '../domain/account';
+import { bufferedExtraSchema } from '../buffer/admin-routes';
 import { integrationViewSchema } from '../integrations/admin-routes';
 import { phaseAt } from '../policy/phase';
 import { settingsSchema } from './validation';
@@ -37,18 +38,13 @@ export const migrationAnswerSchema = z.object({
 
 export const auditEntrySchema = z.object({ at: instantSchema, actor: z.string(), action: z.string(), detail: z.record(z.string(), z.unknown()) });
 
-const count = z.number().int().min(0);
-
 /** GET/PUT /accounts/:id: the settings as stored, the migration, the audit trail and what the standard parts add. */
 export const accountViewSchema = settingsSchema.extend({
   id: z.string(),
   migration: migrationViewSchema,
   version: z.number().int(),
   updatedAt: instantSchema.nullable(),
-  buffered: z
-    .object({ waiting: count, deadLetters: count, bySurface: z.record(z.string(), count), meetingRequestsKept: count })
-    .optional()
-    .describe('Added by the buffer: requests waiting and dead-lettered'),
+  buffered: bufferedExtraSchema.optional().describe('Added by the buffer: requests waiting and dead-lettered'),
   integrationStatus: z.record(z.string(), integrationViewSchema).optional().describe("Added by the CRM guard: each integration's state (`integrations` stays the settings)"),
   audit: z.array(auditEntrySchema).describe('The last 100 changes, oldest first'),
 });

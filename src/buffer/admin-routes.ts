@@ -209,6 +209,9 @@ export function bufferAdminRouter(deps: BufferAdminDeps): Router {
   return router;
 }
 
+/** The `buffered` field of GET /admin/v1/accounts/:id. */
+export const bufferedExtraSchema = z.object({ waiting: count, deadLetters: count, bySurface: countsBySurface, meetingRequestsKept: count });
+
 /** The `buffered` field of GET /admin/v1/accounts/:id (an AccountExtras for the admin router). */
 export function bufferAccountExtras(store: BufferStore): (record: AccountRecord) => Promise<Record<string, unknown>> {
   return async (record) => {
