@@ -133,4 +133,17 @@ describe('GET /admin/v1/openapi.json', () => {
     await expectDocumented(forged(409, { error: { code: 'DOMAIN_TAKEN', message: 'x', domain: 'help.acme.com' } }));
     await app.gateway.close();
   });
+
+  it('documents the brute-force refusal: the 21st failed authentication in 15 minutes is 429 RATE_LIMITED with Retry-After', async () => {
+    const app = adminApp();
+    const wrong = { Authorization: 'Bearer not-the-token' };
+    for (let i = 0; i < 20; i += 1) await expectDocumented(await request(app).get('/admin/v1/accounts/acme').set(wrong).expect(401));
+    const refused = await expectDocumented(await request(app).get('/admin/v1/accounts/acme').set(wrong).expect(429));
+    expect(refused.body.error.code).toBe('RATE_LIMITED');
+    // The window is 15 minutes from the first failure, a moment ago (a loaded machine may take some seconds).
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(880);
+    expect(retryAfter).toBeLessThanOrEqual(900);
+    await app.gateway.close();
+  });
 });
