@@ -75,12 +75,18 @@ export const envSchema = z.object({
   GATEWAY_CONFIG: z.string().optional(),
   ADMIN_TOKENS: z
     .string()
-    .transform((raw) =>
-      raw
+    .transform((raw, ctx) => {
+      const tokens = raw
         .split(',')
         .map((t) => t.trim())
-        .filter(Boolean),
-    )
+        .filter(Boolean);
+      // A mistyped digest would otherwise be taken as a plain token that nobody holds.
+      if (tokens.some((t) => /^sha256:/i.test(t) && !/^sha256:[0-9a-f]{64}$/i.test(t))) {
+        ctx.addIssue({ code: 'custom', message: 'an entry starting with sha256: must be followed by the 64 hex digits of the digest' });
+        return z.NEVER;
+      }
+      return tokens;
+    })
     .optional(),
   BYPASS_SECRET: secret(32).optional(),
   WORKERS: z
