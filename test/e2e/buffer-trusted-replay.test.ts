@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
 import { accountSettings } from '../support/accounts';
 import { testRedisUrl, uniquePrefix } from '../support/stores';
+import { RedisStore } from '../../src/store/redis/redis-store';
 import { startUpstream, type RecordedRequest, type Upstream } from '../support/upstream';
 import { startSmtpReceiver, startWebhookReceiver, type SmtpReceiver, type WebhookReceiver } from '../timeline/receivers';
 import { admin, closeWindow, openWindow, startBufferGateway, submitAll, until, type Submission } from './buffer-helpers';
@@ -290,7 +291,15 @@ describe('buffer e2e: replays a receiver can trust', () => {
       expect(metrics).toContain('mg_dead_letters_total{status="401"} 1');
       expect(ofRejE()[0].body.subject).toContain('HTTP 401');
 
-      // A restart (SIGKILL) and a re-drive that is refused again do not announce the item a second time.
+      // A restart (SIGKILL) and a re-drive that is refused again do not announce the item a second time. The kill
+      // comes once the store has recorded the notification as sent: a kill between sending and recording re-sends it
+      // under the same id (at-least-once, README), which is not what this test is about.
+      const store = new RedisStore({ url: prefix.redisUrl, prefix: prefix.prefix });
+      try {
+        await until('notification recorded as sent', async () => (await store.buffer.rejectedDue('rej-e')).length === 0, 10_000, 50);
+      } finally {
+        await store.close();
+      }
       gw.kill('SIGKILL');
       await gw.exited;
       gw = await start(prefix);
