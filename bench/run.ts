@@ -1,5 +1,6 @@
 // `npm run bench`: the gateway against a plain upstream, two express + http-proxy-middleware references and nginx, one table.
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,7 @@ const settings: LoadSettings = {
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 /** BENCH_PROFILE=1 runs gateway 1 under `node --cpu-prof` and prints where its CPU time went. */
 const profile = process.env.BENCH_PROFILE === '1';
-/** BENCH_ONLY=gateway,gatewayHost,gatewayToken,gateway477,flood,forms,propagation (any of those and upstream, referenceDefault, referenceKeepAlive, nginx) narrows the run. */
+/** BENCH_ONLY=gateway,gatewayHost,gatewayToken,gateway477,bare477,flood,forms,propagation (any of those and upstream, referenceDefault, referenceKeepAlive, nginx) narrows the run. */
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 const wanted = (key: string): boolean => only === null || only.has(key);
 
@@ -162,6 +163,38 @@ async function startGateway(ctx: Context, peers: Peers): Promise<Gateway | null>
     if (service) progress(`gateway log tail:\n${tailOf(service.logFile, 10)}`);
     return null;
   }
+}
+
+/**
+ * Records one 477 exactly as the gateway writes it (status line, headers, body) and starts a bare node server that
+ * writes the same bytes: the limit for the gateway's own answers (SPEC §11: at least half its rate).
+ */
+async function startBareAnswer(ctx: Context, gateway: Service): Promise<Service | null> {
+  const recorded = await new Promise<{ status: number; statusMessage: string; headers: Record<string, string | string[]>; body: string }>((resolve, reject) => {
+    const req = http.request(`${gateway.url}${API_PATH}`, { headers: { 'x-account-id': 'bench-window' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const headers: Record<string, string | string[]> = {};
+        for (const [name, value] of Object.entries(res.headers)) {
+          // Set by node per connection and per answer, as they are for the gateway.
+          if (value === undefined || ['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)) continue;
+          headers[name] = value;
+        }
+        resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers, body: Buffer.concat(chunks).toString() });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  if (recorded.status !== 477) {
+    ctx.notes.push(`bare 477: the gateway answered ${recorded.status}, not 477; skipped`);
+    return null;
+  }
+  const service = await startService({ name: 'bare-477', ...tsx('bench/servers/bare-answer.ts'), port: await freePort(), env: { BARE_ANSWER: JSON.stringify(recorded) }, logDir: ctx.logDir });
+  ctx.services.push(service);
+  progress(`bare 477 server ${service.url} (${Object.keys(recorded.headers).length} headers, ${recorded.body.length} bytes of body, as the gateway wrote them)`);
+  return service;
 }
 
 interface Target {
@@ -385,6 +418,8 @@ async function main(): Promise<void> {
     ];
     if (peers.nginx) targets.push({ key: 'nginx', label: 'nginx proxy_pass keep-alive', spec: { url: api(peers.nginx.url) } });
     if (gateway) {
+      const bare = await startBareAnswer(ctx, gateway.service);
+      if (bare) targets.push({ key: 'bare477', label: 'bare node writing the same 477', spec: { url: api(bare.url) } });
       targets.push({ key: 'gateway', label: 'gateway pass-through', spec: { url: api(gateway.service.url), headers: { 'x-account-id': 'bench-plain' } } });
       targets.push({ key: 'gatewayHost', label: 'gateway pass-through, account by Host', spec: { url: api(gateway.service.url), headers: { host: BENCH_DOMAIN } } });
       targets.push({ key: 'gatewayToken', label: 'gateway pass-through, account by token', spec: { url: api(gateway.service.url), headers: { authorization: `Bearer ${BENCH_TOKEN}` } } });

@@ -66,6 +66,12 @@ export function render(results: BenchResults): string {
   add('pass-through p99 − keep-alive reference p99', gw && keepAlive ? `${(gw.p99 - keepAlive.p99).toFixed(1)} ms` : 'n/a', gw && keepAlive ? mark(gw.p99 - keepAlive.p99 <= 1, '≤ 1 ms') : 'n/a');
   add('pass-through ÷ default reference, req/s', ratio(gw?.rps, median('referenceDefault')?.rps), '');
   add('pass-through ÷ nginx, req/s', nginx ? ratio(gw?.rps, nginx.rps) : 'nginx skipped', 'reported (aim 0.5×)');
+  const bare477 = median('bare477');
+  add(
+    '477 answers ÷ bare node writing the same 477, req/s',
+    ratio(answers477?.rps, bare477?.rps),
+    answers477 && bare477 ? mark(answers477.rps >= 0.5 * bare477.rps, '≥ 0.5 (SPEC §11)') : 'n/a',
+  );
   add(
     '477 answers, req/s',
     answers477 ? `${answers477.rps} (p99 ${answers477.p99} ms)` : 'n/a',

@@ -1,5 +1,5 @@
 // The OpenAPI 3 description of admin API v1, served at GET /admin/v1/openapi.json (a test keeps it equal to the mounted routes).
-import { REASON_CODES } from '../integrations/reasons';
+import { REASON_CODES } from '../domain/reason-codes';
 
 type Json = Record<string, unknown>;
 

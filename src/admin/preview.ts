@@ -4,7 +4,7 @@ import { localParts } from '../domain/time-zone';
 import { createNoticeBuilder } from '../answers/notices';
 import { decide, type Action } from '../policy/decide';
 import { CHAT_HIDDEN_BEFORE_MS, IMPORTS_BLOCKED_BEFORE_MS, phaseAt, type Phase } from '../policy/phase';
-import { SURFACES, type Surface } from '../routing/surfaces';
+import { SURFACES, type Surface } from '../domain/surfaces';
 import { dayBeforeAt, weekOfAt } from '../timeline/schedule';
 
 /** A read is what a visitor's GET does, a write what a POST does: the two methods decide() tells apart. */

@@ -1,11 +1,11 @@
 // Admin API v1: accounts and the migration lifecycle; other parts (buffer, timeline, integrations) mount beside.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { AccountRecord, AccountSettings } from '../domain/account';
+import type { AccountExtras, AccountRecord, AccountSettings } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import type { MigrationService } from '../migration/service';
 import type { Logger } from '../observability/logger';
-import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
+import { ACCOUNT_ID_PATTERN } from '../domain/account';
 import type { Store } from '../store/types';
 import { accountView, migrationView } from './account-view';
 import { apiTokenRouter } from './api-tokens';
@@ -18,8 +18,6 @@ import { sendAdminError } from './errors';
 import { parseBody, requireKnownLocale, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
 import { BUILT_IN_LOCALES } from '../answers/catalogue';
 
-/** Adds fields to GET /accounts/:id (e.g. the buffered count) without the admin router knowing those parts. */
-export type AccountExtras = (record: AccountRecord) => Promise<Record<string, unknown>>;
 
 export interface AdminDeps {
   store: Store;

@@ -2,7 +2,7 @@
 import { z, type ZodError, type ZodType } from 'zod';
 import { isValidTimeZone } from '../domain/time-zone';
 import { GatewayError } from '../domain/errors';
-import { canonicalLocale } from '../answers/texts-schema';
+import { canonicalLocale } from '../config/messages-schema';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 

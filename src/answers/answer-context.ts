@@ -1,7 +1,7 @@
 // What the buffer's answers need to speak the visitor's language and carry CORS, handed over with the request.
 import type { IncomingMessage } from 'node:http';
 import type { CorsPolicy } from './cors';
-import type { LocaleTexts } from './texts';
+import type { LocaleTexts } from '../domain/message-texts';
 
 export interface AnswerContext {
   /** The negotiated locale (Content-Language). */

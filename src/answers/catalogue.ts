@@ -3,8 +3,8 @@ import { da } from './locales/da';
 import { de } from './locales/de';
 import { en } from './locales/en';
 import { sv } from './locales/sv';
-import { canonicalLocale, type LocaleTextsConfig, type MessagesConfig } from './texts-schema';
-import { MESSAGE_KEYS, type LocaleOverrides, type LocaleTexts } from './texts';
+import { canonicalLocale, type LocaleTextsConfig, type MessagesConfig } from '../config/messages-schema';
+import { MESSAGE_KEYS, type LocaleOverrides, type LocaleTexts } from '../domain/message-texts';
 
 export const BUILT_IN_LOCALES: Readonly<Record<string, LocaleTexts>> = { en, sv, da, de };
 export const DEFAULT_LOCALE = 'en';

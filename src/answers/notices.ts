@@ -2,7 +2,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Migration } from '../domain/account';
 import type { AnswerKind } from '../policy/decide';
-import { DEFAULT_MAX_RETRY_AFTER_SECONDS, isOverrun, retryAfterSeconds } from '../policy/phase';
+import { isOverrun, retryAfterSeconds } from '../policy/phase';
+import { DEFAULT_MAX_RETRY_AFTER_SECONDS } from '../domain/limits';
 import { rememberAnswerContext } from './answer-context';
 import { createCatalogue } from './catalogue';
 import { createCorsPolicy, type CorsOrigins, type CorsPolicy } from './cors';
@@ -10,8 +11,8 @@ import { formatInLocale } from './format-date';
 import { createLanguagePicker } from './language';
 import { en } from './locales/en';
 import { MIGRATION_IN_PROGRESS_REASON } from './status';
-import type { MessagesConfig } from './texts-schema';
-import type { MessageKey, TitleKey } from './texts';
+import type { MessagesConfig } from '../config/messages-schema';
+import type { MessageKey, TitleKey } from '../domain/message-texts';
 
 export interface NoticeContext {
   migration: Migration | null;

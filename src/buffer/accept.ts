@@ -13,64 +13,11 @@ import {
   tooLargeAnswer,
 } from './buffer-answers';
 import { bufferMetrics, type BufferMetrics } from './buffer-metrics';
+import { DEFAULT_HEADER_ALLOW_LIST } from '../domain/http-headers';
+import { DEFAULT_BUFFERED_BODY_LIMITS, DEFAULT_IN_FLIGHT_BODY_BYTES } from '../domain/limits';
 
-export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** Headers worth replaying: what the upstream needs to interpret the body and to verify webhook signatures. */
-export const DEFAULT_HEADER_ALLOW_LIST: readonly string[] = [
-  'content-type',
-  'content-language',
-  'user-agent',
-  'accept',
-  'accept-language',
-  'referer',
-  'origin',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-  'x-forwarded-port',
-  'x-request-id',
-  'x-hubspot-signature',
-  'x-hubspot-signature-v3',
-  'x-hubspot-signature-version',
-  'x-hubspot-request-timestamp',
-  // SPEC §9: the body is replayed byte for byte as received, so its encoding must travel with it.
-  'content-encoding',
-  // SPEC §9: signature and delivery headers of common webhook senders, so the upstream can still verify them.
-  'stripe-signature',
-  'x-hub-signature',
-  'x-hub-signature-256',
-  'x-github-event',
-  'x-github-delivery',
-  'x-slack-signature',
-  'x-slack-request-timestamp',
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
-  'svix-id',
-  'svix-timestamp',
-  'svix-signature',
-  'x-shopify-hmac-sha256',
-  'x-shopify-topic',
-  'x-shopify-shop-domain',
-  'x-shopify-webhook-id',
-];
 
-/** SPEC §9 buffered body limits: file uploads go through forms; everything else stays small. */
-export const DEFAULT_BUFFERED_BODY_LIMITS: Readonly<Record<BufferSurface, number>> = {
-  form: 10 * 1024 * 1024,
-  meeting: DEFAULT_BODY_LIMIT_BYTES,
-  analytics: DEFAULT_BODY_LIMIT_BYTES,
-  inbound: DEFAULT_BODY_LIMIT_BYTES,
-};
-
-/**
- * Bytes of request bodies the acceptor may hold at once, over all requests: 100 concurrent 10 MiB uploads would
- * otherwise sit in the process as 1 GiB (and each in-flight byte costs about two: ioredis serialises the command
- * into one more buffer). Past it a write waits, unread, for room; after budgetWaitMs it gets 503 + Retry-After
- * (nothing stored). See bench/buffer-uploads.ts.
- */
-export const DEFAULT_IN_FLIGHT_BODY_BYTES = 64 * 1024 * 1024;
 
 /** Retry-After of a write that waited for the budget in vain. */
 const BUSY_RETRY_AFTER_SECONDS = 5;

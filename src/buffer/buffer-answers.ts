@@ -9,7 +9,7 @@ import { wantsHtml } from '../answers/negotiate';
 import { fillTemplate, FORM_ACCEPTED_MESSAGE } from '../answers/notices';
 import { renderPage } from '../answers/page';
 import { applySecurityHeaders } from '../answers/security-headers';
-import type { LocaleTexts } from '../answers/texts';
+import type { LocaleTexts } from '../domain/message-texts';
 import type { BufferSurface } from '../store/buffer-store';
 
 export { FORM_ACCEPTED_MESSAGE };

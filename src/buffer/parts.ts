@@ -1,6 +1,6 @@
 // Builds the buffer's parts for createGateway (acceptor, replayer, admin router, account extra, migration listener).
 import type { Router } from 'express';
-import type { AccountExtras } from '../admin/router';
+import type { AccountExtras } from '../domain/account';
 import type { GatewayConfig } from '../config/schema';
 import type { Clock } from '../domain/clock';
 import type { MigrationListener } from '../migration/events';
@@ -9,7 +9,8 @@ import type { Metrics } from '../observability/metrics';
 import type { BufferedItem, BufferStore } from '../store/buffer-store';
 import { normalizeAddress } from '../security/forwarded-headers';
 import type { Store } from '../store/types';
-import { createBufferAcceptor, DEFAULT_HEADER_ALLOW_LIST, type BufferAcceptor, type BufferAcceptorDeps } from './accept';
+import { createBufferAcceptor, type BufferAcceptor, type BufferAcceptorDeps } from './accept';
+import { DEFAULT_HEADER_ALLOW_LIST } from '../domain/http-headers';
 import { bufferAccountExtras, bufferAdminRouter } from './admin-routes';
 import { Replayer, type ReplayerOptions } from './replayer';
 import { createRejectedReplayNotifier, type RejectedReplayNotifierOptions } from './rejected-replays';

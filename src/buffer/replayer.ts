@@ -10,7 +10,8 @@ import type { BufferedItem, BufferLease, BufferStore, DeadLetter, DeadLetterAnsw
 import { bufferMetrics, type BufferMetrics } from './buffer-metrics';
 import { createHttpSend, type ReplayResponse, type ReplaySend } from './http-send';
 import { SIGNATURE_HEADER, signReplay } from './replay-signature';
-import { REPLAY_HEADERS } from '../security/replay-headers';
+import { REPLAY_HEADERS } from '../domain/http-headers';
+import { NEVER_REPLAYED } from '../domain/http-headers';
 
 export interface ReplayerOptions {
   /** Accounts replayed at the same time by this instance (each account is always sequential). */
@@ -102,8 +103,6 @@ export function idempotencyKey(accountId: string, itemId: string): string {
   return `mg:${accountId}:${itemId}`;
 }
 
-/** Headers a transport sets itself or that belonged to the original hop only. */
-const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'te', 'trailer', 'upgrade', 'expect']);
 
 /** After a replay_rejected notification failed, its account's owed notifications wait this long (this instance). */
 const NOTIFY_RETRY_PAUSE_MS = 30_000;
@@ -446,7 +445,7 @@ export class Replayer {
   private async deliver(base: string, item: BufferedItem, outcome: ReplayOutcome, halt: AbortSignal, cut: AbortSignal): Promise<Delivery> {
     const headers: Record<string, string> = {};
     // Replay headers come from the replayer only, even if an operator allow-listed them (SPEC §9 "Forgery").
-    for (const [name, value] of Object.entries(item.headers)) if (!HOP_HEADERS.has(name) && !REPLAY_HEADERS.includes(name)) headers[name] = value;
+    for (const [name, value] of Object.entries(item.headers)) if (!NEVER_REPLAYED.has(name) && !REPLAY_HEADERS.includes(name)) headers[name] = value;
     if (item.contentType !== null) headers['content-type'] = item.contentType;
     headers['content-length'] = String(item.body.length);
     headers['idempotency-key'] = idempotencyKey(item.accountId, item.id);

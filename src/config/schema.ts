@@ -1,10 +1,11 @@
 // The configuration file's schema (zod): parsed once at start-up into a complete internal config.
 import { z } from 'zod';
-import { SURFACES } from '../routing/surfaces';
-import { DEFAULT_BUFFERED_BODY_LIMITS, DEFAULT_HEADER_ALLOW_LIST, DEFAULT_IN_FLIGHT_BODY_BYTES } from '../buffer/accept';
-import { BYPASS_HEADER } from '../security/bypass';
-import { DEFAULT_MAX_RETRY_AFTER_SECONDS } from '../policy/phase';
-import { messagesSchema } from '../answers/texts-schema';
+import { SURFACES } from '../domain/surfaces';
+import { DEFAULT_BUFFERED_BODY_LIMITS, DEFAULT_IN_FLIGHT_BODY_BYTES } from '../domain/limits';
+import { DEFAULT_HEADER_ALLOW_LIST } from '../domain/http-headers';
+import { NEVER_REPLAYED } from '../domain/http-headers';
+import { DEFAULT_MAX_RETRY_AFTER_SECONDS } from '../domain/limits';
+import { messagesSchema } from './messages-schema';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -54,20 +55,6 @@ const upstreamSchema = z
 export const ACCOUNT_SOURCES = ['path', 'host', 'token', 'header', 'query', 'cookie'] as const;
 export type AccountSource = (typeof ACCOUNT_SOURCES)[number];
 
-/** Headers a replay must never carry: they describe one connection or its framing, or are the operator's secret. */
-const NEVER_REPLAYED = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'content-length',
-  'host',
-  'te',
-  'trailer',
-  'upgrade',
-  'proxy-authorization',
-  'proxy-connection',
-  BYPASS_HEADER,
-]);
 
 export const configSchema = z
   .object({

@@ -13,7 +13,7 @@ import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import { integrationView } from '../integrations/admin-routes';
 import type { Logger } from '../observability/logger';
-import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
+import { ACCOUNT_ID_PATTERN } from '../domain/account';
 import { ATTENTION_STATES, isAttentionState } from '../store/attention-store';
 import { ALLOCATION_WINDOW_MS } from '../store/integration-store';
 import type { Notification } from '../store/outbox-store';

@@ -2,6 +2,9 @@
 
 export type Region = 'us' | 'eu';
 
+/** Account ids are opaque but bounded: letters, digits, '-', '_', '.', at most 64 characters. */
+export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 export interface SuperAdmin {
   id: string;
   name: string;
@@ -81,3 +84,6 @@ export interface AuditEntry {
 export const MIGRATION_DURATION_MS = 36 * 3600_000;
 export const CHANGE_DEADLINE_MS = 36 * 3600_000;
 export const MIN_LEAD_MS = 7 * 24 * 3600_000;
+
+/** Adds fields to GET /accounts/:id (e.g. the buffered count) without the admin router knowing those parts. */
+export type AccountExtras = (record: AccountRecord) => Promise<Record<string, unknown>>;

@@ -7,7 +7,7 @@ import type { GatewayConfig } from '../config/schema';
 import type { StateCache } from '../state/state-cache';
 import type { MigrationService } from '../migration/service';
 import type { MigrationListener } from '../migration/events';
-import type { AccountExtras } from '../admin/router';
+import type { AccountExtras } from '../domain/account';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Store } from '../store/types';

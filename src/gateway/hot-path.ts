@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { decide, decideWithoutState, type Action } from '../policy/decide';
-import { pathOf, queryParam } from '../routing/resolve-account';
+import { pathOf, queryParam } from '../routing/request-url';
 import { preflightMethodOf } from '../answers/cors';
 import { locate } from '../routing/locate';
 import type { RouteTable } from '../routing/route-table';

@@ -11,7 +11,8 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { ALLOCATION_WINDOW_MS, type IntegrationState, type IntegrationStore } from '../store/integration-store';
-import { REASONS, type ReasonCode } from './reasons';
+import { REASONS } from './reasons';
+import { type ReasonCode } from '../domain/reason-codes';
 
 export type RecordAudit = (accountId: string, actor: string, action: string, detail: Record<string, unknown>) => Promise<void>;
 

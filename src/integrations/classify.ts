@@ -1,5 +1,6 @@
 // Classifies a CRM answer (status, headers, an excerpt of the body) into ok, the caller's own error, or a suspension reason (pure, never throws).
-import { REASONS, type ReasonCode } from './reasons';
+import { REASONS } from './reasons';
+import { type ReasonCode } from '../domain/reason-codes';
 
 export type HeaderValue = string | string[] | number | undefined;
 export type Headers = Readonly<Record<string, HeaderValue>>;

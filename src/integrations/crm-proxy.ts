@@ -3,22 +3,11 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttp
 import https from 'node:https';
 import { applySecurityHeaders } from '../answers/security-headers';
 import { stripReplayHeaders } from '../security/replay-headers';
-import { BYPASS_HEADER } from '../security/bypass';
+import { BYPASS_HEADER } from '../domain/http-headers';
+import { HOP_BY_HOP } from '../domain/http-headers';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  // The operator bypass token is the gateway's own secret: a third-party CRM must never receive it.
-  BYPASS_HEADER,
-]);
+/** Never sent to a CRM: connection headers, the gateway's view of Host, and the operator's bypass secret. */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', BYPASS_HEADER]);
 
 function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const named = new Set(
@@ -29,7 +18,7 @@ function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   );
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    if (value === undefined || NOT_FORWARDED.has(name) || named.has(name)) continue;
     out[name] = value;
   }
   return out;

@@ -2,7 +2,8 @@
 import { waitLeftMs } from '../domain/backoff';
 import type { CallDecision, IntegrationState } from '../store/integration-store';
 import type { Classification } from './classify';
-import { REASONS, type ReasonCode } from './reasons';
+import { REASONS } from './reasons';
+import { type ReasonCode } from '../domain/reason-codes';
 
 /** What the guard did with a call, as counted in mg_integration_calls_total{result}. */
 export type CallResult =

@@ -9,7 +9,8 @@ import { ALLOCATION_WINDOW_MS, type IntegrationState, type IntegrationStore } fr
 import { classifyCrmAnswer, headerValue, parseLimitInfo, type Classification } from './classify';
 import { clientLeft, createCrmProxy, crmTarget, sendJson, type CrmAnswerHooks } from './crm-proxy';
 import { allocationStep, answerEffect, failFast, suspensionStep, type CallResult } from './guard';
-import { REASONS, type ReasonCode } from './reasons';
+import { REASONS } from './reasons';
+import { type ReasonCode } from '../domain/reason-codes';
 
 export interface IntegrationHandlerOptions {
   /** Consecutive transient failures that suspend the integration (default 3). */

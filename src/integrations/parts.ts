@@ -1,6 +1,6 @@
 // Builds the integration guard's parts for createGateway (handler, admin router, account-view extra) from the core.
 import type { Router } from 'express';
-import type { AccountExtras } from '../admin/router';
+import type { AccountExtras } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';

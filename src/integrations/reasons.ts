@@ -1,21 +1,6 @@
 // The reasons a CRM integration is suspended (SPEC §6), each with what it means, what to do and how it clears.
+import type { ReasonCode } from '../domain/reason-codes';
 
-/** In the order of SPEC §6's table; the admin API and the error bodies use these codes verbatim. */
-export const REASON_CODES = [
-  'CRM_API_LIMIT_EXCEEDED',
-  'CRM_API_DISABLED',
-  'OBJECT_PERMISSIONS_MISSING',
-  'FIELD_PERMISSIONS_MISSING',
-  'ORG_LOCKED',
-  'STORAGE_LIMIT_EXCEEDED',
-  'ORG_UNAVAILABLE',
-  'CRM_SERVER_ERROR',
-  'UNKNOWN_ERROR',
-  'API_ALLOCATION_EXCEEDED',
-  'MISSING_FIELD_MAPPINGS',
-] as const;
-
-export type ReasonCode = (typeof REASON_CODES)[number];
 
 /**
  * How a suspension ends besides Clear Suspension, which ends every one of them:
@@ -163,7 +148,3 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonInfo>> = {
     transient: false,
   },
 };
-
-export function isReasonCode(value: unknown): value is ReasonCode {
-  return typeof value === 'string' && (REASON_CODES as readonly string[]).includes(value);
-}

@@ -1,7 +1,7 @@
 // The per-request decision: (surface, method, account state, now) → action. Pure and table-driven.
 import type { Migration } from '../domain/account';
 import { localDate } from '../domain/time-zone';
-import { isBufferSurface, type BufferSurface, type Surface } from '../routing/surfaces';
+import { isBufferSurface, type BufferSurface, type Surface } from '../domain/surfaces';
 import { phaseAt, type Phase } from './phase';
 
 /** Answers the gateway writes itself; the status of each is in answers/. */

@@ -1,5 +1,6 @@
 // Where an account stands on its migration timeline at an instant (pure).
 import type { Migration } from '../domain/account';
+import { DEFAULT_MAX_RETRY_AFTER_SECONDS } from '../domain/limits';
 
 export type Phase =
   | 'none'
@@ -42,8 +43,6 @@ export function windowOpen(migration: Migration | null, now: number): boolean {
   return phaseAt(migration, now) === 'window';
 }
 
-/** Retry-After's ceiling unless configured (`limits.maxRetryAfterSeconds`): clients resume soon after an early end. */
-export const DEFAULT_MAX_RETRY_AFTER_SECONDS = 900;
 /** Retry-After's floor in an overrun: the end is unknown, and a retry every second from every client is a storm. */
 export const OVERRUN_RETRY_AFTER_SECONDS = 60;
 

@@ -2,7 +2,8 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseCookies } from 'cookie';
 import type { AccountSource } from '../config/schema';
-import { ACCOUNT_ID_PATTERN, queryParams } from './resolve-account';
+import { queryParams } from './request-url';
+import { ACCOUNT_ID_PATTERN } from '../domain/account';
 
 /** Domains and API tokens known in-process (state/account-directory.ts); a Promise only when the store must be asked. */
 export interface AccountDirectoryLookup {

@@ -1,7 +1,7 @@
 // Where a request goes in the route table: its target normalised, the gateway's own paths set apart, the route matched.
 import type { IncomingMessage } from 'node:http';
 import { normalizeTarget } from '../security/request-target';
-import { pathOf } from './resolve-account';
+import { pathOf } from './request-url';
 import type { RouteMatch, RouteTable } from './route-table';
 
 /** Paths the gateway answers itself (Express's router): never proxied, never decided on. */

@@ -1,7 +1,7 @@
 // Compiles the configured route table into matchers: path pattern (+ methods) → surface and path parameters.
 import type { RouteConfig } from '../config/schema';
 import { ConfigError } from '../config/load';
-import type { Surface } from './surfaces';
+import type { Surface } from '../domain/surfaces';
 
 export interface RouteMatch {
   surface: Surface;

@@ -4,7 +4,8 @@ import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import type { AccountStore } from '../store/types';
-import { BYPASS_HEADER, MAX_BYPASS_TTL_SECONDS, bypassTokenFingerprint, createBypassToken } from './bypass';
+import { MAX_BYPASS_TTL_SECONDS, bypassTokenFingerprint, createBypassToken } from './bypass';
+import { BYPASS_HEADER } from '../domain/http-headers';
 
 export interface BypassAdminDeps {
   store: { accounts: AccountStore };

@@ -1,10 +1,9 @@
 // Operator bypass: a signed, expiring token that lets its holder reach an account's real upstream during its window.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { ACCOUNT_ID_PATTERN } from '../routing/resolve-account';
+import { ACCOUNT_ID_PATTERN } from '../domain/account';
+import { BYPASS_HEADER } from '../domain/http-headers';
 
-/** The request header carrying the token; stripped before proxying and redacted from logs. */
-export const BYPASS_HEADER = 'x-maintenance-bypass';
 
 /** Long enough for an operator to verify a migration, short enough that a leaked token soon dies. */
 export const MAX_BYPASS_TTL_SECONDS = 24 * 3600;

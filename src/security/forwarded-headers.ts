@@ -1,9 +1,8 @@
 // Header hygiene on the way to the upstream: hop-by-hop headers dropped, X-Forwarded-Host/-Proto/-Port from the gateway's own view.
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { HOP_BY_HOP } from '../domain/http-headers';
 
-/** RFC 9110 §7.6.1 connection-specific headers, plus the non-standard ones clients still send. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 
 /** `::ffff:10.0.0.1` and `10.0.0.1` are the same client: compare IPv4 peers in one form whatever the listening socket. */
 export function normalizeAddress(address: string | undefined): string {

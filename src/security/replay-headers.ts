@@ -1,8 +1,7 @@
 // Forgery guard (SPEC §9): only the replayer may send the replay headers, so they are removed from live traffic.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { REPLAY_HEADERS } from '../domain/http-headers';
 
-/** Headers that mark a request as a replay by this gateway: a receiver must be able to trust them. */
-export const REPLAY_HEADERS: readonly string[] = ['x-maintenance-replay', 'x-maintenance-original-received-at', 'x-maintenance-signature'];
 
 /** The replayer's Idempotency-Key namespace (`mg:<account>:<item>`, see buffer/replayer.ts idempotencyKey). */
 const REPLAY_KEY_PREFIX = 'mg:';

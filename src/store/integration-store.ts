@@ -1,5 +1,5 @@
 // Per account and integration: suspension state and the rolling 24-hour call log, shared by every gateway instance.
-import type { ReasonCode } from '../integrations/reasons';
+import type { ReasonCode } from '../domain/reason-codes';
 
 export const ALLOCATION_WINDOW_MS = 24 * 3600_000;
 

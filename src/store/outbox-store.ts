@@ -1,5 +1,5 @@
 // The notifications outbox: one record per (account, claim key), created atomically, updated by compare-and-set.
-import type { NotificationKind } from '../timeline/schedule';
+import type { NotificationKind } from '../domain/notification-kinds';
 
 export type NotificationStatus = 'pending' | 'sent' | 'failed' | 'void';
 

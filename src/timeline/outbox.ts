@@ -1,7 +1,7 @@
 // Outbox operations on top of the store's atomic create and compare-and-set: claim with a lease, settle, void.
 import { randomUUID } from 'node:crypto';
 import type { DeliveryChannel, Notification, OutboxStore, OutboxWriteOptions } from '../store/outbox-store';
-import type { NotificationKind } from './schedule';
+import type { NotificationKind } from '../domain/notification-kinds';
 
 /** How many times a lost compare-and-set is retried before giving up (another instance kept writing). */
 const CAS_TRIES = 5;

@@ -2,28 +2,6 @@
 import type { Migration } from '../domain/account';
 import { addDays, localDate, localParts, startOfLocalDay } from '../domain/time-zone';
 
-export type NotificationKind =
-  | 'scheduled'
-  | 'week_of'
-  | 'day_before'
-  | 'completed'
-  | 'failed'
-  | 'rescheduled'
-  | 'cancelled'
-  | 'meetings_requested'
-  | 'integration_suspended';
-
-export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
-  'scheduled',
-  'week_of',
-  'day_before',
-  'completed',
-  'failed',
-  'rescheduled',
-  'cancelled',
-  'meetings_requested',
-  'integration_suspended',
-];
 
 /**
  * How long after a migration ended the scheduler still creates its end notice if the event was lost

@@ -22,7 +22,8 @@ import {
   voidPending,
   type RetryPolicy,
 } from './outbox';
-import { dueNotifications, nextMoment, notificationKey, shouldOpenWindow, type NotificationKind } from './schedule';
+import { dueNotifications, nextMoment, notificationKey, shouldOpenWindow } from './schedule';
+import { type NotificationKind } from '../domain/notification-kinds';
 
 /** What the migration service offers the scheduler: report that a scheduled migration reached its start. */
 export interface MigrationTransitions {

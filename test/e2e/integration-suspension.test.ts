@@ -2,7 +2,8 @@
 // reason and remedy, calls then fail fast without reaching the CRM, and Clear Suspension restores traffic.
 import request from 'supertest';
 import { ManualClock } from '../../src/domain/clock';
-import { REASONS, type ReasonCode } from '../../src/integrations/reasons';
+import { REASONS } from '../../src/integrations/reasons';
+import { type ReasonCode } from '../../src/domain/reason-codes';
 import type { Store } from '../../src/store/types';
 import { storeFactories } from '../support/stores';
 import { handlers, startUpstream, type Upstream, type UpstreamHandler } from '../support/upstream';

@@ -1,7 +1,7 @@
 // The operator knobs of the config file (integrations.transientThreshold / probeCooldownMs, buffer.headerAllowList)
 // reach the standard parts through createGateway, and are validated like every other entry.
 import request from 'supertest';
-import { DEFAULT_HEADER_ALLOW_LIST } from '../../src/buffer/accept';
+import { DEFAULT_HEADER_ALLOW_LIST } from '../../src/domain/http-headers';
 import { ConfigError, parseConfig } from '../../src/config/load';
 import type { GatewayConfigInput } from '../../src/config/schema';
 import { createGateway, type GatewayApp } from '../../src/gateway';

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { classifyCrmAnswer, parseLimitInfo, type CrmAnswer } from '../../src/integrations/classify';
-import { REASON_CODES, REASONS, type ReasonCode } from '../../src/integrations/reasons';
+import { REASONS } from '../../src/integrations/reasons';
+import { REASON_CODES, type ReasonCode } from '../../src/domain/reason-codes';
 
 const json = { 'content-type': 'application/json;charset=UTF-8' };
 const sfError = (errorCode: string, message = 'x', fields: string[] = []): string => JSON.stringify([{ message, errorCode, fields }]);

@@ -103,4 +103,15 @@ describe('identify', () => {
     };
     expect(identify(req('/api/x'), undefined, options({ hook: throwing }))).toMatchObject({ kind: 'unavailable' });
   });
+
+  it('ignores malformed ids (an id the gateway never issues names nothing)', () => {
+    expect(identify(req('/forms/x/f?portalId=ok', { 'x-account-id': '../etc' }), '{x}', options())).toEqual({ kind: 'account', accountId: 'ok', source: 'query' });
+    expect(identify(req('/api/x', { 'x-account-id': 'a'.repeat(65) }), undefined, options())).toEqual({ kind: 'none' });
+  });
+
+  it('counts every value of a repeated header or query parameter', () => {
+    expect(identify(req('/api/x?portalId=a&portalId=b'), undefined, options())).toEqual({ kind: 'ambiguous', sources: ['query', 'query'] });
+    expect(identify(req('/api/x', { 'x-account-id': 'a, b' }), undefined, options())).toEqual({ kind: 'ambiguous', sources: ['header', 'header'] });
+    expect(identify(req('/api/x?portalId=a', { 'x-account-id': 'a, a' }), undefined, options())).toEqual({ kind: 'account', accountId: 'a', source: 'header' });
+  });
 });

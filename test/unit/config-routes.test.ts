@@ -2,7 +2,6 @@
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load';
 import { parseEnv, type RawEnv } from '../../src/config/env';
 import { compileRoutes } from '../../src/routing/route-table';
-import { AMBIGUOUS_ACCOUNT, resolveAccount } from '../../src/routing/resolve-account';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,20 +78,4 @@ describe('default route table', () => {
   });
 });
 
-describe('resolveAccount', () => {
-  it('prefers the path, then the header, then the query, and ignores malformed ids', () => {
-    expect(resolveAccount({ pathParam: 'p', header: 'p', query: ['p'] })).toBe('p');
-    expect(resolveAccount({ pathParam: undefined, header: 'h', query: [] })).toBe('h');
-    expect(resolveAccount({ pathParam: undefined, header: undefined, query: ['q'] })).toBe('q');
-    expect(resolveAccount({ pathParam: '{x}', header: '../etc', query: ['ok'] })).toBe('ok');
-    expect(resolveAccount({ pathParam: undefined, header: undefined, query: [] })).toBeNull();
-  });
 
-  it('refuses to choose when the request names two accounts', () => {
-    expect(resolveAccount({ pathParam: 'p', header: 'h', query: [] })).toBe(AMBIGUOUS_ACCOUNT);
-    expect(resolveAccount({ pathParam: undefined, header: 'h', query: ['q'] })).toBe(AMBIGUOUS_ACCOUNT);
-    expect(resolveAccount({ pathParam: undefined, header: undefined, query: ['a', 'b'] })).toBe(AMBIGUOUS_ACCOUNT);
-    expect(resolveAccount({ pathParam: undefined, header: 'a, b', query: [] })).toBe(AMBIGUOUS_ACCOUNT);
-    expect(resolveAccount({ pathParam: undefined, header: 'a, a', query: ['a'] })).toBe('a');
-  });
-});

@@ -2,7 +2,7 @@
 import type { Migration } from '../../src/domain/account';
 import { decide, decideForStage, type Action } from '../../src/policy/decide';
 import { isOverrun, phaseAt, retryAfterSeconds } from '../../src/policy/phase';
-import { SURFACES, type Surface } from '../../src/routing/surfaces';
+import { SURFACES, type Surface } from '../../src/domain/surfaces';
 
 const H = 3600_000;
 const S = Date.parse('2026-12-08T21:00:00Z');

@@ -1,5 +1,5 @@
 // Danish texts of the gateway's own answers.
-import type { LocaleTexts } from '../texts';
+import type { LocaleTexts } from '../../domain/message-texts';
 
 const overrun = 'Flytningen tager længere tid end planlagt';
 

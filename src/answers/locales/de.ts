@@ -1,5 +1,5 @@
 // German texts of the gateway's own answers.
-import type { LocaleTexts } from '../texts';
+import type { LocaleTexts } from '../../domain/message-texts';
 
 const overrun = 'Die Migration dauert länger als geplant';
 

@@ -1,5 +1,5 @@
 // English texts of the gateway's own answers: the SPEC's sentences, and the fallback of every other locale.
-import type { LocaleTexts } from '../texts';
+import type { LocaleTexts } from '../../domain/message-texts';
 
 const overrun = 'The migration is taking longer than planned';
 

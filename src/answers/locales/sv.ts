@@ -1,5 +1,5 @@
 // Swedish texts of the gateway's own answers.
-import type { LocaleTexts } from '../texts';
+import type { LocaleTexts } from '../../domain/message-texts';
 
 const overrun = 'Flytten tar längre tid än planerat';
 

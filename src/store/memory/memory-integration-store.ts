@@ -1,5 +1,5 @@
 // In-process integration state and call log: the same semantics as the Redis scripts, atomic because JS is single-threaded.
-import type { ReasonCode } from '../../integrations/reasons';
+import type { ReasonCode } from '../../domain/reason-codes';
 import {
   ACTIVE_STATE,
   type CallDecision,

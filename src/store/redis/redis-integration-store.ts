@@ -1,6 +1,6 @@
 // Integration state in Redis: one hash per integration and a sorted set of call times (the exact rolling 24-hour log).
 import { randomBytes } from 'node:crypto';
-import { isReasonCode, type ReasonCode } from '../../integrations/reasons';
+import { isReasonCode, type ReasonCode } from '../../domain/reason-codes';
 import type { CallDecision, CrmUsage, FailureOutcome, IntegrationState, IntegrationStore } from '../integration-store';
 import { accountKey } from './keys';
 import { defineScript, runScript, type RedisClient } from './scripts';

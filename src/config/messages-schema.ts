@@ -1,7 +1,7 @@
 // The config schema of `messages` (zod): English overrides at the top level, `messages.<locale>` for any locale.
 import { z } from 'zod';
-import { BUFFERED_SURFACES } from '../routing/surfaces';
-import { MESSAGE_KEYS, PAGE_KEYS, TITLE_KEYS } from './texts';
+import { BUFFERED_SURFACES } from '../domain/surfaces';
+import { MESSAGE_KEYS, PAGE_KEYS, TITLE_KEYS } from '../domain/message-texts';
 
 const text = z.string().min(1).max(2000).optional();
 const keysOf = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, text])) as Record<K, typeof text>;

@@ -1,5 +1,5 @@
 // The shape of one locale's texts for the gateway's own answers (SPEC §10): notices, their titles, accepted pages.
-import type { BufferSurface } from '../routing/surfaces';
+import type { BufferSurface } from './surfaces';
 
 /** Notice bodies. An `…Overrun` text replaces its base text once the expected end has passed (no stale end time). */
 export const MESSAGE_KEYS = [
