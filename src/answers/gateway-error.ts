@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { wantsHtml } from './negotiate';
 import { renderPage } from './page';
 import { applySecurityHeaders } from './security-headers';
+import { applyCors, type CorsPolicy } from './cors';
 
 const MESSAGES: Record<string, string> = {
   UPSTREAM_UNREACHABLE: 'The service could not be reached. Please try again in a moment.',
@@ -17,12 +18,14 @@ export function sendGatewayError(
   res: ServerResponse,
   status: number,
   code: string,
-  options: { retryAfter?: number; message?: string } = {},
+  options: { retryAfter?: number; message?: string; cors?: CorsPolicy } = {},
 ): void {
   const message = options.message ?? MESSAGES[code] ?? MESSAGES.INTERNAL ?? '';
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   if (options.retryAfter !== undefined) headers['retry-after'] = String(options.retryAfter);
   applySecurityHeaders(res);
+  // A cross-origin caller (an embedded form's fetch) must be able to read why it failed, as for every answer of the gateway's own (SPEC §10).
+  if (options.cors) applyCors(req, res, options.cors);
   if (wantsHtml(req)) {
     res.writeHead(status, { ...headers, 'content-type': 'text/html; charset=utf-8' });
     res.end(renderPage({ title: 'Service temporarily unavailable', paragraphs: [message] }));

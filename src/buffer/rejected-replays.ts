@@ -1,6 +1,7 @@
 // SPEC §9 replay_rejected: tells the operator (webhook and/or email) about a replay the receiver refused with 401/403.
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from '../observability/logger';
+import { safeErrorText } from '../observability/safe-error-text';
 import type { DeadLetter } from '../store/buffer-store';
 import { idempotencyKey } from './replayer';
 
@@ -41,12 +42,6 @@ function describe(letter: DeadLetter): { subject: string; text: string } {
     answer.bodyExcerpt ? `Answer (excerpt): ${answer.bodyExcerpt.replace(/\s+/g, ' ').slice(0, 300)}` : '',
   ].filter(Boolean);
   return { subject, text: text.join('\n') };
-}
-
-/** Error text without URLs (they may carry credentials), one line, bounded. */
-function scrub(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/[a-z]+:\/\/\S+/gi, '<url>').replace(/\s+/g, ' ').slice(0, 300);
 }
 
 export function createRejectedReplayNotifier(options: RejectedReplayNotifierOptions): RejectedReplayNotifier {
@@ -105,7 +100,7 @@ export function createRejectedReplayNotifier(options: RejectedReplayNotifierOpti
         return;
       }
       const failed = (await Promise.allSettled(sends)).filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed.length > 0) throw new Error(failed.map((f) => scrub(f.reason)).join('; '));
+      if (failed.length > 0) throw new Error(failed.map((f) => safeErrorText(f.reason)).join('; '));
     },
     close() {
       mail?.close();

@@ -10,8 +10,8 @@ import type { BufferedItem, BufferLease, BufferStore, DeadLetter, DeadLetterAnsw
 import { bufferMetrics, type BufferMetrics } from './buffer-metrics';
 import { createHttpSend, type ReplayResponse, type ReplaySend } from './http-send';
 import { SIGNATURE_HEADER, signReplay } from './replay-signature';
-import { REPLAY_HEADERS } from '../domain/http-headers';
-import { NEVER_REPLAYED } from '../domain/http-headers';
+import { nextStep, parseRetryAfterMs, rejectedByReceiver, type ReplayRetryPolicy } from './retry-policy';
+import { NEVER_REPLAYED, REPLAY_HEADERS } from '../domain/http-headers';
 
 export interface ReplayerOptions {
   /** Accounts replayed at the same time by this instance (each account is always sequential). */
@@ -103,14 +103,8 @@ export function idempotencyKey(accountId: string, itemId: string): string {
   return `mg:${accountId}:${itemId}`;
 }
 
-
 /** After a replay_rejected notification failed, its account's owed notifications wait this long (this instance). */
 const NOTIFY_RETRY_PAUSE_MS = 30_000;
-
-/** Answers that say the receiver does not trust the replay: an operator must look (SPEC §9). */
-function rejection(status: number | null): boolean {
-  return status === 401 || status === 403;
-}
 
 type Delivery = { kind: 'delivered' } | { kind: 'dead'; answer: DeadLetterAnswer } | { kind: 'aborted' };
 
@@ -129,33 +123,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/**
- * 2xx, and 302/303: after a POST those are how form handlers say "thank you, now go there" (the request was taken).
- * Other redirects (301, 307, 308) ask for the request elsewhere: not followed — the upstream's address may be
- * wrong — so the item becomes a dead letter naming the Location, to re-drive once the upstream is fixed.
- */
-function delivered(status: number): boolean {
-  return (status >= 200 && status < 300) || status === 302 || status === 303;
-}
-
 function redirectNote(response: ReplayResponse): string {
   const location = response.headers.location;
   return `REDIRECTED to ${String(Array.isArray(location) ? location[0] : (location ?? '(no Location)')).slice(0, 500)}`;
-}
-
-function retryable(status: number): boolean {
-  return status >= 500 || status === 408 || status === 429;
-}
-
-function retryAfterMs(response: ReplayResponse): number | null {
-  const raw = response.headers['retry-after'];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (value === undefined) return null;
-  const seconds = Number(value);
-  if (value.trim() !== '' && Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : null;
-  // Or an HTTP-date (RFC 9110 §10.2.3), read against real time like the sleep that follows.
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : null;
 }
 
 function excerpt(response: ReplayResponse): string {
@@ -164,6 +134,7 @@ function excerpt(response: ReplayResponse): string {
 
 export class Replayer {
   private readonly options: ReplayerOptions;
+  private readonly retry: ReplayRetryPolicy;
   private readonly send: ReplaySend;
   private readonly closeTransport: () => void;
   private readonly metrics: BufferMetrics;
@@ -184,6 +155,7 @@ export class Replayer {
 
   constructor(private readonly deps: ReplayerDeps) {
     this.options = { ...DEFAULT_REPLAYER_OPTIONS, ...deps.options };
+    this.retry = { maxAttempts: this.options.maxAttempts, backoff: { baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs } };
     if (deps.send) {
       this.send = deps.send;
       this.closeTransport = () => undefined;
@@ -361,7 +333,7 @@ export class Replayer {
             outcome.replayed += 1;
             this.metrics.replayed.inc();
           } else {
-            const owed = rejection(delivery.answer.status) && this.deps.notifyRejected !== undefined;
+            const owed = rejectedByReceiver(delivery.answer.status) && this.deps.notifyRejected !== undefined;
             if ((await store.deadLetter(held, item.id, delivery.answer, owed)) === 'fenced') {
               lost.abort();
               throw new Stop();
@@ -477,22 +449,27 @@ export class Replayer {
         if (cut.aborted) return { kind: 'aborted' };
         error = (err as { code?: string }).code ?? (err as Error).message;
       }
-      if (response && delivered(response.status)) return { kind: 'delivered' };
+      // An HTTP-date Retry-After is read against real time, like the sleep that follows.
+      const verdict = nextStep(
+        this.retry,
+        response ? { status: response.status, retryAfterMs: parseRetryAfterMs(response.headers['retry-after'], Date.now()) } : { status: null },
+        attempt,
+        this.random,
+      );
+      if (verdict.kind === 'delivered') return { kind: 'delivered' };
       const answer: DeadLetterAnswer = {
         status: response?.status ?? null,
         bodyExcerpt: response ? excerpt(response) : '',
-        error: error ?? (response && response.status >= 300 && response.status < 400 ? redirectNote(response) : null),
+        error: error ?? (response && verdict.kind === 'dead' && verdict.why === 'redirected' ? redirectNote(response) : null),
         attempts: attempt,
         at: this.deps.clock.now(),
       };
-      if (response && !retryable(response.status)) return { kind: 'dead', answer };
+      if (verdict.kind === 'dead' && verdict.why !== 'exhausted') return { kind: 'dead', answer };
       if (halt.aborted) return { kind: 'aborted' };
-      if (attempt >= this.options.maxAttempts) return { kind: 'dead', answer: { ...answer, error: error ?? 'ATTEMPTS_EXHAUSTED' } };
+      if (verdict.kind === 'dead') return { kind: 'dead', answer: { ...answer, error: error ?? 'ATTEMPTS_EXHAUSTED' } };
       outcome.retries += 1;
       this.metrics.retries.inc();
-      const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempt - 1));
-      const hinted = response ? retryAfterMs(response) : null;
-      const delay = hinted !== null ? Math.min(this.options.backoffMaxMs, hinted) : Math.floor(this.random() * ceiling);
+      const delay = verdict.delayMs;
       this.deps.logger.debug({ accountId: item.accountId, itemId: item.id, attempt, status: answer.status, error, delay }, 'replay attempt failed; retrying');
       await sleep(delay, halt);
     }

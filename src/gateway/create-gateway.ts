@@ -12,6 +12,7 @@ import { isReserved } from '../routing/locate';
 import type { ResolveAccountHook } from '../routing/identify';
 import { createNoticeBuilder, type NoticeContext } from '../answers/notices';
 import { sendGatewayError } from '../answers/gateway-error';
+import { createCorsPolicy } from '../answers/cors';
 import { createRegionProxy } from '../proxy/region-proxy';
 import { StateCache } from '../state/state-cache';
 import { AccountDirectory } from '../state/account-directory';
@@ -125,7 +126,9 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   const trustedProxy = (req: IncomingMessage): boolean => trustedSources.has(normalizeAddress(req.socket.remoteAddress));
   const headerTrusted = (req: IncomingMessage): boolean => trustedSources.size === 0 || trustedProxy(req);
 
+  const cors = createCorsPolicy(config.cors.origins);
   const proxy = createRegionProxy({
+    cors,
     upstreams: config.upstreams,
     timeoutMs: config.limits.upstreamTimeoutMs,
     maxBodyBytes: config.limits.maxProxiedBodyBytes,
@@ -141,6 +144,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   });
 
   const hotPath = createHotPath({
+    cors,
     routes: compileRoutes(config.routes),
     identifyOptions: {
       sources: config.account.sources,
@@ -157,7 +161,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
     metrics,
     bypassSecret: config.bypassSecret,
     onStoreUnavailable: config.onStoreUnavailable,
-    respond: createResponder({ proxy, defaultRegion: config.defaultRegion, parts, buildNotice, noticeContext }),
+    respond: createResponder({ cors, proxy, defaultRegion: config.defaultRegion, parts, buildNotice, noticeContext }),
   });
 
   if (config.limits.adminRequestsPerMinute !== undefined) {
@@ -214,7 +218,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       res.destroy();
       return;
     }
-    sendGatewayError(req, res, 500, 'INTERNAL');
+    sendGatewayError(req, res, 500, 'INTERNAL', { cors });
   }
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => failRequest(error, req, res));
 

@@ -10,6 +10,7 @@ import { locate } from '../routing/locate';
 import type { RouteTable } from '../routing/route-table';
 import { identify, type Identity, type IdentifyOptions } from '../routing/identify';
 import { sendGatewayError } from '../answers/gateway-error';
+import type { CorsPolicy } from '../answers/cors';
 import { hasValidBypass } from '../security/bypass';
 import type { StateCache } from '../state/state-cache';
 import type { Logger } from '../observability/logger';
@@ -18,6 +19,7 @@ import { refuseUpgrade, type Exchange, type Facts } from './respond';
 
 export interface HotPathDeps {
   routes: RouteTable;
+  cors: CorsPolicy;
   identifyOptions: IdentifyOptions;
   cache: StateCache;
   clock: Clock;
@@ -128,6 +130,7 @@ export function createHotPath(deps: HotPathDeps): HotPath {
           return;
         }
         sendGatewayError(exchange.req, exchange.res, 400, 'AMBIGUOUS_ACCOUNT', {
+          cors: deps.cors,
           message: `The request names more than one account (${identity.sources[0]} and ${identity.sources[1]} disagree).`,
         });
         return;
@@ -141,6 +144,7 @@ export function createHotPath(deps: HotPathDeps): HotPath {
       if (exchange.kind === 'upgrade') refuseUpgrade(exchange.socket, 400);
       else {
         sendGatewayError(exchange.req, exchange.res, 400, 'BAD_REQUEST_TARGET', {
+          cors: deps.cors,
           message: 'The request target must be a path (origin form), not an absolute URL.',
         });
       }

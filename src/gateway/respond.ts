@@ -8,6 +8,7 @@ import type { NoticeBuilder, NoticeContext } from '../answers/notices';
 import { MIGRATION_IN_PROGRESS_REASON } from '../answers/status';
 import { sendNotice } from '../answers/send-notice';
 import { sendGatewayError } from '../answers/gateway-error';
+import type { CorsPolicy } from '../answers/cors';
 import type { RegionProxy } from '../proxy/region-proxy';
 import type { GatewayParts } from './contract';
 
@@ -26,6 +27,7 @@ export interface Facts {
 
 export interface ResponderDeps {
   proxy: RegionProxy;
+  cors: CorsPolicy;
   defaultRegion: Region;
   parts: Pick<GatewayParts, 'acceptBuffered' | 'handleIntegration'>;
   buildNotice: NoticeBuilder;
@@ -59,7 +61,7 @@ export function createResponder(deps: ResponderDeps): (exchange: Exchange, actio
   }
 
   function refuseUnavailable(exchange: Exchange): void {
-    if (exchange.kind === 'http') sendGatewayError(exchange.req, exchange.res, 503, 'STORE_UNAVAILABLE', { retryAfter: 30 });
+    if (exchange.kind === 'http') sendGatewayError(exchange.req, exchange.res, 503, 'STORE_UNAVAILABLE', { retryAfter: 30, cors: deps.cors });
     else refuseUpgrade(exchange.socket, 503);
   }
 

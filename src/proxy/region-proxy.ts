@@ -7,6 +7,7 @@ import type { Region } from '../domain/account';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { sendGatewayError } from '../answers/gateway-error';
+import type { CorsPolicy } from '../answers/cors';
 import { sanitizeForwarded } from '../security/forwarded-headers';
 import { rewriteUpstreamOrigin } from './response-headers';
 
@@ -14,6 +15,8 @@ export interface RegionProxyOptions {
   /** Per region: its base URL, and whether it gets the client's Host instead of its own (SPEC §8). */
   upstreams: Record<Region, { url: string; preserveHost: boolean }>;
   timeoutMs: number;
+  /** CORS on the proxy's own error answers (502, 504, 413); proxied answers keep the upstream's headers. */
+  cors?: CorsPolicy;
   /** Largest declared request body proxied; above it the answer is 413 and the upstream is not called. */
   maxBodyBytes: number;
   logger: Logger;
@@ -102,7 +105,7 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
             // The upstream failed mid-response: the client must see a broken response, not a short one.
             res.destroy();
           } else {
-            sendGatewayError(req, res, status, code);
+            sendGatewayError(req, res, status, code, { cors: options.cors });
           }
         } else {
           (res as Socket).destroy();
@@ -125,7 +128,7 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
       if (declared > options.maxBodyBytes) {
         // The unread body would follow on this connection: close it after the answer.
         res.setHeader('connection', 'close');
-        sendGatewayError(req, res, 413, 'PAYLOAD_TOO_LARGE', { message: `The request body is larger than the ${options.maxBodyBytes} bytes the gateway forwards.` });
+        sendGatewayError(req, res, 413, 'PAYLOAD_TOO_LARGE', { message: `The request body is larger than the ${options.maxBodyBytes} bytes the gateway forwards.`, cors: options.cors });
         return;
       }
       middleware(req, res, next);

@@ -2,6 +2,7 @@
 import net from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from '../observability/logger';
+import { safeErrorText } from '../observability/safe-error-text';
 import type { DeliveryChannel, Notification } from '../store/outbox-store';
 
 export interface DeliveryOptions {
@@ -30,12 +31,6 @@ export interface DeliveryResult {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_FROM = 'maintenance-gateway@localhost';
-
-/** Error text safe for the outbox and the admin API: no URLs (they may carry credentials), one line, bounded. */
-function describe(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/[a-z]+:\/\/\S+/gi, '<url>').replace(/\s+/g, ' ').slice(0, 300);
-}
 
 /** SMTP connections kept open and shared: notices due at one moment go out over a few connections, not one each. */
 const SMTP_POOL_CONNECTIONS = 32;
@@ -193,7 +188,7 @@ export class Delivery {
     results.forEach((result, i) => {
       const channel = pending[i] as ChannelSender;
       if (result.status === 'fulfilled') delivered.push(channel.name);
-      else errors.push(`${channel.name}: ${describe(result.reason)}`);
+      else errors.push(`${channel.name}: ${safeErrorText(result.reason)}`);
     });
     return { delivered, complete: errors.length === 0, error: errors.length > 0 ? errors.join('; ') : null };
   }

@@ -1,5 +1,6 @@
 // Outbox operations on top of the store's atomic create and compare-and-set: claim with a lease, settle, void.
 import { randomUUID } from 'node:crypto';
+import { backoffDelayMs } from '../domain/backoff';
 import type { DeliveryChannel, Notification, OutboxStore, OutboxWriteOptions } from '../store/outbox-store';
 import type { NotificationKind } from '../domain/notification-kinds';
 
@@ -70,11 +71,6 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 30_000, maxDelayMs: 3600_000 };
 
-/** Exponential backoff: base, 2·base, 4·base … capped. `attempts` counts the attempts already made (≥ 1). */
-export function backoffDelay(policy: RetryPolicy, attempts: number): number {
-  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempts - 1));
-}
-
 export interface AttemptOutcome {
   /** Channels that accepted it in this attempt. */
   delivered: DeliveryChannel[];
@@ -92,7 +88,7 @@ export function afterAttempt(current: Notification, outcome: AttemptOutcome, pol
   if (current.status !== 'pending') return { ...base, lastError: outcome.error ?? current.lastError };
   if (outcome.complete) return { ...base, status: 'sent', sentAt: now, lastError: outcome.error };
   if (attempts >= policy.maxAttempts) return { ...base, status: 'failed', lastError: outcome.error };
-  return { ...base, lastError: outcome.error, nextAttemptAt: now + backoffDelay(policy, attempts) };
+  return { ...base, lastError: outcome.error, nextAttemptAt: now + backoffDelayMs({ baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }, attempts) };
 }
 
 /**

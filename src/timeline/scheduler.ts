@@ -1,29 +1,22 @@
-// The time-driven side of a migration: creates due notifications exactly once, opens windows, delivers the outbox.
+// The time-driven side of a migration: decides what is due (the due index, batches, leases) and when, has the creator
+// make it exactly once, opens windows, and hands due notifications it claimed to the sender, which delivers them.
 import { randomUUID } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
-import { Counter } from 'prom-client';
-import type { AccountRecord, Migration } from '../domain/account';
+import type { AccountRecord } from '../domain/account';
 import { systemClock, type Clock } from '../domain/clock';
 import type { MigrationEvent } from '../migration/events';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { CreateResult, Notification, OutboxWriteOptions } from '../store/outbox-store';
+import type { Notification, OutboxWriteOptions } from '../store/outbox-store';
 import type { DueClaim } from '../store/timeline-store';
 import type { Store } from '../store/types';
 import type { Delivery } from './delivery';
-import { meetingDigests, parseMeetingRequest, type AcceptedMeetingRequest } from './meetings';
-import { composeMessage, type Message, type SuspensionDetail } from './messages';
-import {
-  afterAttempt,
-  claimForDelivery,
-  DEFAULT_RETRY,
-  newNotification,
-  rewrite,
-  voidPending,
-  type RetryPolicy,
-} from './outbox';
-import { dueNotifications, nextMoment, notificationKey, shouldOpenWindow } from './schedule';
-import { type NotificationKind } from '../domain/notification-kinds';
+import { parseMeetingRequest, type AcceptedMeetingRequest } from './meetings';
+import { composeMessage, type SuspensionDetail } from './messages';
+import { NotificationCreator } from './notification-creator';
+import { notificationCounter, type NotificationCounter } from './notification-counter';
+import { NotificationSender, type ClaimedSender } from './notification-sender';
+import { claimForDelivery, DEFAULT_RETRY, voidPending, type RetryPolicy } from './outbox';
+import { nextMoment, notificationKey, shouldOpenWindow } from './schedule';
 
 /** What the migration service offers the scheduler: report that a scheduled migration reached its start. */
 export interface MigrationTransitions {
@@ -36,7 +29,8 @@ export interface TimelineSchedulerOptions {
   logger: Logger;
   metrics: Metrics;
   transitions: MigrationTransitions;
-  delivery: Delivery;
+  /** The channels (SMTP, webhook, log); only the sender uses them, one claimed notification at a time. */
+  delivery: Pick<Delivery, 'deliver'>;
   retry?: Partial<RetryPolicy>;
   /** How long a delivery claim holds before another instance may take the notification over. */
   leaseMs?: number;
@@ -69,42 +63,19 @@ const DEFAULT_TOUCH_GRACE_MS = 60_000;
 const REVISIT_MS = 1_000;
 /** After an announced account change, how soon a pass looks (changes in a burst share the pass). */
 const SOON_MS = 200;
-/** Claim keys remembered per instance: enough for every notification of thousands of migrations at once. */
-const KNOWN_KEYS = 100_000;
 const UNDER_CLAIM: OutboxWriteOptions = { underClaim: true };
 /** Building the index from older data: accounts read per page, and how long one instance holds the job. */
 const BUILD_PAGE = 500;
 const BUILD_LEASE_MS = 15 * 60_000;
-const METRIC = 'mg_notifications_total';
-
-/** Kinds whose text names a start: once the migration moved or ended they are void rather than sent. */
-const START_BOUND: ReadonlySet<NotificationKind> = new Set(['scheduled', 'week_of', 'day_before', 'rescheduled']);
-
-function notificationCounter(metrics: Metrics): Counter<'kind' | 'outcome'> {
-  const existing = metrics.registry.getSingleMetric(METRIC);
-  if (existing) return existing as Counter<'kind' | 'outcome'>;
-  return new Counter({
-    name: METRIC,
-    help: 'Notifications by kind and what happened to them (created, sent, retry, failed, void)',
-    labelNames: ['kind', 'outcome'],
-    registers: [metrics.registry],
-  });
-}
-
-function recipientsOf(account: AccountRecord): string[] {
-  return [...new Set(account.settings.superAdmins.map((a) => a.email).filter(Boolean))];
-}
 
 export class TimelineScheduler {
   readonly instanceId: string;
-  private readonly retry: RetryPolicy;
   private readonly leaseMs: number;
-  private readonly counter: Counter<'kind' | 'outcome'>;
-  /**
-   * Claim keys this instance has seen stored: a key, once claimed, is claimed forever, so this cache is never stale;
-   * bounded (least recently used leave first), as forgetting a key costs only one create that finds it claimed.
-   */
-  private readonly known = new LRUCache<string, true>({ max: KNOWN_KEYS });
+  private readonly counter: NotificationCounter;
+  /** Sending is apart: the scheduler hands it notifications it holds the lease of, nothing else. */
+  private readonly sender: ClaimedSender;
+  /** Creating notifications exactly once is apart too: the scheduler says when, the creator what and only once. */
+  private readonly creator: NotificationCreator;
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private wake: NodeJS.Timeout | null = null;
@@ -116,9 +87,19 @@ export class TimelineScheduler {
 
   constructor(private readonly options: TimelineSchedulerOptions) {
     this.instanceId = options.instanceId ?? randomUUID();
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.counter = notificationCounter(options.metrics);
+    this.creator = new NotificationCreator({ timeline: options.store.timeline, logger: options.logger, counter: this.counter });
+    this.sender = new NotificationSender({
+      outbox: options.store.timeline.outbox,
+      accounts: options.store.accounts,
+      delivery: options.delivery,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      clock: options.clock,
+      logger: options.logger,
+      counter: this.counter,
+      owner: this.instanceId,
+    });
   }
 
   private get outbox() {
@@ -243,9 +224,9 @@ export class TimelineScheduler {
     }
     if (event.kind === 'rescheduled') {
       const message = composeMessage({ kind: 'rescheduled', account, migration: m, previousStart: event.previousStart ?? null });
-      await this.ensure(account, m, 'rescheduled', notificationKey.rescheduled(m), message, now);
+      await this.creator.ensure(account, m, 'rescheduled', notificationKey.rescheduled(m), message, now);
     }
-    await this.createDue(account, now);
+    await this.creator.createDue(account, now);
     this.background(this.deliverAccount(account.id));
   }
 
@@ -255,7 +236,7 @@ export class TimelineScheduler {
     if (!account?.settings.integrations[detail.integration]?.notifyOnSuspension) return null;
     const message = composeMessage({ kind, account, detail });
     const key = `${kind}:${detail.integration}:${detail.since}`;
-    const result = await this.ensure(account, null, kind, key, message, this.now());
+    const result = await this.creator.ensure(account, null, kind, key, message, this.now());
     this.background(this.deliverAccount(accountId));
     return result?.notification ?? null;
   }
@@ -272,7 +253,7 @@ export class TimelineScheduler {
     const now = this.now();
     for (const n of await this.outbox.due(accountId, now)) {
       const claimed = await claimForDelivery(this.outbox, n, this.instanceId, { now, leaseNow: this.leaseNow(), leaseMs: this.leaseMs });
-      if (claimed) await this.deliverOne(claimed, write);
+      if (claimed) await this.sender.send(claimed, write);
     }
   }
 
@@ -313,7 +294,7 @@ export class TimelineScheduler {
     try {
       const account = await this.options.store.accounts.get(accountId);
       if (account) {
-        await this.createDue(account, now, UNDER_CLAIM);
+        await this.creator.createDue(account, now, UNDER_CLAIM);
         if (shouldOpenWindow(account.migration, now)) await this.openWindow(accountId);
       }
       let next = earliestOf(account ? nextMoment(account.migration, account.settings.timezone, now) : null, await this.deliverPending(accountId, now));
@@ -340,7 +321,7 @@ export class TimelineScheduler {
       let current: Notification | null = n;
       if (n.nextAttemptAt <= now) {
         const claimed = await claimForDelivery(this.outbox, n, this.instanceId, { now, leaseNow, leaseMs: this.leaseMs });
-        if (claimed) current = await this.deliverOne(claimed, UNDER_CLAIM);
+        if (claimed) current = await this.sender.send(claimed, UNDER_CLAIM);
       }
       if (current?.status !== 'pending') continue;
       const at = current.leaseOwner !== null && current.leaseUntil > leaseNow ? now + (current.leaseUntil - leaseNow) : current.nextAttemptAt;
@@ -357,110 +338,6 @@ export class TimelineScheduler {
       // Another instance usually won the race; the gateway treats a passed start as open anyway (policy/phase.ts).
       this.options.logger.debug({ err: error, accountId }, 'could not report the migration start');
     }
-  }
-
-  private async createDue(account: AccountRecord, now: number, write: OutboxWriteOptions = {}): Promise<void> {
-    const m = account.migration;
-    if (!m) return;
-    for (const due of dueNotifications(m, account.settings.timezone, now)) {
-      const message = composeMessage({ kind: due.kind, account, migration: m });
-      await this.ensure(account, m, due.kind, due.key, message, now, recipientsOf(account), write);
-      if (due.kind === 'completed') await this.openChecklist(account, m, now);
-      if (due.kind === 'completed' || due.kind === 'failed') await this.ensureMeetingDigests(account, m, now, write);
-    }
-  }
-
-  private async openChecklist(account: AccountRecord, m: Migration, now: number): Promise<void> {
-    const marker = `${account.id}\nchecklist:${m.id}`;
-    if (this.known.has(marker)) return;
-    if (await this.options.store.timeline.checklists.open(account.id, m.id, m.endedAt ?? now)) {
-      this.options.logger.info({ accountId: account.id, migrationId: m.id }, 'post-migration checklist opened');
-    }
-    this.known.set(marker, true);
-  }
-
-  private async ensureMeetingDigests(account: AccountRecord, m: Migration, now: number, write: OutboxWriteOptions): Promise<void> {
-    const marker = `${account.id}\nmeetings:${m.id}`;
-    if (this.known.has(marker)) return;
-    const requests = await this.options.store.timeline.meetings.list(account.id, m.id);
-    for (const digest of meetingDigests(account, requests)) {
-      const message = composeMessage({ kind: 'meetings_requested', account, migration: m, ownerName: digest.ownerName, meetings: digest.meetings });
-      await this.ensure(account, m, 'meetings_requested', notificationKey.meetingsRequested(m, digest.ownerEmail), message, now, [digest.ownerEmail], write);
-    }
-    this.known.set(marker, true);
-  }
-
-  /** Creates the notification unless its key is already claimed (by anyone, ever). */
-  private async ensure(
-    account: AccountRecord,
-    m: Migration | null,
-    kind: NotificationKind,
-    key: string,
-    message: Message,
-    now: number,
-    recipients: string[] = recipientsOf(account),
-    write: OutboxWriteOptions = {},
-  ): Promise<CreateResult | null> {
-    const marker = `${account.id}\n${key}`;
-    if (this.known.has(marker)) return null;
-    const result = await this.outbox.create(
-      newNotification({
-        accountId: account.id,
-        migrationId: m?.id ?? null,
-        migrationStart: m?.start ?? null,
-        kind,
-        key,
-        recipients,
-        subject: message.subject,
-        text: message.text,
-        now,
-      }),
-      write,
-    );
-    this.known.set(marker, true);
-    if (result.created) {
-      this.counter.inc({ kind, outcome: 'created' });
-      this.options.logger.info({ accountId: account.id, kind, id: result.notification.id }, 'notification created');
-    }
-    return result;
-  }
-
-  /** Why a claimed notification must not go out any more (its migration moved or ended), or null. */
-  private async staleReason(n: Notification): Promise<string | null> {
-    if (!START_BOUND.has(n.kind)) return null;
-    const m = (await this.options.store.accounts.get(n.accountId))?.migration;
-    if (!m || m.id !== n.migrationId) return 'void: the migration no longer exists';
-    if (m.status !== 'scheduled' && m.status !== 'in_progress') return `void: the migration is ${m.status}`;
-    if (m.start !== n.migrationStart) return 'void: the migration was rescheduled';
-    return null;
-  }
-
-  /** Sends one claimed notification and records the outcome; returns it as stored afterwards (null when gone). */
-  private async deliverOne(claimed: Notification, write: OutboxWriteOptions): Promise<Notification | null> {
-    const log = { accountId: claimed.accountId, id: claimed.id, kind: claimed.kind };
-    const stale = await this.staleReason(claimed);
-    if (stale) {
-      const voided = await rewrite(this.outbox, claimed.accountId, claimed.id, (current) =>
-        current.status === 'pending' ? { ...current, status: 'void', lastError: stale, leaseOwner: null, leaseUntil: 0 } : null,
-      );
-      this.counter.inc({ kind: claimed.kind, outcome: 'void' });
-      this.options.logger.info({ ...log, reason: stale }, 'notification voided before delivery');
-      return voided;
-    }
-    const outcome = await this.options.delivery.deliver(claimed);
-    const after = await rewrite(this.outbox, claimed.accountId, claimed.id, (current) => {
-      if (current.status === 'pending' && current.leaseOwner !== this.instanceId) {
-        // Our lease lapsed and another instance holds it now: record only what we delivered.
-        return { ...current, delivered: [...new Set([...current.delivered, ...outcome.delivered])] };
-      }
-      return afterAttempt(current, outcome, this.retry, this.now());
-    }, write, claimed);
-    const status = after?.status ?? 'gone';
-    const result = status === 'pending' ? 'retry' : status;
-    this.counter.inc({ kind: claimed.kind, outcome: result });
-    if (outcome.error) this.options.logger.warn({ ...log, status, attempts: after?.attempts, error: outcome.error }, 'notification delivery failed');
-    else this.options.logger.info({ ...log, channels: after?.delivered }, 'notification delivered');
-    return after;
   }
 }
 

@@ -273,3 +273,28 @@ describe('payments', () => {
     await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ dataLocation: 'eu', paymentsEnabled: true })).expect(200);
   });
 });
+
+describe("CORS on the gateway's own error answers", () => {
+  it('an ambiguous request (400), an unreachable upstream (502) and a store outage (503) can be read cross-origin', async () => {
+    const { app } = await setup({}, { cors: { origins: ['https://shop.example'] } });
+    const ambiguous = await request(app).get('/api/contacts?portalId=acme&portalId=globex').set('Origin', 'https://shop.example').expect(400);
+    expect([ambiguous.headers['access-control-allow-origin'], ambiguous.headers.vary]).toEqual(['https://shop.example', 'Origin']);
+
+    // A port nothing listens on: the proxy's own 502.
+    const closed = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as AddressInfo;
+        srv.close(() => resolve(port));
+      });
+    });
+    const down = createGateway({ upstreams: { us: `http://127.0.0.1:${closed}`, eu: eu.url }, store: new MemoryStore(), parts: {}, config: { cors: { origins: '*' } } });
+    const unreachable = await request(down).get('/kb/a').set('Origin', 'https://anywhere.example').expect(502);
+    expect(unreachable.headers['access-control-allow-origin']).toBe('*');
+
+    const failing = new MemoryStore();
+    failing.accounts.get = () => Promise.reject(new Error('store down'));
+    const outage = createGateway({ upstreams: { us: us.url, eu: eu.url }, store: failing, parts: {}, config: { cors: { origins: '*' } } });
+    const refused = await request(outage).post('/forms/acme/f1').set('Origin', 'https://shop.example').type('form').send('a=1').expect(503);
+    expect([refused.body.category, refused.headers['access-control-allow-origin']]).toEqual(['STORE_UNAVAILABLE', '*']);
+  });
+});

@@ -1,6 +1,6 @@
 // Outbox operations on both stores: claim under a lease, takeover after a crash, settle, void.
 import type { Store } from '../../src/store/types';
-import { afterAttempt, backoffDelay, claimForDelivery, DEFAULT_RETRY, newNotification, rewrite, voidPending } from '../../src/timeline/outbox';
+import { afterAttempt, claimForDelivery, DEFAULT_RETRY, newNotification, rewrite, voidPending } from '../../src/timeline/outbox';
 import { storeFactories } from '../support/stores';
 
 const policy = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 5000 };
@@ -8,9 +8,23 @@ const policy = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 5000 };
 const make = (key: string, migrationId: string | null = 'm1') =>
   newNotification({ accountId: 'acc1', migrationId, migrationStart: 0, kind: 'scheduled', key, recipients: ['a@example.test'], subject: 's', text: 't', now: 100 });
 
-it('backs off exponentially and caps the delay', () => {
-  expect([1, 2, 3, 4, 5].map((a) => backoffDelay(policy, a))).toEqual([1000, 2000, 4000, 5000, 5000]);
-  expect(backoffDelay(DEFAULT_RETRY, 1)).toBe(30_000);
+/** Fails `n` attempts in a row at time 0 and answers the wait before each next attempt (null once it failed for good). */
+function waitsAfterFailures(retry: typeof policy, n: number): (number | null)[] {
+  const failed = { delivered: [], complete: false, error: 'smtp: refused' };
+  let current = make('k');
+  const waits: (number | null)[] = [];
+  for (let i = 0; i < n; i += 1) {
+    current = afterAttempt(current, failed, retry, 0);
+    waits.push(current.status === 'pending' ? current.nextAttemptAt : null);
+  }
+  return waits;
+}
+
+it('waits base, 2·base, 4·base … capped at the maximum between attempts, and fails at the attempt limit', () => {
+  expect(waitsAfterFailures({ maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 5000 }, 6)).toEqual([1000, 2000, 4000, 5000, 5000, null]);
+  // README defaults: NOTIFY_MAX_ATTEMPTS 8, NOTIFY_BACKOFF_BASE_MS 30 s, NOTIFY_BACKOFF_MAX_MS 1 h.
+  expect(waitsAfterFailures(DEFAULT_RETRY, 8)).toEqual([30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, null]);
+  expect(waitsAfterFailures({ ...DEFAULT_RETRY, maxAttempts: 10 }, 9).slice(6)).toEqual([1_920_000, 3_600_000, 3_600_000]);
 });
 
 describe.each(storeFactories)('outbox operations (%s)', (_name, makeStore) => {

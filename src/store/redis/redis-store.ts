@@ -1,5 +1,6 @@
 // The shared store on Redis (standalone or Cluster). Owns its connections; nothing outside store/redis sees ioredis.
 import Redis, { Cluster } from 'ioredis';
+import { backoffDelayMs } from '../../domain/backoff';
 import type { InvalidationListener, Store } from '../types';
 import { globalKey } from './keys';
 import { RedisAccountStore } from './redis-account-store';
@@ -26,7 +27,8 @@ function connect(options: RedisStoreOptions): RedisClient {
     commandTimeout: options.commandTimeoutMs ?? 2000,
     maxRetriesPerRequest: 1,
     enableAutoPipelining: true,
-    retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2000),
+    // Reconnect after 100 ms, 200 ms, 400 ms … at most 2 s apart (ioredis counts `times` from 1).
+    retryStrategy: (times: number) => backoffDelayMs({ baseMs: 100, maxMs: 2000 }, times),
   };
   if (options.cluster) {
     const urls = options.url.split(',').map((u) => new URL(u.trim()));
