@@ -10,26 +10,19 @@ export class WorkersConfigError extends Error {
   }
 }
 
-/** WORKERS: unset or '' = 1, `auto` = one per core, else a whole number from 1 to 256. */
-export function workerCount(env: NodeJS.ProcessEnv, cores: () => number = () => os.availableParallelism()): number {
-  const raw = env.WORKERS?.trim();
-  if (raw === undefined || raw === '') return 1;
-  if (raw.toLowerCase() === 'auto') return Math.max(1, cores());
-  const count = Number(raw);
-  if (!Number.isSafeInteger(count) || count < 1 || count > 256) {
-    throw new WorkersConfigError(`WORKERS must be "auto" or a whole number from 1 to 256, got "${raw}"`);
-  }
-  return count;
+/** The parsed WORKERS setting (a count, or `auto` = one per core) as a number of processes. */
+export function workerCount(setting: number | 'auto', cores: () => number = () => os.availableParallelism()): number {
+  return setting === 'auto' ? Math.max(1, cores()) : setting;
 }
 
 /**
  * More than one worker needs a shared store: the embedded one lives in one process, so each worker would keep its
  * own accounts, buffer and outbox and answer differently.
  */
-export function checkWorkersStore(count: number, env: NodeJS.ProcessEnv): void {
-  if (count > 1 && !env.REDIS_URL) {
+export function checkWorkersStore(count: number, setting: number | 'auto', sharedStore: boolean): void {
+  if (count > 1 && !sharedStore) {
     throw new WorkersConfigError(
-      `WORKERS=${env.WORKERS ?? count} runs ${count} processes, but the embedded store (no REDIS_URL) lives in one process and cannot be shared. ` +
+      `WORKERS=${setting} runs ${count} processes, but the embedded store (no REDIS_URL) lives in one process and cannot be shared. ` +
         'Set REDIS_URL to a Redis every worker can reach, or set WORKERS=1.',
     );
   }

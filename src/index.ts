@@ -2,6 +2,7 @@
 export { createGateway, type GatewayApp, type GatewayOptions, type GatewayParts, type GatewayCore, type GatewayHandle } from './gateway';
 export { createDefaultParts } from './gateway/default-parts';
 export { loadConfig, parseConfig, ConfigError } from './config/load';
+export { parseEnv, type EnvSettings, type PartsSettings } from './config/env';
 export type { GatewayConfig, GatewayConfigInput } from './config/schema';
 export type { Clock } from './domain/clock';
 export { ManualClock, systemClock } from './domain/clock';

@@ -1,8 +1,9 @@
-// The server: environment → config → store → createGateway → listen, with graceful shutdown on SIGTERM;
+// The server: environment (parsed once) → config → store → createGateway → listen, with graceful shutdown on SIGTERM;
 // with WORKERS > 1 the primary forks that many such servers on one port (cluster-primary.ts).
 import cluster from 'node:cluster';
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import { parseEnv, type EnvSettings } from './config/env';
 import { loadConfig } from './config/load';
 import { createGateway, type GatewayCore, type GatewayParts } from './gateway';
 import { createDefaultParts } from './gateway/default-parts';
@@ -14,23 +15,20 @@ import type { Store } from './store/types';
 import { runPrimary } from './cluster-primary';
 import { checkWorkersStore, workerCount } from './cluster-workers';
 
-/** Set only by tests: every answer names the worker process that gave it, to see WORKERS share the port. */
-const WORKER_HEADER_VARIABLE = 'MG_TEST_WORKER_HEADER';
-
-async function main(): Promise<void> {
-  const logger = createLogger();
-  const env = process.env;
-  const workers = workerCount(env);
-  checkWorkersStore(workers, env);
-  const config = loadConfig(env);
-  const graceMs = Number(env.SHUTDOWN_GRACE_MS ?? 10_000);
+async function main(settings: EnvSettings): Promise<void> {
+  const logger = createLogger({ level: settings.logLevel });
+  for (const warning of settings.warnings) logger.warn(warning);
+  const workers = workerCount(settings.workers);
+  checkWorkersStore(workers, settings.workers, settings.redis !== null);
+  const config = loadConfig(settings);
+  const graceMs = settings.shutdownGraceMs;
   if (workers > 1 && cluster.isPrimary) {
     runPrimary({ count: workers, logger, stopTimeoutMs: graceMs + 10_000 });
     return;
   }
   let store: Store;
-  if (env.REDIS_URL) {
-    store = new RedisStore({ url: env.REDIS_URL, cluster: env.REDIS_CLUSTER === '1' || env.REDIS_CLUSTER === 'true', prefix: env.REDIS_PREFIX ?? 'mg:' });
+  if (settings.redis) {
+    store = new RedisStore(settings.redis);
   } else {
     store = new MemoryStore();
     logger.warn('REDIS_URL is not set: using the embedded in-memory store. It is NOT durable and serves ONE instance only; buffered requests are lost on restart.');
@@ -38,19 +36,19 @@ async function main(): Promise<void> {
   if (config.adminTokens.length === 0) {
     logger.warn('ADMIN_TOKENS is not set: the admin API refuses every call.');
   }
-  // Background work (replay, timeline) stops at SIGTERM, while requests drain, and a replay request in flight may
-  // finish within the grace period, not beyond it: the shutdown as a whole fits SHUTDOWN_GRACE_MS.
-  const partsEnv = { ...env, REPLAY_STOP_GRACE_MS: env.REPLAY_STOP_GRACE_MS ?? String(Math.max(1, Math.min(5000, graceMs - 100))) };
+  // Background work (replay, timeline) stops at SIGTERM, while requests drain (settings.parts.replay.stopGraceMs fits
+  // the replay in flight within SHUTDOWN_GRACE_MS).
   let stopBackground: () => Promise<void> = () => Promise.resolve();
   const parts = (core: GatewayCore): GatewayParts => {
-    const standard = createDefaultParts(core, { env: partsEnv });
+    const standard = createDefaultParts(core, { settings: settings.parts });
     let stopped: Promise<void> | null = null;
     stopBackground = () => (stopped ??= Promise.resolve(standard.close?.()));
     return { ...standard, close: () => stopBackground() };
   };
   const app = createGateway({ config, store, logger, metrics: new Metrics({ defaultMetrics: true }), parts });
   const handler: http.RequestListener =
-    env[WORKER_HEADER_VARIABLE] === '1'
+    // MG_TEST_WORKER_HEADER, set only by tests: every answer names the worker process that gave it.
+    settings.testWorkerHeader
       ? (req, res) => {
           res.setHeader('x-mg-test-worker-pid', String(process.pid));
           app(req, res);
@@ -64,8 +62,8 @@ async function main(): Promise<void> {
     socket.once('close', () => upgraded.delete(socket));
     app.gateway.handleUpgrade(req, socket, head);
   });
-  const port = Number(env.PORT ?? 8080);
-  await new Promise<void>((resolve) => server.listen(port, env.HOST ?? '0.0.0.0', resolve));
+  const port = settings.port;
+  await new Promise<void>((resolve) => server.listen(port, settings.host, resolve));
   // Upstream URLs may carry credentials (http://user:password@host): log them without.
   const upstreams = Object.fromEntries(
     Object.entries(config.upstreams).map(([region, { url }]) => {
@@ -110,8 +108,16 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main().catch((error: unknown) => {
-  const logger = createLogger();
-  logger.fatal({ err: error }, 'failed to start');
+function failedToStart(error: unknown): never {
+  createLogger().fatal({ err: error }, 'failed to start');
   process.exit(1);
-});
+}
+
+// The one place the process environment is read: everything below gets typed settings.
+let settings: EnvSettings;
+try {
+  settings = parseEnv(process.env);
+} catch (error) {
+  failedToStart(error);
+}
+main(settings).catch(failedToStart);

@@ -13,7 +13,7 @@ import { createBufferAcceptor, type BufferAcceptor, type BufferAcceptorDeps } fr
 import { DEFAULT_HEADER_ALLOW_LIST } from '../domain/http-headers';
 import { bufferAccountExtras, bufferAdminRouter } from './admin-routes';
 import { Replayer, type ReplayerOptions } from './replayer';
-import { createRejectedReplayNotifier, rejectedReplayNotifierOptionsFromEnv, type RejectedReplayNotifierOptions } from './rejected-replays';
+import { createRejectedReplayNotifier, type RejectedReplayNotifierOptions } from './rejected-replays';
 import { checkSigningSecret } from './replay-signature';
 
 export interface BufferPartsCore {
@@ -31,7 +31,7 @@ export interface BufferPartsDeps {
   replayer?: Partial<ReplayerOptions>;
   /** The buffer store the replayer and the admin routes write through (e.g. one that indexes dead letters); default store.buffer. */
   bufferStore?: BufferStore;
-  /** Where replay_rejected notifications go (NOTIFY_WEBHOOK_URL, NOTIFY_OPERATOR_EMAIL via SMTP_URL); default: the log. */
+  /** Where replay_rejected notifications go (parsed NOTIFY_WEBHOOK_URL, NOTIFY_OPERATOR_EMAIL via SMTP_URL); default: the log only. */
   operatorNotify?: Omit<RejectedReplayNotifierOptions, 'logger'>;
 }
 
@@ -52,11 +52,10 @@ export interface BufferParts {
 export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps = {}): BufferParts {
   const { config, store, clock, logger, metrics } = core;
   const bufferStore = deps.bufferStore ?? store.buffer;
-  // REPLAY_SIGNING_SECRET (read into deps.replayer) wins over the config file; both are checked before anything starts.
+  // REPLAY_SIGNING_SECRET (parsed into deps.replayer) wins over the config file; both are checked before anything starts.
   const signingSecret = deps.replayer?.signingSecret ?? checkSigningSecret(config.buffer.signingSecret, 'buffer.signingSecret');
   if (signingSecret === null) logger.warn('replays are not signed: set REPLAY_SIGNING_SECRET (32+ characters) so receivers can verify X-Maintenance-Signature');
-  // Like the timeline's delivery: the process environment unless told (NOTIFY_WEBHOOK_URL, NOTIFY_OPERATOR_EMAIL, SMTP_URL).
-  const notifier = createRejectedReplayNotifier({ ...(deps.operatorNotify ?? rejectedReplayNotifierOptionsFromEnv(process.env)), logger });
+  const notifier = createRejectedReplayNotifier({ ...deps.operatorNotify, logger });
   const replayer = new Replayer({
     store: bufferStore,
     clock,
@@ -113,36 +112,4 @@ export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps =
       notifier.close();
     },
   };
-}
-
-/** Replay settings from the environment (REPLAY_*), for the server; unset variables keep the defaults. */
-export function replayerOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<ReplayerOptions> {
-  const names: [Exclude<keyof ReplayerOptions, 'signingSecret'>, string][] = [
-    ['concurrency', 'REPLAY_CONCURRENCY'],
-    ['batchSize', 'REPLAY_BATCH_SIZE'],
-    ['leaseTtlMs', 'REPLAY_LEASE_TTL_MS'],
-    ['backoffBaseMs', 'REPLAY_BACKOFF_BASE_MS'],
-    ['backoffMaxMs', 'REPLAY_BACKOFF_MAX_MS'],
-    ['maxAttempts', 'REPLAY_MAX_ATTEMPTS'],
-    ['pollIntervalMs', 'REPLAY_POLL_INTERVAL_MS'],
-    ['requestTimeoutMs', 'REPLAY_REQUEST_TIMEOUT_MS'],
-    ['progressEvery', 'REPLAY_PROGRESS_EVERY'],
-    ['settleGraceMs', 'REPLAY_SETTLE_GRACE_MS'],
-    ['stopGraceMs', 'REPLAY_STOP_GRACE_MS'],
-    ['recheckMs', 'REPLAY_RECHECK_MS'],
-    ['batchBytes', 'REPLAY_BATCH_BYTES'],
-  ];
-  const options: Partial<ReplayerOptions> = {};
-  const secret = checkSigningSecret(env.REPLAY_SIGNING_SECRET);
-  if (secret !== null) options.signingSecret = secret;
-  for (const [key, name] of names) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw Object.assign(new Error(`${name} must be a positive whole number, got "${raw}"`), { code: 'ERR_CONFIG_REPLAY' });
-    }
-    options[key] = value;
-  }
-  return options;
 }

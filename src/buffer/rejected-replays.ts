@@ -107,13 +107,3 @@ export function createRejectedReplayNotifier(options: RejectedReplayNotifierOpti
     },
   };
 }
-
-/** NOTIFY_WEBHOOK_URL, NOTIFY_OPERATOR_EMAIL, SMTP_URL, NOTIFY_FROM; unset variables leave the channel out. */
-export function rejectedReplayNotifierOptionsFromEnv(env: NodeJS.ProcessEnv): Omit<RejectedReplayNotifierOptions, 'logger'> {
-  return {
-    webhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
-    operatorEmail: env.NOTIFY_OPERATOR_EMAIL || undefined,
-    smtpUrl: env.SMTP_URL || undefined,
-    from: env.NOTIFY_FROM || undefined,
-  };
-}

@@ -4,8 +4,8 @@ import type { Socket } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { AccountRecord, Region } from '../domain/account';
 import { systemClock, type Clock } from '../domain/clock';
-import { defaultRoutes, parseConfig } from '../config/load';
-import type { GatewayConfigInput } from '../config/schema';
+import { parsePartsEnv, type PartsSettings, type RawEnv } from '../config/env';
+import { completeConfig, type PartialConfigInput } from '../config/load';
 import { compileRoutes } from '../routing/route-table';
 import { pathOf } from '../routing/request-url';
 import { isReserved } from '../routing/locate';
@@ -34,8 +34,8 @@ import { createHotPath } from './hot-path';
 import { createResponder } from './respond';
 
 export interface GatewayOptions {
-  /** The configuration (validated; defaults filled in). `upstreams` is required unless given below. */
-  config?: Partial<GatewayConfigInput>;
+  /** The configuration (validated; every key optional, defaults filled in). Both upstreams are required, here or below. */
+  config?: PartialConfigInput;
   upstreams?: Record<Region, string>;
   store?: Store;
   clock?: Clock;
@@ -46,8 +46,14 @@ export interface GatewayOptions {
   parts?: GatewayParts | ((core: GatewayCore) => GatewayParts);
   /** Start background work (replay, timeline) at once. Default true; its timers never keep a process alive. */
   background?: boolean;
-  /** Environment for the standard parts' settings (REPLAY_*, TIMELINE_*, NOTIFY_*, SMTP_URL). Default: none. */
-  env?: NodeJS.ProcessEnv;
+  /** The standard parts' settings (replay, timeline, notifications), typed. Default: none (each part's defaults). */
+  settings?: Partial<PartsSettings>;
+  /**
+   * Compatibility: the same settings as environment variables (REPLAY_*, TIMELINE_*, NOTIFY_*, SMTP_URL), parsed with
+   * the server's schema (a bad value throws ConfigError ERR_CONFIG_ENV naming it). Other variables are not read; a
+   * group in `settings` wins over the one from `env`.
+   */
+  env?: RawEnv;
   /**
    * Consulted when no built-in source (path, Host, token, header, query, cookie) names an account, e.g. to ask a
    * token introspection service. A thrown error or rejected promise counts as "the store is down" for the request.
@@ -73,12 +79,15 @@ export type GatewayApp = Express & { gateway: GatewayHandle };
 type ExpressHandle = (req: IncomingMessage, res: ServerResponse, done?: (error?: unknown) => void) => void;
 
 export function createGateway(options: GatewayOptions = {}): GatewayApp {
-  const config = parseConfig({
-    ...(options.config as GatewayConfigInput),
-    routes: options.config?.routes ?? defaultRoutes(),
-    upstreams: options.upstreams ?? (options.config?.upstreams as GatewayConfigInput['upstreams']),
-    adminTokens: [...(options.config?.adminTokens ?? []), ...(options.adminTokens ?? [])],
-  });
+  const config = completeConfig(
+    {
+      ...options.config,
+      upstreams: options.upstreams ?? options.config?.upstreams,
+      adminTokens: [...(options.config?.adminTokens ?? []), ...(options.adminTokens ?? [])],
+    },
+    (region) => `the \`upstreams\` option or config.upstreams.${region}`,
+  );
+  const settings: Partial<PartsSettings> = { ...(options.env ? parsePartsEnv(options.env) : {}), ...options.settings };
   const store = options.store ?? new MemoryStore();
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
@@ -96,7 +105,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   const core: GatewayCore = { config, store, clock, logger, metrics, cache, service };
   const parts =
     options.parts === undefined
-      ? createDefaultParts(core, { env: options.env })
+      ? createDefaultParts(core, { settings })
       : typeof options.parts === 'function'
         ? options.parts(core)
         : options.parts;

@@ -1,23 +1,30 @@
 // The gateway's standard parts: durable buffer and replay, migration timeline, CRM integration guard, wired together.
 import { createAttentionTracker } from '../admin/account-list-index';
-import { createBufferParts, replayerOptionsFromEnv } from '../buffer/parts';
+import { createBufferParts } from '../buffer/parts';
+import type { PartsSettings } from '../config/env';
 import type { GatewayCore, GatewayParts } from './contract';
 import { reconcileIntegrations } from '../integrations/admin-routes';
 import { createIntegrationParts } from '../integrations/parts';
-import { createTimelineParts, timelineOptionsFromEnv } from '../timeline/parts';
+import { Delivery } from '../timeline/delivery';
+import { createTimelineParts } from '../timeline/parts';
 
 export interface DefaultPartsOptions {
-  /** Where REPLAY_*, TIMELINE_*, NOTIFY_*, SMTP_URL are read; createGateway passes `{}` unless told otherwise. */
-  env?: NodeJS.ProcessEnv;
+  /** Replay, timeline and notification settings, already parsed (REPLAY_*, TIMELINE_*, NOTIFY_*, SMTP_URL). Default: none. */
+  settings?: Partial<PartsSettings>;
 }
 
 export function createDefaultParts(core: GatewayCore, options: DefaultPartsOptions = {}): GatewayParts {
-  const env = options.env ?? {};
-  const timeline = createTimelineParts(core, timelineOptionsFromEnv(env, core.logger));
+  const { replay = {}, timeline: timelineSettings = { retry: {} }, notify = {} } = options.settings ?? {};
+  const timeline = createTimelineParts(core, {
+    delivery: new Delivery({ smtpUrl: notify.smtpUrl, from: notify.from, webhookUrl: notify.webhookUrl, logger: core.logger }),
+    tickIntervalMs: timelineSettings.tickIntervalMs,
+    retry: timelineSettings.retry,
+  });
   const attention = createAttentionTracker(core.store.attention, core.clock);
   const buffer = createBufferParts(core, {
     onAccepted: (item) => timeline.onAccepted(item),
-    replayer: replayerOptionsFromEnv(env),
+    replayer: replay,
+    operatorNotify: { webhookUrl: notify.webhookUrl, operatorEmail: notify.operatorEmail, smtpUrl: notify.smtpUrl, from: notify.from },
     bufferStore: attention.trackBuffer(core.store.buffer),
     acceptor: { headerAllowList: core.config.buffer.headerAllowList, messages: core.config.messages.accepted },
   });

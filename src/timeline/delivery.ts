@@ -169,15 +169,6 @@ export class Delivery {
     this.channels = channels;
   }
 
-  /** SMTP_URL, NOTIFY_FROM, NOTIFY_WEBHOOK_URL. */
-  static fromEnv(env: NodeJS.ProcessEnv, logger: Logger): Delivery {
-    return new Delivery({
-      smtpUrl: env.SMTP_URL || undefined,
-      from: env.NOTIFY_FROM || undefined,
-      webhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
-      logger,
-    });
-  }
 
   /** Sends to every channel that does not hold it yet; one channel failing does not stop the others. */
   async deliver(n: Notification): Promise<DeliveryResult> {

@@ -21,7 +21,7 @@ export interface TimelinePartsCore {
 }
 
 export interface TimelinePartsDeps {
-  /** Default: Delivery.fromEnv(process.env) — SMTP_URL, NOTIFY_FROM, NOTIFY_WEBHOOK_URL; the log when none is set. */
+  /** Where notifications go (the standard parts build it from SMTP_URL, NOTIFY_FROM, NOTIFY_WEBHOOK_URL). Default: the log. */
   delivery?: Delivery;
   /** How often each instance runs a pass (default 15 s): the lateness bound of a reminder or a window opening. */
   tickIntervalMs?: number;
@@ -49,7 +49,7 @@ export interface TimelineParts {
 export const DEFAULT_TICK_INTERVAL_MS = 15_000;
 
 export function createTimelineParts(core: TimelinePartsCore, deps: TimelinePartsDeps = {}): TimelineParts {
-  const delivery = deps.delivery ?? Delivery.fromEnv(process.env, core.logger);
+  const delivery = deps.delivery ?? new Delivery({ logger: core.logger });
   const scheduler = new TimelineScheduler({
     store: core.store,
     clock: core.clock,
@@ -87,25 +87,4 @@ export function createTimelineParts(core: TimelinePartsCore, deps: TimelineParts
       delivery.close();
     },
   };
-}
-
-/** Timeline settings from the environment (TIMELINE_*, NOTIFY_*); unset variables keep the defaults. */
-export function timelineOptionsFromEnv(env: NodeJS.ProcessEnv, logger: Logger): TimelinePartsDeps {
-  const number = (name: string): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw Object.assign(new Error(`${name} must be a positive whole number, got "${raw}"`), { code: 'ERR_CONFIG_TIMELINE' });
-    }
-    return value;
-  };
-  const retry: Partial<RetryPolicy> = {};
-  const maxAttempts = number('NOTIFY_MAX_ATTEMPTS');
-  const baseDelayMs = number('NOTIFY_BACKOFF_BASE_MS');
-  const maxDelayMs = number('NOTIFY_BACKOFF_MAX_MS');
-  if (maxAttempts !== undefined) retry.maxAttempts = maxAttempts;
-  if (baseDelayMs !== undefined) retry.baseDelayMs = baseDelayMs;
-  if (maxDelayMs !== undefined) retry.maxDelayMs = maxDelayMs;
-  return { delivery: Delivery.fromEnv(env, logger), tickIntervalMs: number('TIMELINE_TICK_MS'), retry };
 }

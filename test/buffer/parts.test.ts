@@ -1,5 +1,6 @@
 // The buffer's parts: replay settings from the environment, and which migration events start a replay.
-import { createBufferParts, replayerOptionsFromEnv } from '../../src/buffer/parts';
+import { createBufferParts } from '../../src/buffer/parts';
+import { parsePartsEnv } from '../../src/config/env';
 import { defaultRoutes, parseConfig } from '../../src/config/load';
 import type { AccountRecord, Migration } from '../../src/domain/account';
 import { systemClock } from '../../src/domain/clock';
@@ -8,18 +9,18 @@ import { silentLogger } from '../../src/observability/logger';
 import { Metrics } from '../../src/observability/metrics';
 import { MemoryStore } from '../../src/store/memory/memory-store';
 
-describe('replayerOptionsFromEnv', () => {
+describe('replay settings from the environment', () => {
   it('reads the REPLAY_* variables that are set and leaves the rest to the defaults', () => {
-    expect(replayerOptionsFromEnv({ REPLAY_CONCURRENCY: '3', REPLAY_LEASE_TTL_MS: '2500', REPLAY_MAX_ATTEMPTS: '' })).toEqual({
+    expect(parsePartsEnv({ REPLAY_CONCURRENCY: '3', REPLAY_LEASE_TTL_MS: '2500', REPLAY_MAX_ATTEMPTS: '' }).replay).toEqual({
       concurrency: 3,
       leaseTtlMs: 2500,
     });
-    expect(replayerOptionsFromEnv({})).toEqual({});
+    expect(parsePartsEnv({}).replay).toEqual({});
   });
 
   it('refuses a value that is not a positive whole number, naming the variable', () => {
     for (const bad of ['0', '-1', '1.5', 'ten']) {
-      expect(() => replayerOptionsFromEnv({ REPLAY_BATCH_SIZE: bad })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_REPLAY', message: expect.stringContaining('REPLAY_BATCH_SIZE') }));
+      expect(() => parsePartsEnv({ REPLAY_BATCH_SIZE: bad })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_ENV', message: expect.stringContaining('REPLAY_BATCH_SIZE: must be a positive whole number') }));
     }
   });
 });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import { createBufferAcceptor } from '../../src/buffer/accept';
-import { replayerOptionsFromEnv } from '../../src/buffer/parts';
+import { parsePartsEnv } from '../../src/config/env';
 import { signReplay } from '../../src/buffer/replay-signature';
 import { Replayer } from '../../src/buffer/replayer';
 import type { ReplayRequest } from '../../src/buffer/http-send';
@@ -62,14 +62,14 @@ describe('signReplay', () => {
 
 describe('the signing secret', () => {
   it('is refused under 32 characters, naming the variable and never showing the value', () => {
-    expect(() => replayerOptionsFromEnv({ REPLAY_SIGNING_SECRET: 'short-secret-value' })).toThrow(/REPLAY_SIGNING_SECRET must be at least 32 characters/);
+    expect(() => parsePartsEnv({ REPLAY_SIGNING_SECRET: 'short-secret-value' })).toThrow(/REPLAY_SIGNING_SECRET: must be at least 32 characters/);
     try {
-      replayerOptionsFromEnv({ REPLAY_SIGNING_SECRET: 'short-secret-value' });
+      parsePartsEnv({ REPLAY_SIGNING_SECRET: 'short-secret-value' });
     } catch (err) {
       expect((err as Error).message).not.toContain('short-secret-value');
     }
-    expect(replayerOptionsFromEnv({ REPLAY_SIGNING_SECRET: SECRET })).toEqual({ signingSecret: SECRET });
-    expect(replayerOptionsFromEnv({})).toEqual({});
+    expect(parsePartsEnv({ REPLAY_SIGNING_SECRET: SECRET }).replay).toEqual({ signingSecret: SECRET });
+    expect(parsePartsEnv({}).replay).toEqual({});
     const base = { upstreams: { us: 'http://us.test', eu: 'http://eu.test' }, routes: defaultRoutes() };
     expect(() => parseConfig({ ...base, buffer: { signingSecret: 'short-secret-value' } })).toThrow(/buffer\.signingSecret.*at least 32 characters/);
     expect(() => parseConfig({ ...base, buffer: { signingSecret: 'short-secret-value' } })).not.toThrow(/short-secret-value/);

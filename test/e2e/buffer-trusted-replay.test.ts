@@ -197,7 +197,7 @@ describe('buffer e2e: replays a receiver can trust', () => {
     gateways.push(gw);
     expect(await gw.exited).toBe(1);
     const text = gw.logs.map((l) => l.line).join('\n');
-    expect(text).toContain('REPLAY_SIGNING_SECRET must be at least 32 characters');
+    expect(text).toContain('REPLAY_SIGNING_SECRET: must be at least 32 characters');
     expect(text).not.toContain('only-31-characters-long-secret!');
   });
 

@@ -2,6 +2,7 @@
 // worker without REDIS_URL is refused at start-up with the fix in the message.
 import http from 'node:http';
 import { workerCount } from '../../src/cluster-workers';
+import { parseEnv } from '../../src/config/env';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process';
 import { testRedisUrl, uniquePrefix } from '../support/stores';
 import { handlers, startUpstream, type Upstream } from '../support/upstream';
@@ -110,17 +111,18 @@ it('WORKERS=2 without REDIS_URL refuses to start and names the fix', async () =>
 });
 
 it('WORKERS: unset is 1, auto is one per core, a count is taken as is', () => {
-  expect(workerCount({})).toBe(1);
-  expect(workerCount({ WORKERS: 'auto' }, () => 6)).toBe(6);
-  expect(workerCount({ WORKERS: 'AUTO' }, () => 2)).toBe(2);
-  expect(workerCount({ WORKERS: '3' })).toBe(3);
-  expect(() => workerCount({ WORKERS: '0' })).toThrow('WORKERS must be "auto" or a whole number from 1 to 256, got "0"');
-  expect(() => workerCount({ WORKERS: '1.5' })).toThrow('got "1.5"');
+  const workers = (env: Record<string, string>, cores?: () => number) => workerCount(parseEnv(env).workers, cores);
+  expect(workers({})).toBe(1);
+  expect(workers({ WORKERS: 'auto' }, () => 6)).toBe(6);
+  expect(workers({ WORKERS: 'AUTO' }, () => 2)).toBe(2);
+  expect(workers({ WORKERS: '3' })).toBe(3);
+  expect(() => workers({ WORKERS: '0' })).toThrow('WORKERS: must be "auto" or a whole number from 1 to 256 (got "0")');
+  expect(() => workers({ WORKERS: '1.5' })).toThrow('(got "1.5")');
 });
 
 it('a WORKERS value that is not a count stops the start-up', async () => {
   const gw = await startGatewayProcess({ env: { WORKERS: 'two', UPSTREAM_US: us.url, UPSTREAM_EU: eu.url }, waitForHealth: false });
   gateways.push(gw);
   expect(await gw.exited).toBe(1);
-  expect(gw.logs.map((l) => l.line).join('\n')).toContain('WORKERS must be \\"auto\\" or a whole number from 1 to 256, got \\"two\\"');
+  expect(gw.logs.map((l) => l.line).join('\n')).toContain('WORKERS: must be \\"auto\\" or a whole number from 1 to 256 (got \\"two\\")');
 });

@@ -1,12 +1,13 @@
 // Runs the real gateway server as a child process (for fault, shutdown and multi-instance tests) and captures its logs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { envSchema } from '../../src/config/env';
 import { freePort } from './redis-server';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
-/** Variables the gateway reads: never inherited from the test runner's environment, only set explicitly. */
-const GATEWAY_VARIABLES = ['PORT', 'REDIS_URL', 'REDIS_PREFIX', 'REDIS_CLUSTER', 'UPSTREAM_US', 'UPSTREAM_EU', 'ADMIN_TOKENS', 'GATEWAY_CONFIG', 'LOG_LEVEL', 'WORKERS', 'MG_TEST_WORKER_HEADER', 'REPLAY_SIGNING_SECRET', 'NOTIFY_WEBHOOK_URL', 'NOTIFY_OPERATOR_EMAIL', 'SMTP_URL', 'BYPASS_SECRET'];
+/** Variables the gateway reads (its env schema): never inherited from the test runner's environment, only set explicitly. */
+const GATEWAY_VARIABLES = Object.keys(envSchema.shape);
 
 export interface GatewayProcessOptions {
   /** Gateway settings (REDIS_URL, UPSTREAM_US, ...); a value of undefined removes the variable. PORT is chosen when absent. */

@@ -1,11 +1,13 @@
 // Config validation names the bad entry; the route table maps paths and methods to surfaces; accounts resolve in order.
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load';
+import { parseEnv, type RawEnv } from '../../src/config/env';
 import { compileRoutes } from '../../src/routing/route-table';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 const base = { upstreams: { us: 'http://us.test', eu: 'http://eu.test' } };
+const load = (env: RawEnv) => loadConfig(parseEnv(env));
 
 describe('config', () => {
   it.each([
@@ -29,20 +31,20 @@ describe('config', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mg-config-'));
     const file = path.join(dir, 'gw.json');
     writeFileSync(file, JSON.stringify({ ...base, routes: [{ path: '/x/**', surface: 'api' }], adminTokens: ['a'] }));
-    const config = loadConfig({ GATEWAY_CONFIG: file, UPSTREAM_EU: 'http://eu2.test', ADMIN_TOKENS: 'b, c' });
+    const config = load({ GATEWAY_CONFIG: file, UPSTREAM_EU: 'http://eu2.test', ADMIN_TOKENS: 'b, c' });
     expect(config.upstreams).toEqual({ us: { url: 'http://us.test', preserveHost: false }, eu: { url: 'http://eu2.test', preserveHost: false } });
     expect(config.adminTokens).toEqual(['a', 'b', 'c']);
     expect(config.limits.maxBodyBytes).toBe(1024 * 1024);
-    expect(() => loadConfig({ GATEWAY_CONFIG: path.join(dir, 'missing.json') })).toThrow('cannot read config file');
+    expect(() => load({ GATEWAY_CONFIG: path.join(dir, 'missing.json') })).toThrow('cannot read config file');
   });
 
   it('ships a default config that is valid', () => {
-    expect(loadConfig({}).routes.length).toBeGreaterThan(10);
+    expect(load({}).routes.length).toBeGreaterThan(10);
   });
 });
 
 describe('default route table', () => {
-  const table = compileRoutes(loadConfig({}).routes);
+  const table = compileRoutes(load({}).routes);
   it.each([
     ['GET', '/api/contacts/v1/1', 'api', {}],
     ['POST', '/forms/acme/f-1', 'form', { accountId: 'acme', formId: 'f-1' }],
