@@ -9,7 +9,10 @@ export default tseslint.config(
   {
     // Plain CommonJS config files at the root (jest.config.js) run in Node.
     files: ['*.js', '*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
   },
   {
     rules: {

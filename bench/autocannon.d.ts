@@ -13,40 +13,40 @@ declare module 'autocannon' {
       p90: number;
       p99: number;
       p999?: number;
-  }
-  interface RequestSpec {
-    method?: string;
-    path?: string;
-    headers?: Record<string, string>;
-    body?: string | Buffer;
-    /** Called before each request is sent: returns the request to send (e.g. with a random account). */
-    setupRequest?: (request: RequestSpec) => RequestSpec;
-  }
-  interface Options {
-    url: string;
-    connections?: number;
-    pipelining?: number;
-    duration?: number;
-    amount?: number;
-    timeout?: number;
-    method?: string;
-    headers?: Record<string, string>;
-    body?: string | Buffer;
-    requests?: RequestSpec[];
-  }
-  interface Result {
-    requests: Histogram;
-    latency: Histogram;
-    throughput: Histogram;
-    errors: number;
-    timeouts: number;
-    non2xx: number;
-    duration: number;
-    statusCodeStats: Record<string, { count: number }>;
-    '2xx': number;
-    '4xx': number;
-    '5xx': number;
-  }
+    }
+    interface RequestSpec {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string | Buffer;
+      /** Called before each request is sent: returns the request to send (e.g. with a random account). */
+      setupRequest?: (request: RequestSpec) => RequestSpec;
+    }
+    interface Options {
+      url: string;
+      connections?: number;
+      pipelining?: number;
+      duration?: number;
+      amount?: number;
+      timeout?: number;
+      method?: string;
+      headers?: Record<string, string>;
+      body?: string | Buffer;
+      requests?: RequestSpec[];
+    }
+    interface Result {
+      requests: Histogram;
+      latency: Histogram;
+      throughput: Histogram;
+      errors: number;
+      timeouts: number;
+      non2xx: number;
+      duration: number;
+      statusCodeStats: Record<string, { count: number }>;
+      '2xx': number;
+      '4xx': number;
+      '5xx': number;
+    }
   }
   function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
   export = autocannon;

@@ -65,7 +65,9 @@ async function admin(gateway: string, method: string, route: string, body?: unkn
 
 /** One multipart upload whose file part is the shared buffer (not copied per request); 503 + Retry-After is retried. */
 function upload(gateway: URL, file: Buffer, n: number, tally: { busy: number; cut: Record<string, number> }): Promise<void> {
-  const head = Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="n"\r\n\r\n${n}\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="cv"; filename="cv-${n}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const head = Buffer.from(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="n"\r\n\r\n${n}\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="cv"; filename="cv-${n}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
   const attempt = (): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -77,7 +79,10 @@ function upload(gateway: URL, file: Buffer, n: number, tally: { busy: number; cu
           method: 'POST',
           path: `/forms/${ACCOUNT}/apply`,
           agent: false,
-          headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'content-length': head.length + file.length + tail.length },
+          headers: {
+            'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+            'content-length': head.length + file.length + tail.length,
+          },
         },
         (res) => {
           answered = true;
@@ -164,7 +169,10 @@ async function main(): Promise<void> {
       ssoEnabled: false,
       hasSandbox: false,
     });
-    await admin(gateway.url, 'POST', `/accounts/${ACCOUNT}/migration`, { start: new Date(Date.now() + 8 * 86_400_000).toISOString(), target: 'eu' });
+    await admin(gateway.url, 'POST', `/accounts/${ACCOUNT}/migration`, {
+      start: new Date(Date.now() + 8 * 86_400_000).toISOString(),
+      target: 'eu',
+    });
     await admin(gateway.url, 'POST', `/accounts/${ACCOUNT}/migration/start`);
 
     // The file part leaves room for the multipart framing: the whole body stays within the form limit.
@@ -183,7 +191,10 @@ async function main(): Promise<void> {
       Array.from({ length: UPLOADS }, (_, n) =>
         upload(new URL(gateway.url), file, n, tally).then(() => {
           done += 1;
-          if (done % 10 === 0) console.log(`  ${done}/${UPLOADS} stored (202), ${tally.busy} answered 503 + Retry-After so far, gateway RSS now ${rssMiB(gateway.pid)} MiB`);
+          if (done % 10 === 0)
+            console.log(
+              `  ${done}/${UPLOADS} stored (202), ${tally.busy} answered 503 + Retry-After so far, gateway RSS now ${rssMiB(gateway.pid)} MiB`,
+            );
         }),
       ),
     );
@@ -193,7 +204,9 @@ async function main(): Promise<void> {
     const view = await admin(gateway.url, 'GET', `/accounts/${ACCOUNT}/buffer?limit=1`);
     // More stored than uploaded: a write the store confirmed after the acceptor's timeout (503) was stored anyway.
     const stored = Number(view.depth);
-    console.log(`accepted ${UPLOADS} in ${acceptSeconds.toFixed(1)} s (items stored ${stored}); gateway peak RSS ${acceptPeak} MiB; Redis used ${redisStored.usedMiB} MiB (peak ${redisStored.peakMiB} MiB)`);
+    console.log(
+      `accepted ${UPLOADS} in ${acceptSeconds.toFixed(1)} s (items stored ${stored}); gateway peak RSS ${acceptPeak} MiB; Redis used ${redisStored.usedMiB} MiB (peak ${redisStored.peakMiB} MiB)`,
+    );
 
     console.log('closing the window: replaying...');
     peakRss = rssMiB(gateway.pid) ?? 0;
@@ -218,11 +231,15 @@ async function main(): Promise<void> {
     console.log(`| uploads cut off before an answer (connection errors), retried | ${JSON.stringify(tally.cut)} |`);
     console.log(`| time to accept all | ${acceptSeconds.toFixed(1)} s |`);
     console.log(`| Redis used_memory before / with all stored | ${redisBefore.usedMiB} / ${redisStored.usedMiB} MiB |`);
-    console.log(`| of which dataset / client buffers / Lua | ${redisStored.datasetMiB} / ${redisStored.clientsMiB} / ${redisStored.luaMiB} MiB |`);
+    console.log(
+      `| of which dataset / client buffers / Lua | ${redisStored.datasetMiB} / ${redisStored.clientsMiB} / ${redisStored.luaMiB} MiB |`,
+    );
     console.log(`| gateway RSS peak while replaying | ${peakRss} MiB |`);
     console.log(`| time to replay all | ${replaySeconds.toFixed(1)} s (${(replayedBytes / 1048576).toFixed(0)} MiB to the upstream) |`);
     console.log(`| Redis used_memory after replay / peak | ${redisAfter.usedMiB} / ${redisAfter.peakMiB} MiB |`);
-    console.log(`| after replay: dataset / client buffers / Lua | ${redisAfter.datasetMiB} / ${redisAfter.clientsMiB} / ${redisAfter.luaMiB} MiB |`);
+    console.log(
+      `| after replay: dataset / client buffers / Lua | ${redisAfter.datasetMiB} / ${redisAfter.clientsMiB} / ${redisAfter.luaMiB} MiB |`,
+    );
     console.log(`| gateway VmHWM (lifetime peak) | ${peakRssMiB(gateway.pid)} MiB |`);
   } finally {
     await stopAll();

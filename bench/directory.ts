@@ -26,7 +26,15 @@ function syntheticStore(count: number): { store: Store; calls: () => number } {
   const directory: Partial<DirectoryStore> = {
     async scan(batchSize: number, onBatch: (kind: DirectoryChange['kind'], entries: [string, string][]) => void) {
       for (let i = 0; i < digests.length; i += batchSize) {
-        onBatch('token', digests.slice(i, i + batchSize).map((d, j) => [Buffer.from(d).toString('latin1'), Buffer.from(`account-${String(i + j).padStart(6, '0')}`).toString('latin1')]));
+        onBatch(
+          'token',
+          digests
+            .slice(i, i + batchSize)
+            .map((d, j) => [
+              Buffer.from(d).toString('latin1'),
+              Buffer.from(`account-${String(i + j).padStart(6, '0')}`).toString('latin1'),
+            ]),
+        );
       }
     },
     async tokenOwner(digest: string) {
@@ -38,7 +46,9 @@ function syntheticStore(count: number): { store: Store; calls: () => number } {
       return domains.map(() => null);
     },
   };
-  const store = new Proxy(inner, { get: (target, prop) => (prop === 'directory' ? directory : (Reflect.get(target, prop) as unknown)) }) as Store;
+  const store = new Proxy(inner, {
+    get: (target, prop) => (prop === 'directory' ? directory : (Reflect.get(target, prop) as unknown)),
+  }) as Store;
   return { store, calls: () => calls };
 }
 
@@ -50,7 +60,9 @@ async function memoryPerEntry(entries: number): Promise<void> {
   const after = heapAfterGc();
   const filterBytes = new BloomFilter(Math.max(65_536, 2 * entries)).bytes;
   const perEntry = (after - before - filterBytes) / entries;
-  console.log(`${entries} token digests cached: ${((after - before) / 1048576).toFixed(1)} MiB in all, filter ${(filterBytes / 1048576).toFixed(2)} MiB, ≈ ${perEntry.toFixed(0)} bytes per LRU entry`);
+  console.log(
+    `${entries} token digests cached: ${((after - before) / 1048576).toFixed(1)} MiB in all, filter ${(filterBytes / 1048576).toFixed(2)} MiB, ≈ ${perEntry.toFixed(0)} bytes per LRU entry`,
+  );
   directory.close();
 }
 
@@ -64,7 +76,9 @@ async function flood(registered: number, unknown: number): Promise<void> {
     if (answer instanceof Promise) await answer;
   }
   const ns = Number(process.hrtime.bigint() - started) / unknown;
-  console.log(`${registered} registered, ${unknown} distinct unknown tokens: ${calls()} store calls (${((calls() / unknown) * 100).toFixed(3)} %), ${(ns / 1000).toFixed(2)} µs per lookup`);
+  console.log(
+    `${registered} registered, ${unknown} distinct unknown tokens: ${calls()} store calls (${((calls() / unknown) * 100).toFixed(3)} %), ${(ns / 1000).toFixed(2)} µs per lookup`,
+  );
   directory.close();
 }
 
@@ -73,7 +87,9 @@ function filledFilter(capacity: number, probes: number): void {
   for (let i = 0; i < capacity; i++) filter.add(hashPair(digestOf(`k${i}`)));
   let positives = 0;
   for (let i = 0; i < probes; i++) if (filter.mayContain(hashPair(digestOf(`u${i}`)))) positives++;
-  console.log(`filter filled to its capacity (${capacity} keys, ${filter.probes} probes, ${(filter.bytes / capacity).toFixed(2)} bytes per key): ${((positives / probes) * 100).toFixed(3)} % false positives over ${probes} unknown keys`);
+  console.log(
+    `filter filled to its capacity (${capacity} keys, ${filter.probes} probes, ${(filter.bytes / capacity).toFixed(2)} bytes per key): ${((positives / probes) * 100).toFixed(3)} % false positives over ${probes} unknown keys`,
+  );
 }
 
 async function knownLookup(count: number): Promise<void> {

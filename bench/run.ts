@@ -5,7 +5,16 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, removeDir, startRedis, type RedisProcess } from '../test/support/redis-server';
-import { accountInWindow, accountSettings, ADMIN_TOKEN, adminOk, API_PATH, bufferDepth, scheduledAccount, statusOf } from './lib/gateway-admin';
+import {
+  accountInWindow,
+  accountSettings,
+  ADMIN_TOKEN,
+  adminOk,
+  API_PATH,
+  bufferDepth,
+  scheduledAccount,
+  statusOf,
+} from './lib/gateway-admin';
 import { measure, median, percentile, type LoadFigures, type LoadSettings, type LoadSpec } from './lib/load';
 import { nginxBinary, startNginx } from './lib/nginx';
 import { peakRssMiB, repoRoot, startService, tailOf, type Service } from './lib/processes';
@@ -75,9 +84,17 @@ async function startPeers(ctx: Context): Promise<Peers> {
   };
   const upstreamUs = await start('upstream-us', 'bench/servers/upstream.ts', { UPSTREAM_NAME: 'us' });
   const upstreamEu = await start('upstream-eu', 'bench/servers/upstream.ts', { UPSTREAM_NAME: 'eu' });
-  const referenceA = await start('reference-default', 'bench/servers/reference-proxy.ts', { TARGET: upstreamUs.url, REFERENCE_AGENT: 'default' });
-  const referenceB = await start('reference-keepalive', 'bench/servers/reference-proxy.ts', { TARGET: upstreamUs.url, REFERENCE_AGENT: 'keepalive' });
-  progress(`upstreams ${upstreamUs.url} (us) ${upstreamEu.url} (eu); references ${referenceA.url} (default) ${referenceB.url} (keep-alive agent)`);
+  const referenceA = await start('reference-default', 'bench/servers/reference-proxy.ts', {
+    TARGET: upstreamUs.url,
+    REFERENCE_AGENT: 'default',
+  });
+  const referenceB = await start('reference-keepalive', 'bench/servers/reference-proxy.ts', {
+    TARGET: upstreamUs.url,
+    REFERENCE_AGENT: 'keepalive',
+  });
+  progress(
+    `upstreams ${upstreamUs.url} (us) ${upstreamEu.url} (eu); references ${referenceA.url} (default) ${referenceB.url} (keep-alive agent)`,
+  );
 
   let nginx: Service | null = null;
   const nginxPath = nginxBinary();
@@ -155,7 +172,8 @@ async function startGateway(ctx: Context, peers: Peers): Promise<Gateway | null>
     for (let i = 0; i < PROPAGATION_SAMPLES; i += 1) await scheduledAccount(service.url, `bench-prop-${i}`, 20 + i);
     const plain = await statusOf(service.url, 'bench-plain');
     const window = await statusOf(service.url, 'bench-window');
-    if (plain !== 200 || window !== 477) throw new Error(`set-up check: pass-through answered ${plain} (want 200), window answered ${window} (want 477)`);
+    if (plain !== 200 || window !== 477)
+      throw new Error(`set-up check: pass-through answered ${plain} (want 200), window answered ${window} (want 477)`);
     return { service, start };
   } catch (error) {
     ctx.notes.push(`gateway: ${String(error).slice(0, 400)}`);
@@ -170,30 +188,40 @@ async function startGateway(ctx: Context, peers: Peers): Promise<Gateway | null>
  * writes the same bytes: the limit for the gateway's own answers (SPEC §11: at least half its rate).
  */
 async function startBareAnswer(ctx: Context, gateway: Service): Promise<Service | null> {
-  const recorded = await new Promise<{ status: number; statusMessage: string; headers: Record<string, string | string[]>; body: string }>((resolve, reject) => {
-    const req = http.request(`${gateway.url}${API_PATH}`, { headers: { 'x-account-id': 'bench-window' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const headers: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(res.headers)) {
-          // Set by node per connection and per answer, as they are for the gateway.
-          if (value === undefined || ['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)) continue;
-          headers[name] = value;
-        }
-        resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers, body: Buffer.concat(chunks).toString() });
+  const recorded = await new Promise<{ status: number; statusMessage: string; headers: Record<string, string | string[]>; body: string }>(
+    (resolve, reject) => {
+      const req = http.request(`${gateway.url}${API_PATH}`, { headers: { 'x-account-id': 'bench-window' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const headers: Record<string, string | string[]> = {};
+          for (const [name, value] of Object.entries(res.headers)) {
+            // Set by node per connection and per answer, as they are for the gateway.
+            if (value === undefined || ['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)) continue;
+            headers[name] = value;
+          }
+          resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers, body: Buffer.concat(chunks).toString() });
+        });
       });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+      req.on('error', reject);
+      req.end();
+    },
+  );
   if (recorded.status !== 477) {
     ctx.notes.push(`bare 477: the gateway answered ${recorded.status}, not 477; skipped`);
     return null;
   }
-  const service = await startService({ name: 'bare-477', ...tsx('bench/servers/bare-answer.ts'), port: await freePort(), env: { BARE_ANSWER: JSON.stringify(recorded) }, logDir: ctx.logDir });
+  const service = await startService({
+    name: 'bare-477',
+    ...tsx('bench/servers/bare-answer.ts'),
+    port: await freePort(),
+    env: { BARE_ANSWER: JSON.stringify(recorded) },
+    logDir: ctx.logDir,
+  });
   ctx.services.push(service);
-  progress(`bare 477 server ${service.url} (${Object.keys(recorded.headers).length} headers, ${recorded.body.length} bytes of body, as the gateway wrote them)`);
+  progress(
+    `bare 477 server ${service.url} (${Object.keys(recorded.headers).length} headers, ${recorded.body.length} bytes of body, as the gateway wrote them)`,
+  );
   return service;
 }
 
@@ -204,7 +232,10 @@ interface Target {
 }
 
 /** Every target once per round, the order rotated each round so drift hits all alike; Redis commands counted around pass-through runs. */
-async function throughputRounds(targets: Target[], redisUrl: string | null): Promise<{ results: Record<string, TargetResult>; redis: GatewayResults['redisCommandsPerPassThrough'] }> {
+async function throughputRounds(
+  targets: Target[],
+  redisUrl: string | null,
+): Promise<{ results: Record<string, TargetResult>; redis: GatewayResults['redisCommandsPerPassThrough'] }> {
   const runs: Record<string, LoadFigures[]> = Object.fromEntries(targets.map((t) => [t.key, []]));
   let commands = 0;
   let idleCommands = 0;
@@ -238,13 +269,18 @@ async function throughputRounds(targets: Target[], redisUrl: string | null): Pro
       }
       runs[target.key].push(figures);
       const trouble = `${figures.errors ? ` errors×${figures.errors}` : ''}${figures.timeouts ? ` timeouts×${figures.timeouts}` : ''}`;
-      progress(`round ${round + 1}/${rounds} ${target.label.padEnd(36)} ${String(figures.rps).padStart(6)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  [${statusList(figures.statuses)}${trouble}]`);
+      progress(
+        `round ${round + 1}/${rounds} ${target.label.padEnd(36)} ${String(figures.rps).padStart(6)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  [${statusList(figures.statuses)}${trouble}]`,
+      );
     }
   }
   const results: Record<string, TargetResult> = {};
   for (const target of targets) {
     const r = runs[target.key];
-    results[target.key] = { rounds: r, median: { rps: Math.round(median(r.map((x) => x.rps))), p50: median(r.map((x) => x.p50)), p99: median(r.map((x) => x.p99)) } };
+    results[target.key] = {
+      rounds: r,
+      median: { rps: Math.round(median(r.map((x) => x.rps))), p50: median(r.map((x) => x.p50)), p99: median(r.map((x) => x.p99)) },
+    };
   }
   if (passRequests === 0) return { results, redis: undefined };
   const idlePerSecond = idleSeconds > 0 ? idleCommands / idleSeconds : 0;
@@ -256,7 +292,9 @@ async function throughputRounds(targets: Target[], redisUrl: string | null): Pro
     requests: passRequests,
     byCommand,
   };
-  progress(`redis commands per pass-through request: ${redis.raw.toFixed(4)} (net of ${idlePerSecond.toFixed(1)} idle commands/s: ${redis.net.toFixed(4)})`);
+  progress(
+    `redis commands per pass-through request: ${redis.raw.toFixed(4)} (net of ${idlePerSecond.toFixed(1)} idle commands/s: ${redis.net.toFixed(4)})`,
+  );
   return { results, redis };
 }
 
@@ -309,7 +347,9 @@ async function unknownTokenFlood(gateway: Service, redisUrl: string): Promise<Ga
 /** mg_directory_lookups_total{kind="token",source="store"} of one instance. */
 async function tokenStoreLookups(gateway: Service): Promise<number> {
   const text = await (await fetch(`${gateway.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('mg_directory_lookups_total{') && l.includes('kind="token"') && l.includes('source="store"'));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('mg_directory_lookups_total{') && l.includes('kind="token"') && l.includes('source="store"'));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
@@ -330,13 +370,17 @@ async function formsAndReplay(gateway: Service, upstreamEu: Service): Promise<Pi
   const forms = await measure({ url: gateway.url, requests }, { ...settings, warmupSec: 0 });
   const accepted = forms.statuses['202'] ?? 0;
   const perSecond = Math.round(accepted / settings.durationSec);
-  progress(`forms: ${accepted} accepted (202) in ${settings.durationSec} s = ${perSecond}/s  p50 ${forms.p50} ms p99 ${forms.p99} ms  [${statusList(forms.statuses)}]`);
+  progress(
+    `forms: ${accepted} accepted (202) in ${settings.durationSec} s = ${perSecond}/s  p50 ${forms.p50} ms p99 ${forms.p99} ms  [${statusList(forms.statuses)}]`,
+  );
   const formsAccepted = { accepted, perSecond, p50: forms.p50, p99: forms.p99, statuses: forms.statuses };
   if (accepted === 0) return { formsAccepted };
 
   const before = await upstreamCount(upstreamEu, 'POST /forms');
   const completedAt = performance.now();
-  await Promise.all(Array.from({ length: FORM_ACCOUNTS }, (_, i) => adminOk(gateway.url, 'POST', `/accounts/bench-form-${i}/migration/complete`)));
+  await Promise.all(
+    Array.from({ length: FORM_ACCOUNTS }, (_, i) => adminOk(gateway.url, 'POST', `/accounts/bench-form-${i}/migration/complete`)),
+  );
   let replayed = 0;
   while (performance.now() - completedAt < REPLAY_WAIT_MS) {
     replayed = (await upstreamCount(upstreamEu, 'POST /forms')) - before;
@@ -346,8 +390,16 @@ async function formsAndReplay(gateway: Service, upstreamEu: Service): Promise<Pi
   const seconds = (performance.now() - completedAt) / 1000;
   const depths = await Promise.all(Array.from({ length: FORM_ACCOUNTS }, (_, i) => bufferDepth(gateway.url, `bench-form-${i}`)));
   const bufferDepthAfter: number | 'n/a' = depths.every((d) => d !== null) ? depths.reduce<number>((sum, d) => sum + (d ?? 0), 0) : 'n/a';
-  const replay = { replayed, seconds: Math.round(seconds * 100) / 100, perSecond: Math.round(replayed / seconds), complete: replayed >= accepted, bufferDepthAfter };
-  progress(`replay: ${replayed}/${accepted} delivered to the EU upstream in ${seconds.toFixed(2)} s = ${replay.perSecond}/s; buffer depth after (admin API): ${bufferDepthAfter}`);
+  const replay = {
+    replayed,
+    seconds: Math.round(seconds * 100) / 100,
+    perSecond: Math.round(replayed / seconds),
+    complete: replayed >= accepted,
+    bufferDepthAfter,
+  };
+  progress(
+    `replay: ${replayed}/${accepted} delivered to the EU upstream in ${seconds.toFixed(2)} s = ${replay.perSecond}/s; buffer depth after (admin API): ${bufferDepthAfter}`,
+  );
   return { formsAccepted, replay };
 }
 
@@ -388,7 +440,9 @@ async function propagation(gateway: Gateway): Promise<GatewayResults['propagatio
     timedOut: samples.length - finite.length,
     perInstanceP50: finite.length > 0 ? round1(percentile(perInstance.filter(Number.isFinite), 50)) : null,
   };
-  progress(`propagation (change on instance 1 until instances 2 and 3 both answer 477, 5 ms polling, ${PROPAGATION_SAMPLES} changes): p50 ${String(result.p50)} ms, p99 ${String(result.p99)} ms${result.timedOut ? `, ${result.timedOut} not obeyed within 5 s` : ''}`);
+  progress(
+    `propagation (change on instance 1 until instances 2 and 3 both answer 477, 5 ms polling, ${PROPAGATION_SAMPLES} changes): p50 ${String(result.p50)} ms, p99 ${String(result.p99)} ms${result.timedOut ? `, ${result.timedOut} not obeyed within 5 s` : ''}`,
+  );
   return result;
 }
 
@@ -409,11 +463,19 @@ async function main(): Promise<void> {
   // BENCH_ONLY=scale: the scale part alone (bench/scale.ts), a separate run of several minutes.
   if (only?.has('scale')) return runScale();
   const ctx: Context = { logDir: mkdtempSync(path.join(os.tmpdir(), 'mg-bench-')), services: [], notes: [] };
-  progress(`logs in ${ctx.logDir}; ${settings.connections} connections, pipelining 1, ${settings.warmupSec} s warm-up + ${settings.durationSec} s per run, ${rounds} rounds`);
+  progress(
+    `logs in ${ctx.logDir}; ${settings.connections} connections, pipelining 1, ${settings.warmupSec} s warm-up + ${settings.durationSec} s per run, ${rounds} rounds`,
+  );
   const cpus = os.cpus();
   const results: BenchResults = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus.length, cpu: cpus[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` },
+    machine: {
+      cpus: cpus.length,
+      cpu: cpus[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${os.type()} ${os.release()}`,
+    },
     settings: { ...settings, pipelining: 1, rounds, only: only ? [...only] : 'all' },
     throughput: {},
     gateway: {},
@@ -434,10 +496,26 @@ async function main(): Promise<void> {
     if (gateway) {
       const bare = await startBareAnswer(ctx, gateway.service);
       if (bare) targets.push({ key: 'bare477', label: 'bare node writing the same 477', spec: { url: api(bare.url) } });
-      targets.push({ key: 'gateway', label: 'gateway pass-through', spec: { url: api(gateway.service.url), headers: { 'x-account-id': 'bench-plain' } } });
-      targets.push({ key: 'gatewayHost', label: 'gateway pass-through, account by Host', spec: { url: api(gateway.service.url), headers: { host: BENCH_DOMAIN } } });
-      targets.push({ key: 'gatewayToken', label: 'gateway pass-through, account by token', spec: { url: api(gateway.service.url), headers: { authorization: `Bearer ${BENCH_TOKEN}` } } });
-      targets.push({ key: 'gateway477', label: 'gateway 477 (account in window)', spec: { url: api(gateway.service.url), headers: { 'x-account-id': 'bench-window' } } });
+      targets.push({
+        key: 'gateway',
+        label: 'gateway pass-through',
+        spec: { url: api(gateway.service.url), headers: { 'x-account-id': 'bench-plain' } },
+      });
+      targets.push({
+        key: 'gatewayHost',
+        label: 'gateway pass-through, account by Host',
+        spec: { url: api(gateway.service.url), headers: { host: BENCH_DOMAIN } },
+      });
+      targets.push({
+        key: 'gatewayToken',
+        label: 'gateway pass-through, account by token',
+        spec: { url: api(gateway.service.url), headers: { authorization: `Bearer ${BENCH_TOKEN}` } },
+      });
+      targets.push({
+        key: 'gateway477',
+        label: 'gateway 477 (account in window)',
+        spec: { url: api(gateway.service.url), headers: { 'x-account-id': 'bench-window' } },
+      });
     }
     const throughput = await throughputRounds(
       targets.filter((t) => wanted(t.key)),

@@ -71,7 +71,8 @@ async function loadAccounts(url: string): Promise<{ seconds: number; perSecond: 
       pipeline.sadd(`${PREFIX}{global}:accounts`, ...ids);
       await pipeline.exec();
       const done = Math.min(ACCOUNTS, from + LOAD_CHUNK);
-      if (done % 100_000 === 0 || done === ACCOUNTS) progress(`loaded ${done.toLocaleString('en')} / ${ACCOUNTS.toLocaleString('en')} accounts`);
+      if (done % 100_000 === 0 || done === ACCOUNTS)
+        progress(`loaded ${done.toLocaleString('en')} / ${ACCOUNTS.toLocaleString('en')} accounts`);
     }
     // As a store that began with the due index has it (the first instance built it, empty): no one-off walk at start.
     await client.set(`${PREFIX}{global}:due:built`, '1');
@@ -167,7 +168,13 @@ async function passThrough(ctx: Ctx, gateway: Service, pick: () => string): Prom
   const figures = await measure(
     {
       url: `${gateway.url}${API_PATH}`,
-      requests: [{ method: 'GET', path: API_PATH, setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'x-account-id': pick() } }) }],
+      requests: [
+        {
+          method: 'GET',
+          path: API_PATH,
+          setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'x-account-id': pick() } }),
+        },
+      ],
     },
     load,
     async () => {
@@ -208,7 +215,14 @@ async function sentScheduled(gateway: Service): Promise<number> {
 async function timeline(ctx: Ctx, instances: number): Promise<TimelineFigures> {
   // The sink runs in its own process: in this one it would wait behind the scheduling and stamp arrivals late.
   const httpPort = await freePort();
-  const sinkService = await startService({ name: `smtp-sink-${instances}`, command: process.execPath, args: ['--import', 'tsx', 'bench/servers/smtp-sink.ts'], port: await freePort(), env: { HTTP_PORT: String(httpPort) }, logDir: ctx.logDir });
+  const sinkService = await startService({
+    name: `smtp-sink-${instances}`,
+    command: process.execPath,
+    args: ['--import', 'tsx', 'bench/servers/smtp-sink.ts'],
+    port: await freePort(),
+    env: { HTTP_PORT: String(httpPort) },
+    logDir: ctx.logDir,
+  });
   ctx.services.push(sinkService);
   const sinkApi = `http://127.0.0.1:${httpPort}`;
   const sinkUrl = `smtp://127.0.0.1:${sinkService.port}?ignoreTLS=true`;
@@ -263,7 +277,10 @@ async function timeline(ctx: Ctx, instances: number): Promise<TimelineFigures> {
     distinctNotifications: perNotification.size,
     duplicates: [...perNotification.values()].reduce((sum, n) => sum + n - 1, 0),
     missing: MIGRATIONS - firstArrival.size,
-    latenessMs: lateness.length > 0 ? { p50: percentile(lateness, 50), p99: percentile(lateness, 99), max: Math.max(...lateness) } : { p50: NaN, p99: NaN, max: NaN },
+    latenessMs:
+      lateness.length > 0
+        ? { p50: percentile(lateness, 50), p99: percentile(lateness, 99), max: Math.max(...lateness) }
+        : { p50: NaN, p99: NaN, max: NaN },
     withinBound: lateness.filter((ms) => ms <= LATE_BOUND_MS).length,
     lastDeliveryAfterLastCreationSeconds: round((lastArrival - lastCreated) / 1000),
     sentByInstance,
@@ -278,10 +295,21 @@ async function timeline(ctx: Ctx, instances: number): Promise<TimelineFigures> {
 
 function cacheMemory(): Record<string, unknown> {
   const run = (mode: string) =>
-    JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/lib/cache-memory.ts', mode], { cwd: repoRoot, encoding: 'utf8' })) as { bytesPerEntry: number; recordJsonBytes: number; entries: number };
+    JSON.parse(
+      execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/lib/cache-memory.ts', mode], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      }),
+    ) as { bytesPerEntry: number; recordJsonBytes: number; entries: number };
   const records = run('records');
   const cache = run('cache');
-  return { entries: cache.entries, bytesPerEntry: cache.bytesPerEntry, recordBytes: records.bytesPerEntry, cacheOverheadBytes: cache.bytesPerEntry - records.bytesPerEntry, recordJsonBytes: cache.recordJsonBytes };
+  return {
+    entries: cache.entries,
+    bytesPerEntry: cache.bytesPerEntry,
+    recordBytes: records.bytesPerEntry,
+    cacheOverheadBytes: cache.bytesPerEntry - records.bytesPerEntry,
+    recordJsonBytes: cache.recordJsonBytes,
+  };
 }
 
 function writeConfig(dir: string): string {
@@ -300,7 +328,14 @@ const line = (figures: LoadFigures | PassFigures) =>
 export async function runScale(): Promise<void> {
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'mg-scale-'));
   const cpus = os.cpus();
-  const machine = { cpus: cpus.length, cpu: cpus[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}`, loadAverage: os.loadavg().map((l) => round(l, 2)) };
+  const machine = {
+    cpus: cpus.length,
+    cpu: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+    loadAverage: os.loadavg().map((l) => round(l, 2)),
+  };
   progress(`machine: ${JSON.stringify(machine)}; logs in ${logDir}`);
   progress('building the gateway (npm run build)');
   execFileSync(process.execPath, ['scripts/build.js'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -310,15 +345,30 @@ export async function runScale(): Promise<void> {
   const services: Service[] = [];
   const tsx = (script: string) => ({ command: process.execPath, args: ['--import', 'tsx', script] });
   const upstream = async (name: string) => {
-    const service = await startService({ name: `upstream-${name}`, ...tsx('bench/servers/upstream.ts'), port: await freePort(), env: { UPSTREAM_NAME: name }, logDir });
+    const service = await startService({
+      name: `upstream-${name}`,
+      ...tsx('bench/servers/upstream.ts'),
+      port: await freePort(),
+      env: { UPSTREAM_NAME: name },
+      logDir,
+    });
     services.push(service);
     return service;
   };
-  const ctx: Ctx = { logDir, configFile: writeConfig(logDir), redis, upstreamUs: await upstream('us'), upstreamEu: await upstream('eu'), services };
+  const ctx: Ctx = {
+    logDir,
+    configFile: writeConfig(logDir),
+    redis,
+    upstreamUs: await upstream('us'),
+    upstreamEu: await upstream('eu'),
+    services,
+  };
   const results: Record<string, unknown> = { date: new Date().toISOString(), machine, accounts: ACCOUNTS, migrations: MIGRATIONS, load };
   let failed = false;
   try {
-    progress(`redis-server ${redis.url}: loading ${ACCOUNTS.toLocaleString('en')} accounts (pipelined, ${LOAD_CHUNK.toLocaleString('en')} per round trip)`);
+    progress(
+      `redis-server ${redis.url}: loading ${ACCOUNTS.toLocaleString('en')} accounts (pipelined, ${LOAD_CHUNK.toLocaleString('en')} per round trip)`,
+    );
     results.loading = await loadAccounts(redis.url);
     progress(`loaded: ${JSON.stringify(results.loading)}`);
 
@@ -326,12 +376,16 @@ export async function runScale(): Promise<void> {
     progress(`one instance (pid ${one.pid}) idle for ${IDLE_SECONDS} s at ${ACCOUNTS.toLocaleString('en')} accounts, none migrating`);
     const idleFigures = await idle(ctx, one);
     results.idle = idleFigures;
-    progress(`idle: ${idleFigures.commandsPerSecond} store commands/s ${JSON.stringify(idleFigures.byCommand)}, ${idleFigures.cpuPercentOfCore} % of a core (targets: ≤ 5 /s, < 2 %)`);
+    progress(
+      `idle: ${idleFigures.commandsPerSecond} store commands/s ${JSON.stringify(idleFigures.byCommand)}, ${idleFigures.cpuPercentOfCore} % of a core (targets: ≤ 5 /s, < 2 %)`,
+    );
 
     const single = await passThrough(ctx, one, () => accountId(0));
     progress(`pass-through, one account:              ${line(single)}  ${single.redisCommandsPerRequest} Redis commands/request`);
     const random = await passThrough(ctx, one, () => accountId(Math.floor(Math.random() * ACCOUNTS)));
-    progress(`pass-through, random of ${ACCOUNTS.toLocaleString('en')}: ${line(random)}  ${random.redisCommandsPerRequest} Redis commands/request`);
+    progress(
+      `pass-through, random of ${ACCOUNTS.toLocaleString('en')}: ${line(random)}  ${random.redisCommandsPerRequest} Redis commands/request`,
+    );
     results.passThrough = { oneAccount: single, randomAccounts: random, ratio: round(random.rps / Math.max(1, single.rps), 2) };
     await stopService(ctx, one);
 
@@ -386,6 +440,9 @@ function summary(results: Record<string, unknown>): string {
     );
   }
   const cache = results.stateCache as { bytesPerEntry: number; cacheOverheadBytes: number; recordJsonBytes: number } | undefined;
-  if (cache) rows.push(`state cache memory per entry             ${cache.bytesPerEntry} bytes (record ${cache.bytesPerEntry - cache.cacheOverheadBytes}, cache ${cache.cacheOverheadBytes}; JSON ${cache.recordJsonBytes} bytes)`);
+  if (cache)
+    rows.push(
+      `state cache memory per entry             ${cache.bytesPerEntry} bytes (record ${cache.bytesPerEntry - cache.cacheOverheadBytes}, cache ${cache.cacheOverheadBytes}; JSON ${cache.recordJsonBytes} bytes)`,
+    );
   return rows.join('\n');
 }

@@ -15,5 +15,5 @@ function newest(dir) {
 const root = path.join(__dirname, '..');
 const built = path.join(root, 'dist', 'server.js');
 if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < newest(path.join(root, 'src'))) {
-  require("./build.js");
+  require('./build.js');
 }

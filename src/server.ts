@@ -31,7 +31,9 @@ async function main(settings: EnvSettings): Promise<void> {
     store = new RedisStore(settings.redis);
   } else {
     store = new MemoryStore();
-    logger.warn('REDIS_URL is not set: using the embedded in-memory store. It is NOT durable and serves ONE instance only; buffered requests are lost on restart.');
+    logger.warn(
+      'REDIS_URL is not set: using the embedded in-memory store. It is NOT durable and serves ONE instance only; buffered requests are lost on restart.',
+    );
   }
   if (config.adminTokens.length === 0) {
     logger.warn('ADMIN_TOKENS is not set: the admin API refuses every call.');
@@ -73,7 +75,10 @@ async function main(settings: EnvSettings): Promise<void> {
       return [region, shown.href];
     }),
   );
-  logger.info({ port, store: store.kind, upstreams, ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}) }, 'maintenance-gateway listening');
+  logger.info(
+    { port, store: store.kind, upstreams, ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}) },
+    'maintenance-gateway listening',
+  );
 
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -25,7 +25,18 @@ function record(i: number): AccountRecord {
     },
     migration:
       i % 10 === 0
-        ? { id: `mig-${i}`, status: 'scheduled', source: 'us', target: 'eu', start: 1_800_000_000_000, expectedEnd: 1_800_014_400_000, scheduledAt: 1_790_000_000_000, scheduledBy: 'op', startedAt: null, endedAt: null }
+        ? {
+            id: `mig-${i}`,
+            status: 'scheduled',
+            source: 'us',
+            target: 'eu',
+            start: 1_800_000_000_000,
+            expectedEnd: 1_800_014_400_000,
+            scheduledAt: 1_790_000_000_000,
+            scheduledBy: 'op',
+            startedAt: null,
+            endedAt: null,
+          }
         : null,
     version: 3,
     updatedAt: 1_790_000_000_000,
@@ -58,4 +69,12 @@ if (mode === 'records') {
   keep.push(cache);
 }
 const used = heap() - base;
-console.log(JSON.stringify({ mode, entries: ENTRIES, kept: keep.length, bytesPerEntry: Math.round(used / ENTRIES), recordJsonBytes: Buffer.byteLength(JSON.stringify(record(1))) }));
+console.log(
+  JSON.stringify({
+    mode,
+    entries: ENTRIES,
+    kept: keep.length,
+    bytesPerEntry: Math.round(used / ENTRIES),
+    recordJsonBytes: Buffer.byteLength(JSON.stringify(record(1))),
+  }),
+);

@@ -39,7 +39,7 @@ export function summariseProfile(file: string, top = 15): { functions: ProfileLi
     const where = shortUrl(frame.url);
     const fn = `${frame.functionName || '(anonymous)'} ${where}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
     functions.set(fn, (functions.get(fn) ?? 0) + count);
-    const fileKey = where.startsWith('dist/') ? where : where.split('/')[0] ?? where;
+    const fileKey = where.startsWith('dist/') ? where : (where.split('/')[0] ?? where);
     files.set(fileKey, (files.get(fileKey) ?? 0) + count);
   }
   const rank = (map: Map<string, number>): ProfileLine[] =>

@@ -15,7 +15,10 @@ export async function commandCalls(url: string): Promise<Record<string, number>>
 }
 
 /** Commands issued between two snapshots, leaving out the INFO calls the benchmark itself makes. */
-export function commandsBetween(before: Record<string, number>, after: Record<string, number>): { total: number; byCommand: Record<string, number> } {
+export function commandsBetween(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): { total: number; byCommand: Record<string, number> } {
   const byCommand: Record<string, number> = {};
   let total = 0;
   for (const [command, calls] of Object.entries(after)) {

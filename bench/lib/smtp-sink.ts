@@ -35,7 +35,12 @@ export async function startSmtpSink(listenPort = 0): Promise<SmtpSink> {
         if (head.length < 8192) head += chunk.toString('utf8');
       });
       stream.on('end', () => {
-        mails.push({ notificationId: header(head, 'X-Notification-Id'), accountId: header(head, 'X-Account-Id'), kind: header(head, 'X-Notification-Kind'), at: Date.now() });
+        mails.push({
+          notificationId: header(head, 'X-Notification-Id'),
+          accountId: header(head, 'X-Account-Id'),
+          kind: header(head, 'X-Notification-Kind'),
+          at: Date.now(),
+        });
         callback();
       });
     },

@@ -8,10 +8,8 @@ const target = process.env.TARGET ?? 'http://127.0.0.1:9001';
 const keepAlive = process.env.REFERENCE_AGENT === 'keepalive';
 
 const app = express();
-app.use(
-  createProxyMiddleware(
-    keepAlive ? { target, agent: new http.Agent({ keepAlive: true, maxSockets: 128 }) } : { target },
-  ),
+app.use(createProxyMiddleware(keepAlive ? { target, agent: new http.Agent({ keepAlive: true, maxSockets: 128 }) } : { target }));
+const server = app.listen(port, '127.0.0.1', () =>
+  console.log(`reference (${keepAlive ? 'keep-alive agent' : 'default'}) on ${port} → ${target}`),
 );
-const server = app.listen(port, '127.0.0.1', () => console.log(`reference (${keepAlive ? 'keep-alive agent' : 'default'}) on ${port} → ${target}`));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

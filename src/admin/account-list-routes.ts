@@ -23,12 +23,19 @@ export const listQuerySchema = z.object({
 export function parseListQuery(query: Record<string, unknown>): { state: AttentionState; cursor?: string; limit: number } {
   const { shape } = listQuerySchema;
   const state = shape.state.safeParse(query.state);
-  if (!state.success) throw new GatewayError(400, 'INVALID_STATE', `state: must be one of ${ATTENTION_STATES.join(', ')}`, { field: 'state' });
+  if (!state.success)
+    throw new GatewayError(400, 'INVALID_STATE', `state: must be one of ${ATTENTION_STATES.join(', ')}`, { field: 'state' });
   const cursor = shape.cursor.safeParse(query.cursor);
-  if (!cursor.success) throw new GatewayError(400, 'INVALID_CURSOR', 'cursor: must be the nextCursor of a previous page', { field: 'cursor' });
+  if (!cursor.success)
+    throw new GatewayError(400, 'INVALID_CURSOR', 'cursor: must be the nextCursor of a previous page', { field: 'cursor' });
   const limit = shape.limit.safeParse(query.limit);
-  if (!limit.success) throw new GatewayError(400, 'INVALID_LIMIT', `limit: must be a whole number from 1 to ${MAX_LIST_LIMIT}`, { field: 'limit' });
-  return { state: state.data, cursor: cursor.data === '' ? undefined : cursor.data, limit: limit.data === undefined ? DEFAULT_LIST_LIMIT : Number(limit.data) };
+  if (!limit.success)
+    throw new GatewayError(400, 'INVALID_LIMIT', `limit: must be a whole number from 1 to ${MAX_LIST_LIMIT}`, { field: 'limit' });
+  return {
+    state: state.data,
+    cursor: cursor.data === '' ? undefined : cursor.data,
+    limit: limit.data === undefined ? DEFAULT_LIST_LIMIT : Number(limit.data),
+  };
 }
 
 /** Mounted by the admin router after auth. */

@@ -60,7 +60,9 @@ export function encodeCursor(state: AttentionState, entry: AttentionEntry): stri
 }
 
 export function decodeCursor(state: AttentionState, cursor: string): AttentionEntry {
-  const invalid = new GatewayError(400, 'INVALID_CURSOR', 'cursor: must be the nextCursor of a previous page of the same list', { field: 'cursor' });
+  const invalid = new GatewayError(400, 'INVALID_CURSOR', 'cursor: must be the nextCursor of a previous page of the same list', {
+    field: 'cursor',
+  });
   if (!/^[A-Za-z0-9_-]{1,400}$/.test(cursor)) throw invalid;
   let parsed: unknown;
   try {
@@ -110,7 +112,9 @@ async function check(store: Store, state: AttentionState, record: AccountRecord 
         }),
       );
       const suspended = views.filter((v) => v.state === 'suspended');
-      return suspended.length ? { kind: 'listed', account: { ...basics(record, now), suspendedIntegrations: suspended } } : { kind: 'stale' };
+      return suspended.length
+        ? { kind: 'listed', account: { ...basics(record, now), suspendedIntegrations: suspended } }
+        : { kind: 'stale' };
     }
     case 'dead_letters': {
       const stats = await store.buffer.stats(record.id);
@@ -137,7 +141,11 @@ async function sweepStarted(store: Store, now: number): Promise<void> {
 }
 
 /** One page of a list. Reads only accounts the index names, and at most limit × MAX_ROUNDS of them. */
-export async function listAccounts(store: Store, state: AttentionState, options: { cursor?: string; limit: number; now: number }): Promise<AccountListPage> {
+export async function listAccounts(
+  store: Store,
+  state: AttentionState,
+  options: { cursor?: string; limit: number; now: number },
+): Promise<AccountListPage> {
   const { limit, now } = options;
   // in_window: started at or before now; upcoming: starting after now, soonest first.
   const bounds = state === 'in_window' ? { max: now } : state === 'upcoming' ? { min: now + 1 } : {};
@@ -154,7 +162,8 @@ export async function listAccounts(store: Store, state: AttentionState, options:
       const entry = batch[i] as AttentionEntry;
       if (verdict.kind === 'listed') accounts.push(verdict.account);
       else if (verdict.kind === 'stale') await store.attention.remove(state, entry.accountId, entry.score);
-      else if (verdict.fixScore !== undefined && verdict.fixScore !== entry.score) await store.attention.add(state, entry.accountId, verdict.fixScore);
+      else if (verdict.fixScore !== undefined && verdict.fixScore !== entry.score)
+        await store.attention.add(state, entry.accountId, verdict.fixScore);
     }
     after = batch[batch.length - 1] ?? after;
     if (batch.length < wanted) {

@@ -27,7 +27,10 @@ export const migrationViewSchema = z.object({
   endedAt: instantSchema.nullable().optional(),
 });
 
-export const warningSchema = z.object({ code: z.enum(['SANDBOX_NOT_MIGRATED', 'SSO_LOGIN_URL', 'LINKED_INTEGRATION']), message: z.string() });
+export const warningSchema = z.object({
+  code: z.enum(['SANDBOX_NOT_MIGRATED', 'SSO_LOGIN_URL', 'LINKED_INTEGRATION']),
+  message: z.string(),
+});
 
 /** POST/PATCH/DELETE /accounts/:id/migration and the engine's transitions (which add the data location). */
 export const migrationAnswerSchema = z.object({
@@ -36,7 +39,12 @@ export const migrationAnswerSchema = z.object({
   dataLocation: region.optional().describe('After a transition: where the account lives now'),
 });
 
-export const auditEntrySchema = z.object({ at: instantSchema, actor: z.string(), action: z.string(), detail: z.record(z.string(), z.unknown()) });
+export const auditEntrySchema = z.object({
+  at: instantSchema,
+  actor: z.string(),
+  action: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
 
 /** GET/PUT /accounts/:id: the settings as stored, the migration, the audit trail and what the standard parts add. */
 export const accountViewSchema = settingsSchema.extend({
@@ -45,7 +53,10 @@ export const accountViewSchema = settingsSchema.extend({
   version: z.number().int(),
   updatedAt: instantSchema.nullable(),
   buffered: bufferedExtraSchema.optional().describe('Added by the buffer: requests waiting and dead-lettered'),
-  integrationStatus: z.record(z.string(), integrationViewSchema).optional().describe("Added by the CRM guard: each integration's state (`integrations` stays the settings)"),
+  integrationStatus: z
+    .record(z.string(), integrationViewSchema)
+    .optional()
+    .describe("Added by the CRM guard: each integration's state (`integrations` stays the settings)"),
   audit: z.array(auditEntrySchema).describe('The last 100 changes, oldest first'),
 });
 
@@ -68,7 +79,12 @@ export function migrationView(record: AccountRecord, now: number): Record<string
   };
 }
 
-export function accountView(record: AccountRecord, now: number, audit: AuditEntry[], extras: Record<string, unknown>): Record<string, unknown> {
+export function accountView(
+  record: AccountRecord,
+  now: number,
+  audit: AuditEntry[],
+  extras: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     id: record.id,
     ...record.settings,

@@ -61,7 +61,10 @@ export const DEFAULT_FAILED_AUTHENTICATION_LIMIT: FailedAuthenticationLimit = { 
  * never limited; but once a client is over the limit every request from it is refused, a valid token included, or a
  * guesser would learn the right token from the one answer that is not 429. Mount it before requireAdminToken.
  */
-export function limitFailedAuthentications(digests: Buffer[], options: FailedAuthenticationLimit = DEFAULT_FAILED_AUTHENTICATION_LIMIT): RequestHandler {
+export function limitFailedAuthentications(
+  digests: Buffer[],
+  options: FailedAuthenticationLimit = DEFAULT_FAILED_AUTHENTICATION_LIMIT,
+): RequestHandler {
   // trust proxy is off in the gateway, so req.ip is the socket's address; IPv6 clients are grouped by /56 subnet.
   const clientKey = (req: Request): string => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
   const limiter = rateLimit({

@@ -5,7 +5,10 @@ import { GatewayError } from '../domain/errors';
 import type { Logger } from '../observability/logger';
 
 export function sendAdminError(res: Response, status: number, code: string, message: string, detail: Record<string, unknown> = {}): void {
-  res.status(status).type('application/json').send(JSON.stringify({ error: { code, message, ...detail } }));
+  res
+    .status(status)
+    .type('application/json')
+    .send(JSON.stringify({ error: { code, message, ...detail } }));
 }
 
 /** The error body, with the codes one operation can answer for one status (extra fields such as `field` name the problem). */

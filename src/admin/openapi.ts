@@ -1,5 +1,11 @@
 // The OpenAPI 3.1 document of admin API v1, generated from the zod schemas each admin route validates and answers with.
-import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  extendZodWithOpenApi,
+  type ResponseConfig,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { AdminOperation } from '../domain/admin-route';
 import { errorBodySchema } from './errors';
@@ -40,7 +46,10 @@ function responsesOf(operation: AdminOperation): Record<string, ResponseConfig> 
   }
   for (const [status, codes] of errorCodesOf(operation)) {
     const [first, ...rest] = codes as [string, ...string[]];
-    const response: ResponseConfig = { description: `Refused: ${codes.join(', ')}`, content: { 'application/json': { schema: errorBodySchema([first, ...rest]) } } };
+    const response: ResponseConfig = {
+      description: `Refused: ${codes.join(', ')}`,
+      content: { 'application/json': { schema: errorBodySchema([first, ...rest]) } },
+    };
     if (status === 429) response.headers = z.object({ 'Retry-After': z.string().describe('Seconds until the limit resets') });
     responses[String(status)] = response;
   }

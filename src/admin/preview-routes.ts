@@ -56,7 +56,8 @@ export function previewRouter(deps: { clock: Clock }): Router {
       path: '/accounts/{id}/preview',
       operationId: 'previewAccount',
       tags: ['accounts'],
-      summary: 'What the gateway would do at a moment (default now): the phase, every surface for a read and a write, the timeline in UTC and the account zone. Changes nothing.',
+      summary:
+        'What the gateway would do at a moment (default now): the phase, every surface for a read and a write, the timeline in UTC and the account zone. Changes nothing.',
       params: accountParams,
       query: z.object({ at: isoInstant.optional().describe('ISO-8601 with a zone (default now)') }),
       responses: { 200: { description: 'The preview', schema: previewJsonSchema } },

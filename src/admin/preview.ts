@@ -150,7 +150,9 @@ export function buildPreview(record: AccountRecord, at: number): Preview {
     at: timeView(at, tz),
     timeZone: tz,
     phase: phaseAt(m, at),
-    migration: m ? { id: m.id, status: m.status, start: new Date(m.start).toISOString(), expectedEnd: new Date(m.expectedEnd).toISOString() } : null,
+    migration: m
+      ? { id: m.id, status: m.status, start: new Date(m.start).toISOString(), expectedEnd: new Date(m.expectedEnd).toISOString() }
+      : null,
     surfaces,
     emailSendAtStart,
     timeline: migrationTimeline(record, at),

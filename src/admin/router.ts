@@ -18,7 +18,6 @@ import { adminErrorHandler } from './errors';
 import { parseBody, requireKnownLocale, rescheduleSchema, scheduleSchema, settingsSchema } from './validation';
 import { BUILT_IN_LOCALES } from '../answers/catalogue';
 
-
 export interface AdminDeps {
   store: Store;
   clock: Clock;
@@ -106,10 +105,15 @@ export function createAdminRouter(deps: AdminDeps): Router {
    * host still reaches its former owner. A failed save syncs back to the stored record; a sync of an older version
    * never undoes a newer one.
    */
-  const putWithDomains = async (id: string, settings: AccountSettings, actor: string): Promise<{ record: AccountRecord; created: boolean }> => {
+  const putWithDomains = async (
+    id: string,
+    settings: AccountSettings,
+    actor: string,
+  ): Promise<{ record: AccountRecord; created: boolean }> => {
     const domains = settings.domains ?? [];
     const claim = await deps.store.directory.claimDomains(id, domains);
-    if (!claim.ok) throw new GatewayError(409, 'DOMAIN_TAKEN', `the domain ${claim.domain} belongs to another account`, { domain: claim.domain });
+    if (!claim.ok)
+      throw new GatewayError(409, 'DOMAIN_TAKEN', `the domain ${claim.domain} belongs to another account`, { domain: claim.domain });
     let saved: { record: AccountRecord; created: boolean };
     try {
       saved = await service.putAccount(id, settings, actor);
@@ -117,12 +121,16 @@ export function createAdminRouter(deps: AdminDeps): Router {
       await deps.store.accounts
         .get(id)
         .then((stored) => deps.store.directory.syncDomains(id, stored?.version ?? 0, stored?.settings.domains ?? []))
-        .catch((syncError: unknown) => deps.logger.warn({ err: syncError, accountId: id }, 'domains claimed by a failed PUT stay held until the next PUT'));
+        .catch((syncError: unknown) =>
+          deps.logger.warn({ err: syncError, accountId: id }, 'domains claimed by a failed PUT stay held until the next PUT'),
+        );
       throw error;
     }
     await deps.store.directory
       .syncDomains(id, saved.record.version, domains)
-      .catch((syncError: unknown) => deps.logger.warn({ err: syncError, accountId: id }, 'dropped domains stay held until the next PUT of this account'));
+      .catch((syncError: unknown) =>
+        deps.logger.warn({ err: syncError, accountId: id }, 'dropped domains stay held until the next PUT of this account'),
+      );
     return saved;
   };
 
@@ -137,7 +145,10 @@ export function createAdminRouter(deps: AdminDeps): Router {
       params: accountParams,
       headers: optionalActorHeader('Who makes the change (the audit trail names them); defaults to "operator"'),
       body: settingsSchema,
-      responses: { 200: { description: 'Replaced', schema: accountViewSchema }, 201: { description: 'Created', schema: accountViewSchema } },
+      responses: {
+        200: { description: 'Replaced', schema: accountViewSchema },
+        201: { description: 'Created', schema: accountViewSchema },
+      },
       errors: { 409: ['DOMAIN_TAKEN', 'MIGRATION_ACTIVE', 'CONCURRENT_UPDATE'], 422: ['MIGRATION_PENDING', 'INVALID_DIRECTION'] },
     },
     async (req, res) => {
@@ -189,7 +200,9 @@ export function createAdminRouter(deps: AdminDeps): Router {
       params: accountParams,
       headers: superAdmin,
       body: scheduleSchema,
-      responses: { 201: { description: 'Scheduled, with warnings (sandbox, SSO, linked meeting/chat tools)', schema: migrationAnswerSchema } },
+      responses: {
+        201: { description: 'Scheduled, with warnings (sandbox, SSO, linked meeting/chat tools)', schema: migrationAnswerSchema },
+      },
       errors: {
         400: ['MISSING_ACTOR'],
         403: ['NOT_SUPER_ADMIN'],
@@ -216,7 +229,12 @@ export function createAdminRouter(deps: AdminDeps): Router {
       headers: superAdmin,
       body: rescheduleSchema,
       responses: { 200: { description: 'Rescheduled', schema: migrationAnswerSchema } },
-      errors: { 400: ['MISSING_ACTOR'], 403: ['NOT_SUPER_ADMIN'], 409: MIGRATION_STATES, 422: ['TOO_LATE_TO_CHANGE', 'START_TOO_SOON', 'DATE_UNAVAILABLE'] },
+      errors: {
+        400: ['MISSING_ACTOR'],
+        403: ['NOT_SUPER_ADMIN'],
+        409: MIGRATION_STATES,
+        422: ['TOO_LATE_TO_CHANGE', 'START_TOO_SOON', 'DATE_UNAVAILABLE'],
+      },
     },
     async (req, res) => {
       const input = parseBody(rescheduleSchema, req.body);

@@ -34,7 +34,10 @@ export const integrationSchema = z
     baseUrl: httpUrl,
     // The rolling window is an exact log (~110 bytes per call in Redis): 1 M calls ≈ 110 MB per integration.
     dailyCallAllocation: z.number().int().min(1).max(1_000_000),
-    fieldMappings: z.array(z.object({ property: text(200), field: text(200) }).strict()).max(10_000).default([]),
+    fieldMappings: z
+      .array(z.object({ property: text(200), field: text(200) }).strict())
+      .max(10_000)
+      .default([]),
     notifyOnSuspension: z.boolean().default(false),
   })
   .strict();
@@ -107,13 +110,18 @@ export const settingsSchema = z
 /** A settings locale the gateway has no texts for is refused by name, with the locales it has. */
 export function requireKnownLocale(locale: string | undefined, locales: readonly string[]): void {
   if (locale === undefined || locales.includes(locale)) return;
-  throw new GatewayError(400, 'INVALID_BODY', `locale: "${locale}" has no texts here; use one of ${locales.join(', ')}`, { field: 'locale' });
+  throw new GatewayError(400, 'INVALID_BODY', `locale: "${locale}" has no texts here; use one of ${locales.join(', ')}`, {
+    field: 'locale',
+  });
 }
 
 /** An API token by its secret (hashed on arrival, never stored) or by its SHA-256 digest; exactly one of the two. */
 export const apiTokenSchema = z
   .object({
-    token: z.string().regex(/^[\x21-\x7e]{16,4096}$/, 'must be 16-4096 printable ASCII characters without spaces').optional(),
+    token: z
+      .string()
+      .regex(/^[\x21-\x7e]{16,4096}$/, 'must be 16-4096 printable ASCII characters without spaces')
+      .optional(),
     sha256: z
       .string()
       .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal digits (a SHA-256 digest)')
@@ -124,19 +132,37 @@ export const apiTokenSchema = z
   .strict()
   .superRefine((body, ctx) => {
     if ((body.token === undefined) === (body.sha256 === undefined)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'give exactly one of "token" and "sha256"', path: [body.token === undefined ? 'token' : 'sha256'] });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: 'give exactly one of "token" and "sha256"',
+        path: [body.token === undefined ? 'token' : 'sha256'],
+      });
     }
   });
 
 const isoInstant = z
   .string()
   .max(40)
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, 'must be an ISO-8601 date-time with a time zone, e.g. 2026-12-08T21:00:00Z')
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
+    'must be an ISO-8601 date-time with a time zone, e.g. 2026-12-08T21:00:00Z',
+  )
   .transform((s, ctx) => {
-    const [y, mo, d, h, mi, se] = [s.slice(0, 4), s.slice(5, 7), s.slice(8, 10), s.slice(11, 13), s.slice(14, 16), s.slice(17, 19)].map(Number) as number[];
+    const [y, mo, d, h, mi, se] = [s.slice(0, 4), s.slice(5, 7), s.slice(8, 10), s.slice(11, 13), s.slice(14, 16), s.slice(17, 19)].map(
+      Number,
+    ) as number[];
     const daysInMonth = new Date(Date.UTC(y ?? 0, mo ?? 0, 0)).getUTCDate();
     const ms = Date.parse(s);
-    const valid = (y ?? 0) >= 2000 && (y ?? 0) <= 2200 && (mo ?? 0) >= 1 && (mo ?? 0) <= 12 && (d ?? 0) >= 1 && (d ?? 0) <= daysInMonth && (h ?? 0) <= 23 && (mi ?? 0) <= 59 && (Number.isNaN(se) || (se ?? 0) <= 59);
+    const valid =
+      (y ?? 0) >= 2000 &&
+      (y ?? 0) <= 2200 &&
+      (mo ?? 0) >= 1 &&
+      (mo ?? 0) <= 12 &&
+      (d ?? 0) >= 1 &&
+      (d ?? 0) <= daysInMonth &&
+      (h ?? 0) <= 23 &&
+      (mi ?? 0) <= 59 &&
+      (Number.isNaN(se) || (se ?? 0) <= 59);
     if (!valid || !Number.isFinite(ms)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is not a valid date-time' });
       return z.NEVER;

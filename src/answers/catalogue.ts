@@ -25,9 +25,12 @@ function overlay(base: LocaleTexts, over: LocaleOverrides | undefined): LocaleTe
     const value = over[key];
     if (value !== undefined) out[key] = value;
   }
-  for (const [key, value] of Object.entries(over.titles ?? {})) if (value !== undefined) out.titles[key as keyof LocaleTexts['titles']] = value;
-  for (const [key, value] of Object.entries(over.accepted ?? {})) if (value !== undefined) out.accepted[key as keyof LocaleTexts['accepted']] = value;
-  for (const [key, value] of Object.entries(over.pages ?? {})) if (value !== undefined) out.pages[key as keyof LocaleTexts['pages']] = value;
+  for (const [key, value] of Object.entries(over.titles ?? {}))
+    if (value !== undefined) out.titles[key as keyof LocaleTexts['titles']] = value;
+  for (const [key, value] of Object.entries(over.accepted ?? {}))
+    if (value !== undefined) out.accepted[key as keyof LocaleTexts['accepted']] = value;
+  for (const [key, value] of Object.entries(over.pages ?? {}))
+    if (value !== undefined) out.pages[key as keyof LocaleTexts['pages']] = value;
   return out;
 }
 

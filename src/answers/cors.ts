@@ -46,7 +46,8 @@ export function sendPreflight(req: IncomingMessage, res: ServerResponse, policy:
   applyCors(req, res, policy);
   res.setHeader('access-control-allow-methods', PREFLIGHT_ALLOW_METHODS);
   const asked = req.headers['access-control-request-headers'];
-  if (typeof asked === 'string' && asked.length <= 2000 && TOKEN_LIST.test(asked.trim())) res.setHeader('access-control-allow-headers', asked.trim());
+  if (typeof asked === 'string' && asked.length <= 2000 && TOKEN_LIST.test(asked.trim()))
+    res.setHeader('access-control-allow-headers', asked.trim());
   res.setHeader('access-control-max-age', String(PREFLIGHT_MAX_AGE_SECONDS));
   res.setHeader('cache-control', 'no-store');
   res.writeHead(204);

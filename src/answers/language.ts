@@ -7,7 +7,10 @@ import { DEFAULT_LOCALE } from './catalogue';
  * locale is offered first, so it wins ties and a missing header or `*`. Results are cached per
  * (account locale, header): browsers send a handful of distinct headers, and negotiation parses and sorts each time.
  */
-export function createLanguagePicker(locales: readonly string[], maxCached = 1000): (acceptLanguage: string | undefined, accountLocale: string | undefined) => string {
+export function createLanguagePicker(
+  locales: readonly string[],
+  maxCached = 1000,
+): (acceptLanguage: string | undefined, accountLocale: string | undefined) => string {
   const cache = new Map<string, string>();
   const known = new Set(locales);
   return (acceptLanguage, accountLocale) => {

@@ -140,7 +140,10 @@ export function createNoticeBuilder(options: NoticeOptions = {}): NoticeBuilder 
     };
     switch (kind) {
       case 'api_migration':
-        return notice(477, 'apiMigration', 'ACCOUNT_MIGRATION_IN_PROGRESS', { jsonOnly: true, statusMessage: MIGRATION_IN_PROGRESS_REASON });
+        return notice(477, 'apiMigration', 'ACCOUNT_MIGRATION_IN_PROGRESS', {
+          jsonOnly: true,
+          statusMessage: MIGRATION_IN_PROGRESS_REASON,
+        });
       case 'document_unavailable':
         return notice(503, 'documentUnavailable', 'DOCUMENT_TEMPORARILY_UNAVAILABLE');
       case 'read_only':

@@ -11,7 +11,8 @@ export interface PageContent {
 
 export function renderPage(content: PageContent): string {
   const paragraphs = content.paragraphs.map((p) => `    <p>${escapeHtml(p)}</p>`);
-  if (content.link) paragraphs.push(`    <p><a href="${escapeHtml(content.link.href)}" rel="noreferrer">${escapeHtml(content.link.text)}</a></p>`);
+  if (content.link)
+    paragraphs.push(`    <p><a href="${escapeHtml(content.link.href)}" rel="noreferrer">${escapeHtml(content.link.text)}</a></p>`);
   const body = paragraphs.join('\n');
   return `<!doctype html>
 <html lang="${escapeHtml(content.lang ?? 'en')}">

@@ -14,7 +14,14 @@ function computeHelmetHeaders(): HeaderList {
   };
   const middleware = helmet({
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'"], formAction: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        imgSrc: ["'self'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
     },
   });
   middleware({} as never, fakeRes as never, () => undefined);

@@ -26,7 +26,9 @@ function prepare(notice: Notice, html: boolean): Prepared {
   }
   const existing = html ? forms.html : forms.json;
   if (existing) return existing;
-  const body = Buffer.from(html ? renderPage({ title: notice.title, paragraphs: notice.paragraphs, lang: notice.lang }) : JSON.stringify(notice.json));
+  const body = Buffer.from(
+    html ? renderPage({ title: notice.title, paragraphs: notice.paragraphs, lang: notice.lang }) : JSON.stringify(notice.json),
+  );
   const headers: OutgoingHttpHeaders = Object.fromEntries(securityHeaders());
   if (notice.cors.fixed) headers['access-control-allow-origin'] = notice.cors.allowOrigin(undefined) ?? undefined;
   headers.vary = 'Origin';

@@ -5,19 +5,10 @@ import { systemClock, type Clock } from '../domain/clock';
 import { silentLogger, type Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { BufferedItem, BufferRequest, BufferStore, BufferSurface } from '../store/buffer-store';
-import {
-  acceptedAnswer,
-  DEFAULT_ACCEPTED_MESSAGES,
-  notStoredAnswer,
-  sendBufferAnswer,
-  tooLargeAnswer,
-} from './buffer-answers';
+import { acceptedAnswer, DEFAULT_ACCEPTED_MESSAGES, notStoredAnswer, sendBufferAnswer, tooLargeAnswer } from './buffer-answers';
 import { bufferMetrics, type BufferMetrics } from './buffer-metrics';
 import { DEFAULT_HEADER_ALLOW_LIST } from '../domain/http-headers';
 import { DEFAULT_BUFFERED_BODY_LIMITS, DEFAULT_IN_FLIGHT_BODY_BYTES } from '../domain/limits';
-
-
-
 
 /** Retry-After of a write that waited for the budget in vain. */
 const BUSY_RETRY_AFTER_SECONDS = 5;
@@ -171,13 +162,16 @@ async function readBody(req: IncomingMessage, limit: number, budget: BodyBudget,
       // Chunked: wait for the next step of the budget with the upload paused.
       const step = Math.min(Math.max(size - held.bytes, CHUNKED_STEP_BYTES), limit - held.bytes);
       req.pause();
-      budget.take(step, waitMs).then((ok) => {
-        if (!ok) return refuse({ kind: 'busy' });
-        held.bytes += step;
-        if (settled) return;
-        keep(chunk);
-        req.resume();
-      }, () => refuse({ kind: 'busy' }));
+      budget.take(step, waitMs).then(
+        (ok) => {
+          if (!ok) return refuse({ kind: 'busy' });
+          held.bytes += step;
+          if (settled) return;
+          keep(chunk);
+          req.resume();
+        },
+        () => refuse({ kind: 'busy' }),
+      );
     };
     const onEnd = () => finish({ kind: 'body', body: whole ? whole.subarray(0, size) : Buffer.concat(chunks, size) });
     const onAbort = () => finish({ kind: 'aborted' });
@@ -274,7 +268,9 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
   // Never below the largest single body, or such a body could never be accepted.
   const budget = new BodyBudget(Math.max(deps.inFlightBytes ?? DEFAULT_IN_FLIGHT_BODY_BYTES, ...Object.values(limits)));
   const accountHeader = deps.accountHeader?.toLowerCase() ?? null;
-  const allow = new Set([...(deps.headerAllowList ?? DEFAULT_HEADER_ALLOW_LIST), ...(accountHeader ? [accountHeader] : [])].map((h) => h.toLowerCase()));
+  const allow = new Set(
+    [...(deps.headerAllowList ?? DEFAULT_HEADER_ALLOW_LIST), ...(accountHeader ? [accountHeader] : [])].map((h) => h.toLowerCase()),
+  );
   const headerPolicy: HeaderPolicy = { allow, trustedProxy: deps.trustedProxy ?? (() => false), accountHeader };
   const storeTimeoutMs = deps.storeTimeoutMs ?? 5000;
   const budgetWaitMs = deps.budgetWaitMs ?? 30_000;
@@ -310,7 +306,14 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
     }
     if (outcome.kind === 'busy') {
       logger.warn(
-        { accountId: ctx.accountId, surface: ctx.surface, inFlightBytes: budget.inUse, max: budget.max, waiting: budget.waiting, waitedMs: budgetWaitMs },
+        {
+          accountId: ctx.accountId,
+          surface: ctx.surface,
+          inFlightBytes: budget.inUse,
+          max: budget.max,
+          waiting: budget.waiting,
+          waitedMs: budgetWaitMs,
+        },
         'no room in the buffer in-flight byte budget: answered 503',
       );
       // The rest of the body is read and dropped (it costs no memory) before answering: a client still uploading
@@ -340,7 +343,10 @@ export function createBufferAcceptor(deps: BufferAcceptorDeps): BufferAcceptor {
     } catch (err) {
       // Never 202 what the store did not confirm. A write that times out may still land: the client retries,
       // and the duplicate is replayed with its own Idempotency-Key (at-least-once, never lost).
-      logger.warn({ accountId: ctx.accountId, surface: ctx.surface, err: (err as Error).message }, 'buffer store did not confirm: answered 503');
+      logger.warn(
+        { accountId: ctx.accountId, surface: ctx.surface, err: (err as Error).message },
+        'buffer store did not confirm: answered 503',
+      );
       sendBufferAnswer(req, res, notStoredAnswer(retryAfter));
       return;
     }

@@ -83,7 +83,13 @@ export const bufferViewSchema = z.object({
   deadLetterCount: count,
   deadLetters: z.array(
     itemViewSchema.extend({
-      answer: z.object({ status: z.number().int().nullable(), body: z.string().nullable(), error: z.string().nullable(), attempts: count, at: instant.nullable() }),
+      answer: z.object({
+        status: z.number().int().nullable(),
+        body: z.string().nullable(),
+        error: z.string().nullable(),
+        attempts: count,
+        at: instant.nullable(),
+      }),
     }),
   ),
   items: z.array(itemViewSchema),
@@ -218,7 +224,12 @@ export function bufferAccountExtras(store: BufferStore): (record: AccountRecord)
     const stats = await store.stats(record.id);
     const dead = Object.values(stats.deadBySurface).reduce((a, n) => a + n, 0);
     return {
-      buffered: { waiting: stats.depth, deadLetters: dead, bySurface: stats.pendingBySurface, meetingRequestsKept: stats.keptBySurface.meeting },
+      buffered: {
+        waiting: stats.depth,
+        deadLetters: dead,
+        bySurface: stats.pendingBySurface,
+        meetingRequestsKept: stats.keptBySurface.meeting,
+      },
     };
   };
 }

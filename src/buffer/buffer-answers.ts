@@ -56,7 +56,12 @@ export function sendBufferAnswer(req: IncomingMessage, res: ServerResponse, answ
   let body: string;
   if (html) {
     const back = answer.linkBack ? backLinkOf(req) : null;
-    body = renderPage({ title: rendered.title, paragraphs: rendered.paragraphs, lang: context?.locale ?? 'en', link: back ? { href: back, text: texts.pages.back } : undefined });
+    body = renderPage({
+      title: rendered.title,
+      paragraphs: rendered.paragraphs,
+      lang: context?.locale ?? 'en',
+      link: back ? { href: back, text: texts.pages.back } : undefined,
+    });
   } else {
     body = JSON.stringify(rendered.json);
   }

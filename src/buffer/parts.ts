@@ -54,7 +54,8 @@ export function createBufferParts(core: BufferPartsCore, deps: BufferPartsDeps =
   const bufferStore = deps.bufferStore ?? store.buffer;
   // REPLAY_SIGNING_SECRET (parsed into deps.replayer) wins over the config file; both are checked before anything starts.
   const signingSecret = deps.replayer?.signingSecret ?? checkSigningSecret(config.buffer.signingSecret, 'buffer.signingSecret');
-  if (signingSecret === null) logger.warn('replays are not signed: set REPLAY_SIGNING_SECRET (32+ characters) so receivers can verify X-Maintenance-Signature');
+  if (signingSecret === null)
+    logger.warn('replays are not signed: set REPLAY_SIGNING_SECRET (32+ characters) so receivers can verify X-Maintenance-Signature');
   const notifier = createRejectedReplayNotifier({ ...deps.operatorNotify, logger });
   const replayer = new Replayer({
     store: bufferStore,

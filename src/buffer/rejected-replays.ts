@@ -48,9 +48,15 @@ export function createRejectedReplayNotifier(options: RejectedReplayNotifierOpti
   const timeoutMs = options.timeoutMs ?? 15_000;
   const mail: Transporter | null =
     options.operatorEmail && options.smtpUrl
-      ? nodemailer.createTransport({ url: options.smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs })
+      ? nodemailer.createTransport({
+          url: options.smtpUrl,
+          connectionTimeout: timeoutMs,
+          greetingTimeout: timeoutMs,
+          socketTimeout: timeoutMs,
+        })
       : null;
-  if (options.operatorEmail && !options.smtpUrl) options.logger.warn('NOTIFY_OPERATOR_EMAIL is set without SMTP_URL: replay_rejected is not emailed');
+  if (options.operatorEmail && !options.smtpUrl)
+    options.logger.warn('NOTIFY_OPERATOR_EMAIL is set without SMTP_URL: replay_rejected is not emailed');
 
   return {
     async send(letter) {
@@ -71,7 +77,13 @@ export function createRejectedReplayNotifier(options: RejectedReplayNotifierOpti
                 recipients: options.operatorEmail ? [options.operatorEmail] : [],
                 subject,
                 text,
-                item: { id: letter.item.id, surface: letter.item.surface, method: letter.item.method, path: letter.item.path, receivedAt: new Date(letter.item.receivedAt).toISOString() },
+                item: {
+                  id: letter.item.id,
+                  surface: letter.item.surface,
+                  method: letter.item.method,
+                  path: letter.item.path,
+                  receivedAt: new Date(letter.item.receivedAt).toISOString(),
+                },
                 answer: { status: letter.answer.status, attempts: letter.answer.attempts, at: new Date(letter.answer.at).toISOString() },
                 createdAt: new Date().toISOString(),
               }),
@@ -96,7 +108,10 @@ export function createRejectedReplayNotifier(options: RejectedReplayNotifierOpti
         );
       }
       if (sends.length === 0) {
-        options.logger.warn({ notification: { id, kind: REPLAY_REJECTED, subject, text } }, 'replay_rejected (no NOTIFY_WEBHOOK_URL or NOTIFY_OPERATOR_EMAIL configured: logged only)');
+        options.logger.warn(
+          { notification: { id, kind: REPLAY_REJECTED, subject, text } },
+          'replay_rejected (no NOTIFY_WEBHOOK_URL or NOTIFY_OPERATOR_EMAIL configured: logged only)',
+        );
         return;
       }
       const failed = (await Promise.allSettled(sends)).filter((r): r is PromiseRejectedResult => r.status === 'rejected');

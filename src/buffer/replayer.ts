@@ -155,7 +155,10 @@ export class Replayer {
 
   constructor(private readonly deps: ReplayerDeps) {
     this.options = { ...DEFAULT_REPLAYER_OPTIONS, ...deps.options };
-    this.retry = { maxAttempts: this.options.maxAttempts, backoff: { baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs } };
+    this.retry = {
+      maxAttempts: this.options.maxAttempts,
+      backoff: { baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs },
+    };
     if (deps.send) {
       this.send = deps.send;
       this.closeTransport = () => undefined;
@@ -285,18 +288,21 @@ export class Replayer {
       const held = lease;
       // Real elapsed time, not the injected clock: the lease expires in the store's real time.
       let renewedAt = performance.now();
-      renewTimer = setInterval(() => {
-        store.renewLease(held, this.options.leaseTtlMs).then(
-          (ok) => {
-            if (ok) renewedAt = performance.now();
-            else lost.abort();
-          },
-          () => {
-            // The store is unreachable: the lease may lapse; stop before another instance can take over.
-            if (performance.now() - renewedAt > this.options.leaseTtlMs * 0.66) lost.abort();
-          },
-        );
-      }, Math.max(10, Math.floor(this.options.leaseTtlMs / 3)));
+      renewTimer = setInterval(
+        () => {
+          store.renewLease(held, this.options.leaseTtlMs).then(
+            (ok) => {
+              if (ok) renewedAt = performance.now();
+              else lost.abort();
+            },
+            () => {
+              // The store is unreachable: the lease may lapse; stop before another instance can take over.
+              if (performance.now() - renewedAt > this.options.leaseTtlMs * 0.66) lost.abort();
+            },
+          );
+        },
+        Math.max(10, Math.floor(this.options.leaseTtlMs / 3)),
+      );
 
       let sinceLog = 0;
       for (;;) {
@@ -342,7 +348,13 @@ export class Replayer {
             this.metrics.deadLetters.inc({ status: delivery.answer.status === null ? 'none' : String(delivery.answer.status) });
             if (owed) await this.flushRejected(held, lost);
             logger.warn(
-              { accountId, itemId: item.id, status: delivery.answer.status, error: delivery.answer.error, attempts: delivery.answer.attempts },
+              {
+                accountId,
+                itemId: item.id,
+                status: delivery.answer.status,
+                error: delivery.answer.error,
+                attempts: delivery.answer.attempts,
+              },
               'buffered request moved to the dead letters',
             );
           }
@@ -405,7 +417,14 @@ export class Replayer {
       else this.metrics.depth.remove({ account: accountId });
       if (message === null) return;
       this.deps.logger.info(
-        { accountId, replayed: outcome.replayed, deadLettered: outcome.deadLettered, retries: outcome.retries, remaining: stats.depth, dead: stats.deadLettered - stats.redriven },
+        {
+          accountId,
+          replayed: outcome.replayed,
+          deadLettered: outcome.deadLettered,
+          retries: outcome.retries,
+          remaining: stats.depth,
+          dead: stats.deadLettered - stats.redriven,
+        },
         message,
       );
     } catch {
@@ -417,7 +436,8 @@ export class Replayer {
   private async deliver(base: string, item: BufferedItem, outcome: ReplayOutcome, halt: AbortSignal, cut: AbortSignal): Promise<Delivery> {
     const headers: Record<string, string> = {};
     // Replay headers come from the replayer only, even if an operator allow-listed them (SPEC §9 "Forgery").
-    for (const [name, value] of Object.entries(item.headers)) if (!NEVER_REPLAYED.has(name) && !REPLAY_HEADERS.includes(name)) headers[name] = value;
+    for (const [name, value] of Object.entries(item.headers))
+      if (!NEVER_REPLAYED.has(name) && !REPLAY_HEADERS.includes(name)) headers[name] = value;
     if (item.contentType !== null) headers['content-type'] = item.contentType;
     headers['content-length'] = String(item.body.length);
     headers['idempotency-key'] = idempotencyKey(item.accountId, item.id);
@@ -452,7 +472,9 @@ export class Replayer {
       // An HTTP-date Retry-After is read against real time, like the sleep that follows.
       const verdict = nextStep(
         this.retry,
-        response ? { status: response.status, retryAfterMs: parseRetryAfterMs(response.headers['retry-after'], Date.now()) } : { status: null },
+        response
+          ? { status: response.status, retryAfterMs: parseRetryAfterMs(response.headers['retry-after'], Date.now()) }
+          : { status: null },
         attempt,
         this.random,
       );
@@ -470,7 +492,10 @@ export class Replayer {
       outcome.retries += 1;
       this.metrics.retries.inc();
       const delay = verdict.delayMs;
-      this.deps.logger.debug({ accountId: item.accountId, itemId: item.id, attempt, status: answer.status, error, delay }, 'replay attempt failed; retrying');
+      this.deps.logger.debug(
+        { accountId: item.accountId, itemId: item.id, attempt, status: answer.status, error, delay },
+        'replay attempt failed; retrying',
+      );
       await sleep(delay, halt);
     }
   }

@@ -26,7 +26,10 @@ export class AdminUnreachable extends Error {
 
 function describeCause(cause: unknown): string {
   // Duck-typed rather than `instanceof Error`: fetch's errors may come from another realm (test runners, vm contexts).
-  const error = typeof cause === 'object' && cause !== null ? (cause as { name?: string; message?: string; cause?: { code?: string; message?: string } }) : null;
+  const error =
+    typeof cause === 'object' && cause !== null
+      ? (cause as { name?: string; message?: string; cause?: { code?: string; message?: string } })
+      : null;
   if (!error) return String(cause);
   if (error.name === 'TimeoutError') return 'no answer in time';
   // undici puts the socket error (ECONNREFUSED, ENOTFOUND...) in `cause`.

@@ -4,7 +4,8 @@ type Json = Record<string, unknown>;
 
 const obj = (value: unknown): Json => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {});
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const str = (value: unknown, fallback = '-'): string => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : fallback);
+const str = (value: unknown, fallback = '-'): string =>
+  typeof value === 'string' && value !== '' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : fallback;
 const onOff = (value: unknown): string => (value === true ? 'on' : 'off');
 
 export function formatMigration(migration: unknown): string[] {
@@ -31,7 +32,8 @@ export function formatAccount(account: unknown): string[] {
   lines.push(`payments ${onOff(a.paymentsEnabled)}, SSO ${onOff(a.ssoEnabled)}, sandbox ${onOff(a.hasSandbox)}`);
   lines.push(...formatMigration(a.migration));
   const buffered = obj(a.buffered);
-  if (typeof buffered.waiting === 'number') lines.push(`buffered: ${buffered.waiting} waiting, ${str(buffered.deadLetters, '0')} dead letters`);
+  if (typeof buffered.waiting === 'number')
+    lines.push(`buffered: ${buffered.waiting} waiting, ${str(buffered.deadLetters, '0')} dead letters`);
   const integrations = Object.keys(obj(a.integrations));
   lines.push(`integrations: ${integrations.length > 0 ? integrations.join(', ') : '-'}`);
   const audit = list(a.audit);
@@ -61,7 +63,9 @@ export function formatBuffer(buffer: unknown): string[] {
       .map(([surface, count]) => `${surface} ${String(count)}`)
       .join(', ') || 'none';
   const replay = obj(b.replay);
-  const lines = [`buffer of ${str(b.accountId)}: ${str(b.depth, '0')} waiting (${bySurface(counts.waiting)}), ${str(b.deadLetterCount, '0')} dead letters (${bySurface(counts.dead)})`];
+  const lines = [
+    `buffer of ${str(b.accountId)}: ${str(b.depth, '0')} waiting (${bySurface(counts.waiting)}), ${str(b.deadLetterCount, '0')} dead letters (${bySurface(counts.dead)})`,
+  ];
   if (b.oldestItemAt) lines.push(`  oldest waiting item from ${str(b.oldestItemAt)}`);
   if (Object.keys(replay).length > 0) {
     lines.push(
@@ -72,7 +76,9 @@ export function formatBuffer(buffer: unknown): string[] {
     const d = obj(letter);
     const answer = obj(d.answer);
     const why = answer.status !== null && answer.status !== undefined ? `HTTP ${str(answer.status)}` : str(answer.error, 'no answer');
-    lines.push(`  dead ${str(d.id)} ${str(d.method)} ${str(d.path)} (${str(d.surface)}): ${why} after ${str(answer.attempts, '?')} attempts`);
+    lines.push(
+      `  dead ${str(d.id)} ${str(d.method)} ${str(d.path)} (${str(d.surface)}): ${why} after ${str(answer.attempts, '?')} attempts`,
+    );
   }
   return lines;
 }
@@ -95,7 +101,9 @@ export function formatIntegration(accountId: string, view: unknown): string[] {
 
 export function formatDomains(accountId: string, account: unknown): string[] {
   const domains = list(obj(account).domains).map((domain) => str(domain));
-  return domains.length > 0 ? [`domains of ${accountId}:`, ...domains.map((domain) => `  ${domain}`)] : [`${accountId} has no custom domains`];
+  return domains.length > 0
+    ? [`domains of ${accountId}:`, ...domains.map((domain) => `  ${domain}`)]
+    : [`${accountId} has no custom domains`];
 }
 
 export function formatTokens(answer: unknown): string[] {

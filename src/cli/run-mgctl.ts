@@ -76,14 +76,30 @@ async function readSettings(file: string | undefined): Promise<unknown> {
 }
 
 /** The fields of PUT /accounts/:id, and the fields GET adds around them: anything else would be lost by a rewrite. */
-const SETTINGS_FIELDS = new Set(['dataLocation', 'timezone', 'contactName', 'superAdmins', 'paymentsEnabled', 'ssoEnabled', 'hasSandbox', 'integrations', 'meetingLinks', 'connectedApps', 'locale', 'domains']);
+const SETTINGS_FIELDS = new Set([
+  'dataLocation',
+  'timezone',
+  'contactName',
+  'superAdmins',
+  'paymentsEnabled',
+  'ssoEnabled',
+  'hasSandbox',
+  'integrations',
+  'meetingLinks',
+  'connectedApps',
+  'locale',
+  'domains',
+]);
 const VIEW_FIELDS = new Set(['id', 'migration', 'version', 'updatedAt', 'audit', 'buffered', 'integrationStatus']);
 
 /** The account's settings as shown by GET, with `domains` replaced. Refuses a view with fields it does not know. */
 function settingsWithDomains(view: unknown, domains: string[]): Record<string, unknown> {
   const shown = typeof view === 'object' && view !== null ? (view as Record<string, unknown>) : {};
   const unknown = Object.keys(shown).filter((key) => !SETTINGS_FIELDS.has(key) && !VIEW_FIELDS.has(key));
-  if (unknown.length > 0) throw new UsageError(`the account shows fields this mgctl does not know (${unknown.join(', ')}): change domains with account set instead`);
+  if (unknown.length > 0)
+    throw new UsageError(
+      `the account shows fields this mgctl does not know (${unknown.join(', ')}): change domains with account set instead`,
+    );
   const settings = Object.fromEntries(Object.entries(shown).filter(([key]) => SETTINGS_FIELDS.has(key)));
   return { ...settings, domains };
 }
@@ -98,7 +114,8 @@ async function readSecret(values: { secret?: string; 'secret-file'?: string }): 
   }
 }
 
-const migrationOf = (body: unknown): unknown => (typeof body === 'object' && body !== null ? (body as { migration?: unknown }).migration : undefined);
+const migrationOf = (body: unknown): unknown =>
+  typeof body === 'object' && body !== null ? (body as { migration?: unknown }).migration : undefined;
 
 interface CallValues {
   file?: string;
@@ -137,7 +154,11 @@ async function buildCall(command: string, args: string[], values: CallValues): P
         method: 'POST',
         path: adminPath('accounts', id, 'migration'),
         body: { start: values.start, target: values.target ?? 'eu' },
-        render: (answer) => [`migration of ${id} scheduled`, ...formatMigration(migrationOf(answer.body)), ...formatWarnings((answer.body as { warnings?: unknown } | null)?.warnings)],
+        render: (answer) => [
+          `migration of ${id} scheduled`,
+          ...formatMigration(migrationOf(answer.body)),
+          ...formatWarnings((answer.body as { warnings?: unknown } | null)?.warnings),
+        ],
       };
     }
     case 'reschedule': {
@@ -180,12 +201,18 @@ async function buildCall(command: string, args: string[], values: CallValues): P
       return {
         method: 'POST',
         path: adminPath('accounts', id, 'buffer', 'redrive'),
-        render: (answer) => [`${String((answer.body as { redriven?: unknown } | null)?.redriven ?? 0)} dead letters of ${id} put back for replay`],
+        render: (answer) => [
+          `${String((answer.body as { redriven?: unknown } | null)?.redriven ?? 0)} dead letters of ${id} put back for replay`,
+        ],
       };
     }
     case 'integration': {
       const [id, name] = need(args, 2, 'integration <id> <name>');
-      return { method: 'GET', path: adminPath('accounts', id, 'integrations', name), render: (answer) => formatIntegration(id, answer.body) };
+      return {
+        method: 'GET',
+        path: adminPath('accounts', id, 'integrations', name),
+        render: (answer) => formatIntegration(id, answer.body),
+      };
     }
     case 'clear-suspension': {
       const [id, name] = need(args, 2, 'clear-suspension <id> <name>');
@@ -217,15 +244,24 @@ async function buildCall(command: string, args: string[], values: CallValues): P
       if (sub === 'register') {
         const [id] = need(rest, 1, 'token register <id> --sha256 HEX | --secret-file FILE | --secret TOKEN [--label TEXT]');
         const secret = await readSecret(values);
-        if ((secret === undefined) === (values.sha256 === undefined) || (values.secret !== undefined && values['secret-file'] !== undefined)) {
+        if (
+          (secret === undefined) === (values.sha256 === undefined) ||
+          (values.secret !== undefined && values['secret-file'] !== undefined)
+        ) {
           throw new UsageError('token register needs exactly one of --sha256, --secret-file and --secret');
         }
-        const body = { ...(secret !== undefined ? { token: secret } : { sha256: values.sha256 }), ...(values.label !== undefined ? { label: values.label } : {}) };
+        const body = {
+          ...(secret !== undefined ? { token: secret } : { sha256: values.sha256 }),
+          ...(values.label !== undefined ? { label: values.label } : {}),
+        };
         return {
           method: 'POST',
           path: adminPath('accounts', id, 'api-tokens'),
           body,
-          render: (answer) => [`API token ${answer.status === 201 ? 'registered' : 'was already registered'} for ${id}`, ...formatTokens({ tokens: [answer.body] })],
+          render: (answer) => [
+            `API token ${answer.status === 201 ? 'registered' : 'was already registered'} for ${id}`,
+            ...formatTokens({ tokens: [answer.body] }),
+          ],
         };
       }
       if (sub === 'list') {
@@ -234,7 +270,11 @@ async function buildCall(command: string, args: string[], values: CallValues): P
       }
       if (sub === 'delete') {
         const [id, tokenId] = need(rest, 2, 'token delete <id> <tokenId>');
-        return { method: 'DELETE', path: adminPath('accounts', id, 'api-tokens', tokenId), render: () => [`API token ${tokenId} of ${id} deleted`] };
+        return {
+          method: 'DELETE',
+          path: adminPath('accounts', id, 'api-tokens', tokenId),
+          render: () => [`API token ${tokenId} of ${id} deleted`],
+        };
       }
       throw new UsageError('expected: mgctl token register|list|delete <id> ...');
     }
@@ -292,7 +332,8 @@ export async function runMgctl(argv: string[], env: Record<string, string | unde
     const token = values.token ?? env.MG_TOKEN;
     if (!token) throw new UsageError('no admin token: pass --token or set MG_TOKEN');
     const actor = values.actor ?? env.MG_ACTOR;
-    if (ACTOR_COMMANDS.has(command) && !actor) throw new UsageError(`${command} needs --actor (or MG_ACTOR): the id of the super admin acting`);
+    if (ACTOR_COMMANDS.has(command) && !actor)
+      throw new UsageError(`${command} needs --actor (or MG_ACTOR): the id of the super admin acting`);
     const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout must be a positive number of milliseconds');
     const call = await buildCall(command, args, values);
@@ -301,7 +342,10 @@ export async function runMgctl(argv: string[], env: Record<string, string | unde
     let answer: AdminAnswer;
     if (call.bodyFrom) {
       const current = await callAdmin(client, 'GET', call.bodyFrom.path);
-      answer = current.status >= 200 && current.status < 300 ? await callAdmin(client, call.method, call.path, call.bodyFrom.build(current.body)) : current;
+      answer =
+        current.status >= 200 && current.status < 300
+          ? await callAdmin(client, call.method, call.path, call.bodyFrom.build(current.body))
+          : current;
     } else {
       answer = await callAdmin(client, call.method, call.path, call.body);
     }

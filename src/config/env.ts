@@ -133,7 +133,10 @@ export const envSchema = z.object({
   NOTIFY_WEBHOOK_URL: httpUrl().optional(),
   NOTIFY_OPERATOR_EMAIL: z
     .string()
-    .refine((raw) => raw.split(',').every((a) => /^[^@\s<>]+@[^@\s<>]+$/.test(a.trim())), 'must be an email address (several: comma separated)')
+    .refine(
+      (raw) => raw.split(',').every((a) => /^[^@\s<>]+@[^@\s<>]+$/.test(a.trim())),
+      'must be an email address (several: comma separated)',
+    )
     .optional(),
   NOTIFY_FROM: z.string().optional(),
   SMTP_URL: urlList(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL').optional(),
@@ -297,9 +300,18 @@ function partsSettingsOf(env: Partial<ParsedEnv>): PartsSettings {
     }),
     timeline: definedOnly({
       tickIntervalMs: env.TIMELINE_TICK_MS,
-      retry: definedOnly({ maxAttempts: env.NOTIFY_MAX_ATTEMPTS, baseDelayMs: env.NOTIFY_BACKOFF_BASE_MS, maxDelayMs: env.NOTIFY_BACKOFF_MAX_MS }),
+      retry: definedOnly({
+        maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
+        baseDelayMs: env.NOTIFY_BACKOFF_BASE_MS,
+        maxDelayMs: env.NOTIFY_BACKOFF_MAX_MS,
+      }),
     }),
-    notify: definedOnly({ smtpUrl: env.SMTP_URL, from: env.NOTIFY_FROM, webhookUrl: env.NOTIFY_WEBHOOK_URL, operatorEmail: env.NOTIFY_OPERATOR_EMAIL }),
+    notify: definedOnly({
+      smtpUrl: env.SMTP_URL,
+      from: env.NOTIFY_FROM,
+      webhookUrl: env.NOTIFY_WEBHOOK_URL,
+      operatorEmail: env.NOTIFY_OPERATOR_EMAIL,
+    }),
   };
 }
 
@@ -337,7 +349,9 @@ export function parseEnv(raw: RawEnv): EnvSettings {
 }
 
 /** The variables the standard parts read: what createGateway's (compatibility) `env` option is parsed for. */
-export const PARTS_VARIABLES = Object.keys(envSchema.shape).filter((name) => /^(REPLAY_|TIMELINE_|NOTIFY_|SMTP_URL$)/.test(name)) as EnvName[];
+export const PARTS_VARIABLES = Object.keys(envSchema.shape).filter((name) =>
+  /^(REPLAY_|TIMELINE_|NOTIFY_|SMTP_URL$)/.test(name),
+) as EnvName[];
 
 /** The standard parts' settings from an environment, through the same schema; other variables are not looked at. */
 export function parsePartsEnv(raw: RawEnv): PartsSettings {

@@ -11,7 +11,9 @@ export { ConfigError };
 type UpstreamInput = GatewayConfigInput['upstreams']['us'];
 
 /** A config as a file or createGateway() may give it: every key optional, the upstreams per region too. */
-export type PartialConfigInput = Omit<Partial<GatewayConfigInput>, 'upstreams'> & { upstreams?: { us?: UpstreamInput; eu?: UpstreamInput } };
+export type PartialConfigInput = Omit<Partial<GatewayConfigInput>, 'upstreams'> & {
+  upstreams?: { us?: UpstreamInput; eu?: UpstreamInput };
+};
 
 function describe(error: ZodError): string {
   return error.issues
@@ -56,7 +58,10 @@ export function completeConfig(input: PartialConfigInput, hint: UpstreamHint): G
   const upstreams = { ...(given ?? {}) };
   const missing = (['us', 'eu'] as const).filter((region) => upstreams[region] === undefined);
   if (missing.length > 0) {
-    throw new ConfigError('ERR_CONFIG_UPSTREAM', missing.map((region) => `no upstream for the ${region} region: set ${hint(region)}`).join('; '));
+    throw new ConfigError(
+      'ERR_CONFIG_UPSTREAM',
+      missing.map((region) => `no upstream for the ${region} region: set ${hint(region)}`).join('; '),
+    );
   }
   return parseConfig({ ...input, upstreams: upstreams as GatewayConfigInput['upstreams'], routes: input.routes ?? defaultRoutes() });
 }
@@ -81,7 +86,8 @@ export function loadConfig(env: ConfigEnv): GatewayConfig {
   if (typeof fileUpstreams === 'object' && fileUpstreams !== null && !Array.isArray(fileUpstreams)) {
     const upstreams = { ...fileUpstreams };
     // The environment names the address; a file's `preserveHost` for that region still holds.
-    const withUrl = (current: UpstreamInput | undefined, url: string): UpstreamInput => (current && typeof current === 'object' ? { ...current, url } : url);
+    const withUrl = (current: UpstreamInput | undefined, url: string): UpstreamInput =>
+      current && typeof current === 'object' ? { ...current, url } : url;
     if (env.upstreams.us) upstreams.us = withUrl(upstreams.us, env.upstreams.us);
     if (env.upstreams.eu) upstreams.eu = withUrl(upstreams.eu, env.upstreams.eu);
     input.upstreams = upstreams;

@@ -38,7 +38,11 @@ export const messagesSchema = z
     for (const [key, value] of Object.entries(messages)) {
       if (key in overrideShape) continue;
       if (canonicalLocale(key) === null) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: `"${key}" is neither a message name nor a language tag such as "sv" or "de-AT"` });
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [key],
+          message: `"${key}" is neither a message name nor a language tag such as "sv" or "de-AT"`,
+        });
         continue;
       }
       const parsed = localeTextsSchema.safeParse(value);

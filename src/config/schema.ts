@@ -55,7 +55,6 @@ const upstreamSchema = z
 export const ACCOUNT_SOURCES = ['path', 'host', 'token', 'header', 'query', 'cookie'] as const;
 export type AccountSource = (typeof ACCOUNT_SOURCES)[number];
 
-
 export const configSchema = z
   .object({
     upstreams: z.object({ us: upstreamSchema, eu: upstreamSchema }).strict(),
@@ -85,10 +84,22 @@ export const configSchema = z
       .default({}),
     limits: z
       .object({
-        maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024),
         /** Largest declared (Content-Length) body the gateway proxies; larger ones get 413 before reaching the upstream. */
-        maxProxiedBodyBytes: z.number().int().positive().default(100 * 1024 * 1024),
-        adminBodyBytes: z.number().int().positive().default(64 * 1024),
+        maxProxiedBodyBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(100 * 1024 * 1024),
+        adminBodyBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024),
         migrationsPerDay: z.number().int().positive().default(50),
         upstreamTimeoutMs: z.number().int().positive().default(30_000),
         stateCacheTtlMs: z.number().int().positive().default(5_000),

@@ -74,7 +74,9 @@ export function layout(options: LayoutOptions): string {
     ? html`<a class="brand" href="/console/">Maintenance console</a>
         <a href="/console/">Needs attention</a>
         <span>Signed in as ${options.operator ?? 'operator'}</span>
-        <form method="post" action="/console/logout"><input type="hidden" name="csrf" value="${options.csrf}"><button type="submit">Sign out</button></form>`
+        <form method="post" action="/console/logout">
+          <input type="hidden" name="csrf" value="${options.csrf}" /><button type="submit">Sign out</button>
+        </form>`
     : html`<span class="brand">Maintenance console</span>`;
   return `<!doctype html>
 <html lang="en">

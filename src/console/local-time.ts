@@ -19,7 +19,8 @@ export function fromLocalInput(value: string, timeZone: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
   if (!m) return null;
   const [y, mo, d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number];
-  if (y < 2000 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate() || h > 23 || mi > 59 || s > 59) return null;
+  if (y < 2000 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate() || h > 23 || mi > 59 || s > 59)
+    return null;
   const naive = Date.UTC(y, mo - 1, d, h, mi, s);
   let guess = naive - offsetAt(naive, timeZone);
   guess = naive - offsetAt(guess, timeZone);

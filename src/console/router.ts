@@ -22,7 +22,16 @@ import { CHECKLIST_ITEMS, checklistItem } from '../timeline/checklist';
 import { html, layout } from './html';
 import { fromLocalInput, toLocalInput } from './local-time';
 import { accountPage, listPage, loginPage, previewPage, type PageFrame } from './pages';
-import { csrfMatches, DEFAULT_SESSION_TTL_MS, issueSession, readCookie, SESSION_COOKIE, sessionKeys, verifySession, type Session } from './session';
+import {
+  csrfMatches,
+  DEFAULT_SESSION_TTL_MS,
+  issueSession,
+  readCookie,
+  SESSION_COOKIE,
+  sessionKeys,
+  verifySession,
+  type Session,
+} from './session';
 import type { NotificationState } from './timeline-svg';
 
 export interface ConsoleDeps {
@@ -87,14 +96,29 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   const sessionOf = (req: Request): Session | null => verifySession(readCookie(req.headers.cookie, SESSION_COOKIE), keys, clock.now());
 
   const refuse = (res: Response, status: number, message: string): void =>
-    sendPage(res, status, layout({ title: 'Refused', body: html`<section><h1>Refused</h1><p class="error" role="alert">${message}</p><p><a href="/console/">Back to the console</a></p></section>` }));
+    sendPage(
+      res,
+      status,
+      layout({
+        title: 'Refused',
+        body: html`<section>
+          <h1>Refused</h1>
+          <p class="error" role="alert">${message}</p>
+          <p><a href="/console/">Back to the console</a></p>
+        </section>`,
+      }),
+    );
 
   router.get('/login', (req: Request, res: Response) => {
     if (sessionOf(req)) {
       res.redirect(303, '/console/');
       return;
     }
-    sendPage(res, 200, loginPage(digests.length === 0 ? 'The console is disabled: no admin tokens are configured (ADMIN_TOKENS).' : undefined));
+    sendPage(
+      res,
+      200,
+      loginPage(digests.length === 0 ? 'The console is disabled: no admin tokens are configured (ADMIN_TOKENS).' : undefined),
+    );
   });
 
   // Failed sign-ins are limited per client like failed admin authentications (20 per 15 minutes); successful ones
@@ -180,7 +204,8 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
 
   const loadAccount = async (raw: unknown): Promise<AccountRecord> => {
     const id = typeof raw === 'string' ? raw : '';
-    if (!ACCOUNT_ID_PATTERN.test(id)) throw new GatewayError(400, 'INVALID_ACCOUNT_ID', 'An account id is 1–64 letters, digits, ".", "-" or "_".');
+    if (!ACCOUNT_ID_PATTERN.test(id))
+      throw new GatewayError(400, 'INVALID_ACCOUNT_ID', 'An account id is 1–64 letters, digits, ".", "-" or "_".');
     const record = await store.accounts.get(id);
     if (!record) throw new GatewayError(404, 'ACCOUNT_NOT_FOUND', `There is no account ${id}.`);
     return record;
@@ -197,10 +222,12 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       const now = clock.now();
       const state = req.query.state;
       const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
-      if (state !== undefined && !isAttentionState(state)) throw new GatewayError(400, 'INVALID_STATE', `state must be one of ${ATTENTION_STATES.join(', ')}`);
+      if (state !== undefined && !isAttentionState(state))
+        throw new GatewayError(400, 'INVALID_STATE', `state must be one of ${ATTENTION_STATES.join(', ')}`);
       const states = state === undefined ? ATTENTION_STATES : [state];
       const pages: AccountListPage[] = [];
-      for (const s of states) pages.push(await listAccounts(store, s, { limit: LIST_LIMIT, now, cursor: s === state ? cursor : undefined }));
+      for (const s of states)
+        pages.push(await listAccounts(store, s, { limit: LIST_LIMIT, now, cursor: s === state ? cursor : undefined }));
       sendPage(res, 200, listPage(frameOf(res), pages));
     }),
   );
@@ -214,21 +241,34 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   );
 
   /** Outbox status of each timeline notification of the current migration (the reminders of its current start). */
-  const notificationStates = (record: AccountRecord, notifications: Notification[], events: TimelineEvent[], now: number): Map<string, NotificationState> => {
+  const notificationStates = (
+    record: AccountRecord,
+    notifications: Notification[],
+    events: TimelineEvent[],
+    now: number,
+  ): Map<string, NotificationState> => {
     const states = new Map<string, NotificationState>();
     const m = record.migration;
     if (!m) return states;
     for (const e of events) {
       if (!e.kind.startsWith('notification.')) continue;
       const kind = e.kind.slice('notification.'.length);
-      const found = notifications.filter((n) => n.kind === kind && n.migrationId === m.id && (n.migrationStart === null || kind === 'scheduled' || n.migrationStart === m.start)).pop();
+      const found = notifications
+        .filter(
+          (n) =>
+            n.kind === kind &&
+            n.migrationId === m.id &&
+            (n.migrationStart === null || kind === 'scheduled' || n.migrationStart === m.start),
+        )
+        .pop();
       states.set(e.kind, found ? found.status : e.at <= now ? 'overdue' : 'not_yet');
     }
     return states;
   };
 
   const FLASH: Record<string, (req: Request) => string> = {
-    redriven: (req) => `Re-drove ${/^[0-9]{1,7}$/.test(String(req.query.n)) ? String(req.query.n) : 'the'} dead letter(s): the replayer picks them up at its next poll.`,
+    redriven: (req) =>
+      `Re-drove ${/^[0-9]{1,7}$/.test(String(req.query.n)) ? String(req.query.n) : 'the'} dead letter(s): the replayer picks them up at its next poll.`,
     checklist_marked: () => 'Checklist updated.',
     nothing_to_redrive: () => 'There were no dead letters to re-drive.',
     cleared: (req) => `Suspension of ${String(req.query.integration ?? '').slice(0, 64)} cleared.`,
@@ -249,7 +289,10 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
         store.accounts.audit(record.id, 50),
         Promise.all(
           Object.keys(record.settings.integrations).map(async (name) => {
-            const [stored, calls] = await Promise.all([store.integrations.get(record.id, name), store.integrations.callsInWindow(record.id, name, now, ALLOCATION_WINDOW_MS)]);
+            const [stored, calls] = await Promise.all([
+              store.integrations.get(record.id, name),
+              store.integrations.callsInWindow(record.id, name, now, ALLOCATION_WINDOW_MS),
+            ]);
             return integrationView(record, name, stored, calls);
           }),
         ),
@@ -257,7 +300,19 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       const flash = typeof req.query.done === 'string' ? FLASH[req.query.done]?.(req) : undefined;
       const page = accountPage(
         frameOf(res),
-        { record, now, events, states: notificationStates(record, notifications, events, now), notifications, stats, deadLetters, integrations, checklist: { items: CHECKLIST_ITEMS, state: checklist }, audit, flash },
+        {
+          record,
+          now,
+          events,
+          states: notificationStates(record, notifications, events, now),
+          notifications,
+          stats,
+          deadLetters,
+          integrations,
+          checklist: { items: CHECKLIST_ITEMS, state: checklist },
+          audit,
+          flash,
+        },
         toLocalInput(now, record.settings.timezone),
       );
       sendPage(res, 200, page);
@@ -292,10 +347,18 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       const session = res.locals.session as Session;
       const redriven = await store.buffer.redrive(record.id);
       if (redriven > 0) {
-        await store.accounts.appendAudit(record.id, { at: clock.now(), actor: session.operator, action: 'buffer.redriven', detail: { redriven } });
+        await store.accounts.appendAudit(record.id, {
+          at: clock.now(),
+          actor: session.operator,
+          action: 'buffer.redriven',
+          detail: { redriven },
+        });
       }
       logger.info({ accountId: record.id, redriven, actor: session.operator }, 'dead letters re-driven from the console');
-      res.redirect(303, `/console/accounts/${encodeURIComponent(record.id)}?done=${redriven > 0 ? `redriven&n=${redriven}` : 'nothing_to_redrive'}`);
+      res.redirect(
+        303,
+        `/console/accounts/${encodeURIComponent(record.id)}?done=${redriven > 0 ? `redriven&n=${redriven}` : 'nothing_to_redrive'}`,
+      );
     }),
   );
 
@@ -304,10 +367,16 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     wrap(async (req, res) => {
       const record = await loadAccount(req.params.id);
       const name = req.params.name ?? '';
-      const settings = Object.prototype.hasOwnProperty.call(record.settings.integrations, name) ? record.settings.integrations[name] : undefined;
+      const settings = Object.prototype.hasOwnProperty.call(record.settings.integrations, name)
+        ? record.settings.integrations[name]
+        : undefined;
       if (!settings) throw new GatewayError(404, 'INTEGRATION_NOT_FOUND', 'The account has no integration of this name.');
       if (settings.fieldMappings.length === 0) {
-        throw new GatewayError(422, 'MISSING_FIELD_MAPPINGS', 'The integration still has no field mappings; add them before clearing the suspension.');
+        throw new GatewayError(
+          422,
+          'MISSING_FIELD_MAPPINGS',
+          'The integration still has no field mappings; add them before clearing the suspension.',
+        );
       }
       const session = res.locals.session as Session;
       const before = await store.integrations.get(record.id, name);
@@ -336,7 +405,12 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       if (!(await store.timeline.checklists.mark(record.id, item.id, { done: done === 'true', at: now, by: session.operator }))) {
         throw new GatewayError(409, 'CHECKLIST_NOT_OPEN', 'The post-migration checklist opens when the migration completes.');
       }
-      await store.accounts.appendAudit(record.id, { at: now, actor: session.operator, action: 'checklist.marked', detail: { item: item.id, done: done === 'true' } });
+      await store.accounts.appendAudit(record.id, {
+        at: now,
+        actor: session.operator,
+        action: 'checklist.marked',
+        detail: { item: item.id, done: done === 'true' },
+      });
       res.redirect(303, `/console/accounts/${encodeURIComponent(record.id)}?done=checklist_marked#h-checklist`);
     }),
   );

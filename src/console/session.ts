@@ -64,7 +64,12 @@ export function verifySession(value: string | undefined, keys: SessionKey[], now
   const given = Buffer.from(signature, 'base64url');
   const expected = mac(key, payload);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-  if (typeof session.expiresAt !== 'number' || now >= session.expiresAt || typeof session.csrf !== 'string' || typeof session.operator !== 'string') {
+  if (
+    typeof session.expiresAt !== 'number' ||
+    now >= session.expiresAt ||
+    typeof session.csrf !== 'string' ||
+    typeof session.operator !== 'string'
+  ) {
     return null;
   }
   return session;

@@ -8,7 +8,9 @@ import { ACCOUNT_ID_PATTERN } from './account';
 import { GatewayError } from './errors';
 
 /** The `:id` of every /accounts/{id} route; the admin router checks it (400 INVALID_ACCOUNT_ID) before any of them runs. */
-export const accountParams = z.object({ id: z.string().regex(ACCOUNT_ID_PATTERN).describe('Account id: 1-64 letters, digits, ".", "-" or "_"') });
+export const accountParams = z.object({
+  id: z.string().regex(ACCOUNT_ID_PATTERN).describe('Account id: 1-64 letters, digits, ".", "-" or "_"'),
+});
 
 export type AsyncHandler = (req: Request, res: Response, next: NextFunction) => Promise<void>;
 

@@ -1,7 +1,17 @@
 // HTTP header vocabulary shared by the proxy, the buffer, the replayer, the CRM guard and the configuration.
 
 /** RFC 9110 §7.6.1 connection-specific headers, plus the non-standard ones clients still send: never forwarded. */
-export const HOP_BY_HOP: readonly string[] = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+export const HOP_BY_HOP: readonly string[] = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 /** The operator bypass token's header: the gateway's own secret, stripped before proxying and redacted from logs. */
 export const BYPASS_HEADER = 'x-maintenance-bypass';
@@ -13,7 +23,14 @@ export const REPLAY_HEADERS: readonly string[] = ['x-maintenance-replay', 'x-mai
  * Headers a replay never carries, whatever the allow-list says: they describe one connection or its framing, the
  * transport sets them itself, or they are the operator's secret.
  */
-export const NEVER_REPLAYED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'content-length', 'host', 'expect', BYPASS_HEADER, ...REPLAY_HEADERS]);
+export const NEVER_REPLAYED: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
+  'content-length',
+  'host',
+  'expect',
+  BYPASS_HEADER,
+  ...REPLAY_HEADERS,
+]);
 
 /** Headers worth replaying: what the upstream needs to interpret the body and to verify webhook signatures. */
 export const DEFAULT_HEADER_ALLOW_LIST: readonly string[] = [

@@ -92,7 +92,13 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? new Metrics();
-  const cache = new StateCache(store, clock, { ttlMs: config.limits.stateCacheTtlMs, maxEntries: config.limits.stateCacheEntries }, logger, metrics);
+  const cache = new StateCache(
+    store,
+    clock,
+    { ttlMs: config.limits.stateCacheTtlMs, maxEntries: config.limits.stateCacheEntries },
+    logger,
+    metrics,
+  );
   // Domains and API token digests, held in-process like account state (SPEC §8).
   const directory = new AccountDirectory(store, { maxEntries: config.limits.directoryCacheEntries }, logger, metrics);
   const service = new MigrationService(
@@ -165,7 +171,9 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   });
 
   if (config.limits.adminRequestsPerMinute !== undefined) {
-    logger.warn('limits.adminRequestsPerMinute is ignored: authenticated admin calls are not rate limited, failed authentications are (README, Security)');
+    logger.warn(
+      'limits.adminRequestsPerMinute is ignored: authenticated admin calls are not rate limited, failed authentications are (README, Security)',
+    );
   }
 
   const closeTasks: (() => Promise<void> | void)[] = [];
@@ -242,7 +250,10 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
   const ready = Promise.all([cache.start(), directory.start()]).then(
     () => undefined,
     (error: unknown) => {
-      logger.error({ err: error }, 'invalidation subscription not established yet; it is retried on reconnect, and the cache TTL bounds staleness meanwhile');
+      logger.error(
+        { err: error },
+        'invalidation subscription not established yet; it is retried on reconnect, and the cache TTL bounds staleness meanwhile',
+      );
     },
   );
 

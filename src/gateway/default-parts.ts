@@ -28,15 +28,19 @@ export function createDefaultParts(core: GatewayCore, options: DefaultPartsOptio
     bufferStore: attention.trackBuffer(core.store.buffer),
     acceptor: { headerAllowList: core.config.buffer.headerAllowList, messages: core.config.messages.accepted },
   });
-  const integrations = createIntegrationParts({ ...core, store: { integrations: attention.trackIntegrations(core.store.integrations) } }, {
-    options: {
-      transientThreshold: core.config.integrations.transientThreshold,
-      probeCooldownMs: core.config.integrations.probeCooldownMs,
-      upstreamTimeoutMs: core.config.limits.upstreamTimeoutMs,
+  const integrations = createIntegrationParts(
+    { ...core, store: { integrations: attention.trackIntegrations(core.store.integrations) } },
+    {
+      options: {
+        transientThreshold: core.config.integrations.transientThreshold,
+        probeCooldownMs: core.config.integrations.probeCooldownMs,
+        upstreamTimeoutMs: core.config.limits.upstreamTimeoutMs,
+      },
+      recordAudit: (accountId, actor, action, detail) =>
+        core.store.accounts.appendAudit(accountId, { at: core.clock.now(), actor, action, detail }),
+      notify: (accountId, reason, detail) => timeline.notifySuspension(accountId, reason, detail),
     },
-    recordAudit: (accountId, actor, action, detail) => core.store.accounts.appendAudit(accountId, { at: core.clock.now(), actor, action, detail }),
-    notify: (accountId, reason, detail) => timeline.notifySuspension(accountId, reason, detail),
-  });
+  );
   return {
     acceptBuffered: buffer.acceptBuffered,
     handleIntegration: integrations.handleIntegration,
@@ -44,7 +48,10 @@ export function createDefaultParts(core: GatewayCore, options: DefaultPartsOptio
     accountExtras: [...buffer.accountExtras, ...integrations.accountExtras],
     migrationListeners: [...buffer.migrationListeners, ...timeline.migrationListeners, attention.migrationListener],
     // An integration configured without field mappings is suspended from the moment it is saved.
-    accountSavedListeners: [attention.accountSaved, async (record) => void (await reconcileIntegrations(core.store, record, core.clock.now()))],
+    accountSavedListeners: [
+      attention.accountSaved,
+      async (record) => void (await reconcileIntegrations(core.store, record, core.clock.now())),
+    ],
     start() {
       buffer.start();
       timeline.start();

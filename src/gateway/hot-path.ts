@@ -156,7 +156,8 @@ export function createHotPath(deps: HotPathDeps): HotPath {
     }
     // A CORS preflight is routed as the request it announces (a POST-only form route matches its OPTIONS preflight).
     const preflight = exchange.kind === 'http' ? preflightMethodOf(exchange.req) : undefined;
-    const match = preflight === undefined ? located.match : (deps.routes.match(preflight, pathOf(exchange.req.url ?? '/')) ?? located.match);
+    const match =
+      preflight === undefined ? located.match : (deps.routes.match(preflight, pathOf(exchange.req.url ?? '/')) ?? located.match);
     const facts: Facts = { match, accountId: null, record: null, now: 0 };
     const identity = identify(exchange.req, match?.params.accountId, deps.identifyOptions);
     if (identity instanceof Promise) {

@@ -35,7 +35,12 @@ export interface ResponderDeps {
 }
 
 /** Reason phrases of the statuses an upgrade can be refused with (a socket gets a status line, not a page). */
-const REASONS: Record<number, string> = { 400: 'Bad Request', 422: 'Unprocessable Content', 477: MIGRATION_IN_PROGRESS_REASON, 503: 'Service Unavailable' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  422: 'Unprocessable Content',
+  477: MIGRATION_IN_PROGRESS_REASON,
+  503: 'Service Unavailable',
+};
 
 export function refuseUpgrade(socket: Socket, status: number): void {
   const reason = REASONS[status] ?? REASONS[503];
@@ -61,7 +66,8 @@ export function createResponder(deps: ResponderDeps): (exchange: Exchange, actio
   }
 
   function refuseUnavailable(exchange: Exchange): void {
-    if (exchange.kind === 'http') sendGatewayError(exchange.req, exchange.res, 503, 'STORE_UNAVAILABLE', { retryAfter: 30, cors: deps.cors });
+    if (exchange.kind === 'http')
+      sendGatewayError(exchange.req, exchange.res, 503, 'STORE_UNAVAILABLE', { retryAfter: 30, cors: deps.cors });
     else refuseUpgrade(exchange.socket, 503);
   }
 

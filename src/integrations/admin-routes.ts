@@ -49,8 +49,12 @@ export const integrationViewSchema = z.object({
   message: z.string().nullable(),
   remedy: z.string().nullable(),
   consecutiveFailures: z.number().int().min(0),
-  usage: z.object({ callsLast24h: z.number().int().min(0), allocation: z.number().int().min(0) }).describe('Calls in the rolling 24 hours against the daily allocation'),
-  crmUsage: z.object({ used: z.number().nullable(), limit: z.number().nullable() }).describe("The CRM's own rate-limit usage, as it last reported it"),
+  usage: z
+    .object({ callsLast24h: z.number().int().min(0), allocation: z.number().int().min(0) })
+    .describe('Calls in the rolling 24 hours against the daily allocation'),
+  crmUsage: z
+    .object({ used: z.number().nullable(), limit: z.number().nullable() })
+    .describe("The CRM's own rate-limit usage, as it last reported it"),
 });
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -60,7 +64,12 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
  * window has room again is shown active (the next call lifts it in the store), and an integration without field
  * mappings is suspended from the moment it was configured even before any call.
  */
-export function integrationView(account: AccountRecord, integration: string, stored: IntegrationState, callsLast24h: number): IntegrationView {
+export function integrationView(
+  account: AccountRecord,
+  integration: string,
+  stored: IntegrationState,
+  callsLast24h: number,
+): IntegrationView {
   const settings = account.settings.integrations[integration];
   const allocation = settings?.dailyCallAllocation ?? 0;
   let reason: ReasonCode | null = stored.state === 'suspended' ? (stored.reason ?? 'UNKNOWN_ERROR') : null;
@@ -90,7 +99,11 @@ export function integrationView(account: AccountRecord, integration: string, sto
  * Suspends every integration of the account that has no field mappings (call after an account's settings were
  * saved, so the suspension starts when it is configured). Returns the integrations newly suspended.
  */
-export async function reconcileIntegrations(store: { integrations: IntegrationStore }, account: AccountRecord, now: number): Promise<string[]> {
+export async function reconcileIntegrations(
+  store: { integrations: IntegrationStore },
+  account: AccountRecord,
+  now: number,
+): Promise<string[]> {
   const suspended: string[] = [];
   for (const [name, settings] of Object.entries(account.settings.integrations)) {
     if (settings.fieldMappings.length > 0) continue;
@@ -120,7 +133,10 @@ export function integrationAdminRouter(deps: IntegrationAdminDeps): Router {
 
   async function view(account: AccountRecord, name: string): Promise<IntegrationView> {
     const now = deps.clock.now();
-    const [stored, calls] = await Promise.all([integrations.get(account.id, name), integrations.callsInWindow(account.id, name, now, ALLOCATION_WINDOW_MS)]);
+    const [stored, calls] = await Promise.all([
+      integrations.get(account.id, name),
+      integrations.callsInWindow(account.id, name, now, ALLOCATION_WINDOW_MS),
+    ]);
     return integrationView(account, name, stored, calls);
   }
 
@@ -158,7 +174,11 @@ export function integrationAdminRouter(deps: IntegrationAdminDeps): Router {
       const { account, name } = resolve(req, res);
       if (account.settings.integrations[name].fieldMappings.length === 0) {
         // Clearing would only be undone by the next call: the cause is still there.
-        throw new GatewayError(422, 'MISSING_FIELD_MAPPINGS', 'The integration still has no field mappings; add them before clearing the suspension.');
+        throw new GatewayError(
+          422,
+          'MISSING_FIELD_MAPPINGS',
+          'The integration still has no field mappings; add them before clearing the suspension.',
+        );
       }
       const actor = typeof res.locals.actor === 'string' ? res.locals.actor : 'unknown';
       const before = await integrations.get(account.id, name);

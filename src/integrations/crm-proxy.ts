@@ -142,7 +142,13 @@ export function createCrmProxy(options: CrmProxyOptions): CrmProxy {
       void relay(upstream).catch((err: unknown) => {
         hooks.relayFailed(err);
         if (res.headersSent) res.destroy();
-        else sendJson(res, 503, { status: 'error', category: 'STORE_UNAVAILABLE', message: 'The gateway could not record the CRM answer.' }, 5);
+        else
+          sendJson(
+            res,
+            503,
+            { status: 'error', category: 'STORE_UNAVAILABLE', message: 'The gateway could not record the CRM answer.' },
+            5,
+          );
       });
     });
 

@@ -83,7 +83,11 @@ export type AnswerEffect = 'lift_suspension' | 'reset_failures' | 'record_failur
  * caller's own error (a missing record, a duplicate, a validation rule) changes nothing: it says nothing about the
  * CRM's health, and a trial call that meets one leaves the suspension as it is until the next trial.
  */
-export function answerEffect(classification: Classification, state: IntegrationState, probe: boolean): { result: CallResult; effect: AnswerEffect } {
+export function answerEffect(
+  classification: Classification,
+  state: IntegrationState,
+  probe: boolean,
+): { result: CallResult; effect: AnswerEffect } {
   switch (classification.kind) {
     case 'ok':
       if (probe && state.reason) return { result: 'success', effect: 'lift_suspension' };

@@ -120,7 +120,14 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
     if (!settings.notifyOnSuspension || !deps.notify) return;
     const info = REASONS[reason];
     try {
-      await deps.notify(account.id, reason, { integration, title: info.title, message: info.message, remedy: info.remedy, since, crmErrorCode });
+      await deps.notify(account.id, reason, {
+        integration,
+        title: info.title,
+        message: info.message,
+        remedy: info.remedy,
+        since,
+        crmErrorCode,
+      });
     } catch (err) {
       // A lost notification must not turn the caller's answer into an error; the state itself is stored.
       logger.error({ accountId: account.id, integration, reason, err }, 'suspension notification failed');
@@ -172,7 +179,8 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
           return [
             started(
               integrations.clear(account.id, integration, state.reason ?? undefined).then((lifted) => {
-                if (lifted) logger.info({ accountId: account.id, integration, reason: state.reason }, 'trial call succeeded: suspension lifted');
+                if (lifted)
+                  logger.info({ accountId: account.id, integration, reason: state.reason }, 'trial call succeeded: suspension lifted');
               }),
             ),
           ];
@@ -187,7 +195,8 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
     return {
       async success(_status, headers) {
         const writes = [...usageWrite(headers), ...effectWrite({ kind: 'ok' })];
-        for (const r of await Promise.allSettled(writes)) if (r.status === 'rejected') logger.error({ err: r.reason }, 'could not record a CRM success');
+        for (const r of await Promise.allSettled(writes))
+          if (r.status === 'rejected') logger.error({ err: r.reason }, 'could not record a CRM success');
       },
       async error(status, headers, excerpt) {
         const writes = usageWrite(headers);
@@ -198,8 +207,8 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
         logger.warn({ accountId: account.id, integration, code: err.code }, 'CRM call failed');
         count('unreachable');
         // Not reaching the CRM at all is an outage as far as the integration is concerned.
-        await recordFailure(ctx, settings, { kind: 'failure', reason: 'ORG_UNAVAILABLE', immediate: false, errorCode: null }).catch((storeErr: unknown) =>
-          logger.error({ err: storeErr }, 'could not record CRM failure'),
+        await recordFailure(ctx, settings, { kind: 'failure', reason: 'ORG_UNAVAILABLE', immediate: false, errorCode: null }).catch(
+          (storeErr: unknown) => logger.error({ err: storeErr }, 'could not record CRM failure'),
         );
       },
       relayFailed(err) {
@@ -242,7 +251,11 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
     }
 
     now = clock.now();
-    const allocation = allocationStep(state, await integrations.takeCall(account.id, integration, now, settings.dailyCallAllocation, ALLOCATION_WINDOW_MS), now);
+    const allocation = allocationStep(
+      state,
+      await integrations.takeCall(account.id, integration, now, settings.dailyCallAllocation, ALLOCATION_WINDOW_MS),
+      now,
+    );
     if (allocation.kind === 'refuse') {
       count('allocation_exceeded');
       let since = allocation.since;
@@ -274,7 +287,11 @@ export function createIntegrationHandler(deps: IntegrationHandlerDeps): Integrat
         sendJson(
           res,
           503,
-          { status: 'error', category: 'STORE_UNAVAILABLE', message: 'The gateway cannot check the integration right now; try again shortly.' },
+          {
+            status: 'error',
+            category: 'STORE_UNAVAILABLE',
+            message: 'The gateway cannot check the integration right now; try again shortly.',
+          },
           5,
         );
     });

@@ -1,7 +1,6 @@
 // The reasons a CRM integration is suspended (SPEC §6), each with what it means, what to do and how it clears.
 import type { ReasonCode } from '../domain/reason-codes';
 
-
 /**
  * How a suspension ends besides Clear Suspension, which ends every one of them:
  * - manual: only Clear Suspension (the cause is configuration or a limit someone must raise);
@@ -31,7 +30,7 @@ export const REASONS: Readonly<Record<ReasonCode, ReasonInfo>> = {
     title: 'CRM API limit exceeded',
     message: "The CRM org's own API request limit has been exceeded.",
     remedy:
-      'Set a daily call allocation for this integration below the CRM org\'s API request limit, so the gateway stops before the CRM does. ' +
+      "Set a daily call allocation for this integration below the CRM org's API request limit, so the gateway stops before the CRM does. " +
       `If a data migration is under way, ask the CRM's support for a temporary increase of the API request limit; ${CLEAR}.`,
     clears: 'manual',
     status: 503,

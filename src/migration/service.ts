@@ -75,7 +75,11 @@ export class MigrationService {
       }
       // Data never moves back: re-applying an old settings file must not route a migrated account to the US again.
       if (current?.settings.dataLocation === 'eu' && settings.dataLocation === 'us') {
-        throw new GatewayError(422, 'INVALID_DIRECTION', 'dataLocation cannot change from eu to us: data is only ever migrated from us to eu');
+        throw new GatewayError(
+          422,
+          'INVALID_DIRECTION',
+          'dataLocation cannot change from eu to us: data is only ever migrated from us to eu',
+        );
       }
       const record: AccountRecord = {
         id: accountId,
@@ -100,90 +104,122 @@ export class MigrationService {
     throw new GatewayError(409, 'CONCURRENT_UPDATE', 'the account changed concurrently too often; try again');
   }
 
-  async schedule(accountId: string, actor: string, input: { start: number; target: Region }): Promise<{ record: AccountRecord; warnings: Warning[] }> {
-    const record = await this.mutate(accountId, (current) => {
-      this.requireSuperAdmin(current, actor);
-      if (current.migration && (current.migration.status === 'scheduled' || current.migration.status === 'in_progress')) {
-        throw new GatewayError(409, 'ALREADY_SCHEDULED', `a migration is already ${current.migration.status.replace('_', ' ')} for this account`);
-      }
-      if (input.target !== 'eu' || current.settings.dataLocation !== 'us') {
-        throw new GatewayError(422, 'INVALID_DIRECTION', `only us → eu migrations are possible; this account is in ${current.settings.dataLocation} and the target is ${input.target}`);
-      }
-      if (current.settings.paymentsEnabled) {
-        throw new GatewayError(422, 'PAYMENTS_ENABLED', 'payments are enabled on this account: turn payments off before scheduling a migration');
-      }
-      this.requireLeadTime(input.start);
-      const now = this.clock.now();
-      const migration: Migration = {
-        id: randomUUID(),
-        status: 'scheduled',
-        source: 'us',
-        target: 'eu',
-        start: input.start,
-        expectedEnd: input.start + MIGRATION_DURATION_MS,
-        scheduledAt: now,
-        scheduledBy: actor,
-        startedAt: null,
-        endedAt: null,
-      };
-      return {
-        record: { ...current, migration },
-        action: 'migration.scheduled',
-        detail: { migrationId: migration.id, start: new Date(input.start).toISOString() },
-        event: { kind: 'scheduled' },
-        reservedDay: { day: utcDay(input.start), migrationId: migration.id },
-      };
-    }, actor);
+  async schedule(
+    accountId: string,
+    actor: string,
+    input: { start: number; target: Region },
+  ): Promise<{ record: AccountRecord; warnings: Warning[] }> {
+    const record = await this.mutate(
+      accountId,
+      (current) => {
+        this.requireSuperAdmin(current, actor);
+        if (current.migration && (current.migration.status === 'scheduled' || current.migration.status === 'in_progress')) {
+          throw new GatewayError(
+            409,
+            'ALREADY_SCHEDULED',
+            `a migration is already ${current.migration.status.replace('_', ' ')} for this account`,
+          );
+        }
+        if (input.target !== 'eu' || current.settings.dataLocation !== 'us') {
+          throw new GatewayError(
+            422,
+            'INVALID_DIRECTION',
+            `only us → eu migrations are possible; this account is in ${current.settings.dataLocation} and the target is ${input.target}`,
+          );
+        }
+        if (current.settings.paymentsEnabled) {
+          throw new GatewayError(
+            422,
+            'PAYMENTS_ENABLED',
+            'payments are enabled on this account: turn payments off before scheduling a migration',
+          );
+        }
+        this.requireLeadTime(input.start);
+        const now = this.clock.now();
+        const migration: Migration = {
+          id: randomUUID(),
+          status: 'scheduled',
+          source: 'us',
+          target: 'eu',
+          start: input.start,
+          expectedEnd: input.start + MIGRATION_DURATION_MS,
+          scheduledAt: now,
+          scheduledBy: actor,
+          startedAt: null,
+          endedAt: null,
+        };
+        return {
+          record: { ...current, migration },
+          action: 'migration.scheduled',
+          detail: { migrationId: migration.id, start: new Date(input.start).toISOString() },
+          event: { kind: 'scheduled' },
+          reservedDay: { day: utcDay(input.start), migrationId: migration.id },
+        };
+      },
+      actor,
+    );
     return { record, warnings: this.warningsFor(record) };
   }
 
   async reschedule(accountId: string, actor: string, input: { start: number }): Promise<AccountRecord> {
-    return this.mutate(accountId, (current) => {
-      this.requireSuperAdmin(current, actor);
-      const migration = this.requireChangeable(current);
-      this.requireLeadTime(input.start);
-      const oldDay = utcDay(migration.start);
-      const newDay = utcDay(input.start);
-      return {
-        record: { ...current, migration: { ...migration, start: input.start, expectedEnd: input.start + MIGRATION_DURATION_MS } },
-        action: 'migration.rescheduled',
-        detail: { migrationId: migration.id, from: new Date(migration.start).toISOString(), to: new Date(input.start).toISOString() },
-        event: { kind: 'rescheduled', previousStart: migration.start },
-        reservedDay: oldDay === newDay ? undefined : { day: newDay, migrationId: migration.id },
-        releaseDay: oldDay === newDay ? undefined : { day: oldDay, migrationId: migration.id },
-      };
-    }, actor);
+    return this.mutate(
+      accountId,
+      (current) => {
+        this.requireSuperAdmin(current, actor);
+        const migration = this.requireChangeable(current);
+        this.requireLeadTime(input.start);
+        const oldDay = utcDay(migration.start);
+        const newDay = utcDay(input.start);
+        return {
+          record: { ...current, migration: { ...migration, start: input.start, expectedEnd: input.start + MIGRATION_DURATION_MS } },
+          action: 'migration.rescheduled',
+          detail: { migrationId: migration.id, from: new Date(migration.start).toISOString(), to: new Date(input.start).toISOString() },
+          event: { kind: 'rescheduled', previousStart: migration.start },
+          reservedDay: oldDay === newDay ? undefined : { day: newDay, migrationId: migration.id },
+          releaseDay: oldDay === newDay ? undefined : { day: oldDay, migrationId: migration.id },
+        };
+      },
+      actor,
+    );
   }
 
   async cancel(accountId: string, actor: string): Promise<AccountRecord> {
-    return this.mutate(accountId, (current) => {
-      this.requireSuperAdmin(current, actor);
-      const migration = this.requireChangeable(current);
-      return {
-        record: { ...current, migration: { ...migration, status: 'cancelled', endedAt: this.clock.now() } },
-        action: 'migration.cancelled',
-        detail: { migrationId: migration.id },
-        event: { kind: 'cancelled' },
-        releaseDay: { day: utcDay(migration.start), migrationId: migration.id },
-      };
-    }, actor);
+    return this.mutate(
+      accountId,
+      (current) => {
+        this.requireSuperAdmin(current, actor);
+        const migration = this.requireChangeable(current);
+        return {
+          record: { ...current, migration: { ...migration, status: 'cancelled', endedAt: this.clock.now() } },
+          action: 'migration.cancelled',
+          detail: { migrationId: migration.id },
+          event: { kind: 'cancelled' },
+          releaseDay: { day: utcDay(migration.start), migrationId: migration.id },
+        };
+      },
+      actor,
+    );
   }
 
   /** The migration engine reports the start (it may come early: an emergency window). Repeating it is harmless. */
   async start(accountId: string, actor: string): Promise<AccountRecord> {
-    return this.mutate(accountId, (current) => {
-      const migration = current.migration;
-      if (migration?.status === 'in_progress') return null;
-      if (migration?.status !== 'scheduled') throw this.invalidTransition(current, 'start');
-      const now = this.clock.now();
-      const expectedEnd = Math.min(migration.expectedEnd, now + MIGRATION_DURATION_MS);
-      return {
-        record: { ...current, migration: { ...migration, status: 'in_progress', startedAt: now, expectedEnd } },
-        action: 'migration.started',
-        detail: { migrationId: migration.id, early: now < migration.start },
-        event: { kind: 'started' },
-      };
-    }, actor);
+    return this.mutate(
+      accountId,
+      (current) => {
+        const migration = current.migration;
+        if (migration?.status === 'in_progress') return null;
+        if (migration?.status !== 'scheduled') throw this.invalidTransition(current, 'start');
+        const now = this.clock.now();
+        const expectedEnd = Math.min(migration.expectedEnd, now + MIGRATION_DURATION_MS);
+        return {
+          record: { ...current, migration: { ...migration, status: 'in_progress', startedAt: now, expectedEnd } },
+          action: 'migration.started',
+          detail: { migrationId: migration.id, early: now < migration.start },
+          event: { kind: 'started' },
+        };
+      },
+      actor,
+    );
   }
 
   async complete(accountId: string, actor: string): Promise<AccountRecord> {
@@ -195,24 +231,28 @@ export class MigrationService {
   }
 
   private finish(accountId: string, actor: string, outcome: 'completed' | 'failed'): Promise<AccountRecord> {
-    return this.mutate(accountId, (current) => {
-      const migration = current.migration;
-      if (migration?.status === outcome) return null;
-      const now = this.clock.now();
-      const running = migration?.status === 'in_progress' || (migration?.status === 'scheduled' && now >= migration.start);
-      if (!migration || !running) throw this.invalidTransition(current, outcome === 'completed' ? 'complete' : 'fail');
-      const settings = outcome === 'completed' ? { ...current.settings, dataLocation: migration.target } : current.settings;
-      return {
-        record: {
-          ...current,
-          settings,
-          migration: { ...migration, status: outcome, startedAt: migration.startedAt ?? migration.start, endedAt: now },
-        },
-        action: `migration.${outcome}`,
-        detail: { migrationId: migration.id, dataLocation: settings.dataLocation },
-        event: { kind: outcome },
-      };
-    }, actor);
+    return this.mutate(
+      accountId,
+      (current) => {
+        const migration = current.migration;
+        if (migration?.status === outcome) return null;
+        const now = this.clock.now();
+        const running = migration?.status === 'in_progress' || (migration?.status === 'scheduled' && now >= migration.start);
+        if (!migration || !running) throw this.invalidTransition(current, outcome === 'completed' ? 'complete' : 'fail');
+        const settings = outcome === 'completed' ? { ...current.settings, dataLocation: migration.target } : current.settings;
+        return {
+          record: {
+            ...current,
+            settings,
+            migration: { ...migration, status: outcome, startedAt: migration.startedAt ?? migration.start, endedAt: now },
+          },
+          action: `migration.${outcome}`,
+          detail: { migrationId: migration.id, dataLocation: settings.dataLocation },
+          event: { kind: outcome },
+        };
+      },
+      actor,
+    );
   }
 
   warningsFor(record: AccountRecord): Warning[] {
@@ -223,7 +263,8 @@ export class MigrationService {
     if (record.settings.ssoEnabled) {
       warnings.push({
         code: 'SSO_LOGIN_URL',
-        message: 'Single sign-on is enabled: add the EU login URL to your identity provider before the migration, or users cannot log in afterwards.',
+        message:
+          'Single sign-on is enabled: add the EU login URL to your identity provider before the migration, or users cannot log in afterwards.',
       });
     }
     for (const app of record.settings.connectedApps ?? []) {
@@ -239,7 +280,11 @@ export class MigrationService {
 
   private requireSuperAdmin(record: AccountRecord, actor: string): void {
     if (!record.settings.superAdmins.some((admin) => admin.id === actor)) {
-      throw new GatewayError(403, 'NOT_SUPER_ADMIN', `only a super admin of account ${record.id} may schedule, reschedule or cancel its migration (X-Actor-Id "${actor}" is not one)`);
+      throw new GatewayError(
+        403,
+        'NOT_SUPER_ADMIN',
+        `only a super admin of account ${record.id} may schedule, reschedule or cancel its migration (X-Actor-Id "${actor}" is not one)`,
+      );
     }
   }
 
@@ -281,7 +326,11 @@ export class MigrationService {
       if (!mutation) return current;
       const { reservedDay } = mutation;
       if (reservedDay && !(await this.store.accounts.reserveDay(reservedDay.day, reservedDay.migrationId, this.options.migrationsPerDay))) {
-        throw new GatewayError(422, 'DATE_UNAVAILABLE', `${reservedDay.day} already has the maximum number of migrations; choose another date`);
+        throw new GatewayError(
+          422,
+          'DATE_UNAVAILABLE',
+          `${reservedDay.day} already has the maximum number of migrations; choose another date`,
+        );
       }
       const now = this.clock.now();
       const next: AccountRecord = { ...mutation.record, updatedAt: now };
@@ -296,11 +345,19 @@ export class MigrationService {
         if (reservedDay) await this.releaseUnlessHeld(accountId, reservedDay);
         continue;
       }
-      if (mutation.releaseDay) await this.store.accounts.releaseDay(mutation.releaseDay.day, mutation.releaseDay.migrationId).catch(() => undefined);
+      if (mutation.releaseDay)
+        await this.store.accounts.releaseDay(mutation.releaseDay.day, mutation.releaseDay.migrationId).catch(() => undefined);
       const stored = { ...next, version: current.version + 1 };
       this.onStored(stored);
       if (mutation.event && stored.migration) {
-        await this.emit({ kind: mutation.event.kind, account: stored, migration: stored.migration, previousStart: mutation.event.previousStart, actor, at: now });
+        await this.emit({
+          kind: mutation.event.kind,
+          account: stored,
+          migration: stored.migration,
+          previousStart: mutation.event.previousStart,
+          actor,
+          at: now,
+        });
       }
       return stored;
     }
@@ -313,7 +370,8 @@ export class MigrationService {
    */
   private async releaseUnlessHeld(accountId: string, reserved: { day: string; migrationId: string }): Promise<void> {
     const m = (await this.store.accounts.get(accountId))?.migration;
-    const held = m?.id === reserved.migrationId && (m.status === 'scheduled' || m.status === 'in_progress') && utcDay(m.start) === reserved.day;
+    const held =
+      m?.id === reserved.migrationId && (m.status === 'scheduled' || m.status === 'in_progress') && utcDay(m.start) === reserved.day;
     if (!held) await this.store.accounts.releaseDay(reserved.day, reserved.migrationId);
   }
 

@@ -10,7 +10,16 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
       level: options.level ?? 'info',
       base: { service: 'maintenance-gateway' },
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'token', 'bypassToken', 'req.headers["x-maintenance-bypass"]', 'headers["x-maintenance-bypass"]', '*.password'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'headers.authorization',
+          'token',
+          'bypassToken',
+          'req.headers["x-maintenance-bypass"]',
+          'headers["x-maintenance-bypass"]',
+          '*.password',
+        ],
         censor: '[redacted]',
       },
     },

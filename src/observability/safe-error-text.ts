@@ -5,5 +5,8 @@ const MAX_CHARS = 300;
 
 export function safeErrorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/[a-z]+:\/\/\S+/gi, '<url>').replace(/\s+/g, ' ').slice(0, MAX_CHARS);
+  return text
+    .replace(/[a-z]+:\/\/\S+/gi, '<url>')
+    .replace(/\s+/g, ' ')
+    .slice(0, MAX_CHARS);
 }

@@ -2,15 +2,7 @@
 import type { Migration } from '../domain/account';
 import { DEFAULT_MAX_RETRY_AFTER_SECONDS } from '../domain/limits';
 
-export type Phase =
-  | 'none'
-  | 'scheduled'
-  | 'imports_blocked'
-  | 'chat_hidden'
-  | 'window'
-  | 'completed'
-  | 'failed'
-  | 'cancelled';
+export type Phase = 'none' | 'scheduled' | 'imports_blocked' | 'chat_hidden' | 'window' | 'completed' | 'failed' | 'cancelled';
 
 export const IMPORTS_BLOCKED_BEFORE_MS = 24 * 3600_000;
 export const CHAT_HIDDEN_BEFORE_MS = 3600_000;

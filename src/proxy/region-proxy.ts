@@ -128,7 +128,10 @@ export function createRegionProxy(options: RegionProxyOptions): RegionProxy {
       if (declared > options.maxBodyBytes) {
         // The unread body would follow on this connection: close it after the answer.
         res.setHeader('connection', 'close');
-        sendGatewayError(req, res, 413, 'PAYLOAD_TOO_LARGE', { message: `The request body is larger than the ${options.maxBodyBytes} bytes the gateway forwards.`, cors: options.cors });
+        sendGatewayError(req, res, 413, 'PAYLOAD_TOO_LARGE', {
+          message: `The request body is larger than the ${options.maxBodyBytes} bytes the gateway forwards.`,
+          cors: options.cors,
+        });
         return;
       }
       middleware(req, res, next);

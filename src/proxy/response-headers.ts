@@ -6,12 +6,14 @@ const LINK_HEADERS = ['location', 'content-location'] as const;
 
 /** The origin the client addressed: its Host over the gateway's scheme, or what a trusted proxy in front says. */
 export function clientOrigin(req: IncomingMessage, peerIsTrustedProxy: boolean): string | null {
-  const first = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
+  const first = (value: string | string[] | undefined): string | undefined =>
+    (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
   const forwardedHost = peerIsTrustedProxy ? first(req.headers['x-forwarded-host']) : undefined;
   const forwardedProto = peerIsTrustedProxy ? first(req.headers['x-forwarded-proto']) : undefined;
   const host = forwardedHost ?? req.headers.host;
   if (!host || !/^[A-Za-z0-9.\-:[\]]+$/.test(host)) return null;
-  const proto = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+  const proto =
+    forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : (req.socket as TLSSocket).encrypted ? 'https' : 'http';
   return `${proto}://${host}`;
 }
 
@@ -19,7 +21,12 @@ export function clientOrigin(req: IncomingMessage, peerIsTrustedProxy: boolean):
  * `Location: http://10.0.0.5:9001/posts/2` becomes `Location: https://help.acme.com/posts/2`. Only absolute URLs
  * whose origin is exactly the upstream's are touched: relative links and links to other sites are left alone.
  */
-export function rewriteUpstreamOrigin(headers: IncomingHttpHeaders, upstreamOrigin: string, req: IncomingMessage, peerIsTrustedProxy: boolean): void {
+export function rewriteUpstreamOrigin(
+  headers: IncomingHttpHeaders,
+  upstreamOrigin: string,
+  req: IncomingMessage,
+  peerIsTrustedProxy: boolean,
+): void {
   for (const name of LINK_HEADERS) {
     const value = headers[name];
     if (typeof value !== 'string' || !value.startsWith(upstreamOrigin)) continue;

@@ -102,7 +102,11 @@ function agree(values: { source: AccountSource | 'hook'; value: string | null }[
   return first ? { kind: 'account', accountId: first.value, source: first.source } : NONE;
 }
 
-function settle(req: IncomingMessage, values: { source: AccountSource | 'hook'; value: string | null }[], options: IdentifyOptions): Identity | Promise<Identity> {
+function settle(
+  req: IncomingMessage,
+  values: { source: AccountSource | 'hook'; value: string | null }[],
+  options: IdentifyOptions,
+): Identity | Promise<Identity> {
   const identity = agree(values);
   if (identity.kind !== 'none' || !options.hook) return identity;
   let hooked: string | null | Promise<string | null>;

@@ -16,7 +16,9 @@ export interface BypassAdminDeps {
   secret: string | undefined;
 }
 
-export const bypassBodySchema = z.object({ ttlSeconds: z.number().int().min(1).max(MAX_BYPASS_TTL_SECONDS).describe('Lifetime of the token, at most 24 hours') }).strict();
+export const bypassBodySchema = z
+  .object({ ttlSeconds: z.number().int().min(1).max(MAX_BYPASS_TTL_SECONDS).describe('Lifetime of the token, at most 24 hours') })
+  .strict();
 
 export const bypassTokenSchema = z.object({
   account: z.string(),
@@ -34,7 +36,9 @@ function ttlOf(body: unknown): number {
   if (parsed.success) return parsed.data.ttlSeconds;
   const unknown = parsed.error.issues.find((issue) => issue.code === 'unrecognized_keys');
   if (unknown) throw new GatewayError(400, 'INVALID_BODY', 'unknown field(s) in the body', { field: unknown.keys[0] });
-  throw new GatewayError(400, 'INVALID_BODY', `ttlSeconds: must be an integer from 1 to ${MAX_BYPASS_TTL_SECONDS} (24 hours)`, { field: 'ttlSeconds' });
+  throw new GatewayError(400, 'INVALID_BODY', `ttlSeconds: must be an integer from 1 to ${MAX_BYPASS_TTL_SECONDS} (24 hours)`, {
+    field: 'ttlSeconds',
+  });
 }
 
 export function bypassAdminRouter(deps: BypassAdminDeps): Router {
@@ -54,8 +58,10 @@ export function bypassAdminRouter(deps: BypassAdminDeps): Router {
       errors: { 400: ['MISSING_ACTOR'], 409: ['BYPASS_DISABLED'] },
     },
     async (req, res) => {
-      if (!req.header('x-actor-id')) throw new GatewayError(400, 'MISSING_ACTOR', 'the X-Actor-Id header must name the operator the token is issued to');
-      if (!deps.secret) throw new GatewayError(409, 'BYPASS_DISABLED', 'operator bypass is disabled: no bypass secret is configured (BYPASS_SECRET)');
+      if (!req.header('x-actor-id'))
+        throw new GatewayError(400, 'MISSING_ACTOR', 'the X-Actor-Id header must name the operator the token is issued to');
+      if (!deps.secret)
+        throw new GatewayError(409, 'BYPASS_DISABLED', 'operator bypass is disabled: no bypass secret is configured (BYPASS_SECRET)');
       const ttlSeconds = ttlOf(req.body);
       const account = res.locals.account as AccountRecord;
       const actor = res.locals.actor as string;
@@ -63,7 +69,12 @@ export function bypassAdminRouter(deps: BypassAdminDeps): Router {
       const token = createBypassToken(deps.secret, account.id, ttlSeconds, now);
       const expiresAt = new Date((Math.floor(now / 1000) + ttlSeconds) * 1000).toISOString();
       // The audit trail names the token by fingerprint only: whoever can read the trail must not be able to use it.
-      await deps.store.accounts.appendAudit(account.id, { at: now, actor, action: 'bypass.token_issued', detail: { ttlSeconds, expiresAt, fingerprint: bypassTokenFingerprint(token) } });
+      await deps.store.accounts.appendAudit(account.id, {
+        at: now,
+        actor,
+        action: 'bypass.token_issued',
+        detail: { ttlSeconds, expiresAt, fingerprint: bypassTokenFingerprint(token) },
+      });
       res.setHeader('cache-control', 'no-store');
       res.status(201).json({ account: account.id, token, header: BYPASS_HEADER, expiresAt, fingerprint: bypassTokenFingerprint(token) });
     },

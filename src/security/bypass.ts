@@ -4,7 +4,6 @@ import type { IncomingMessage } from 'node:http';
 import { ACCOUNT_ID_PATTERN } from '../domain/account';
 import { BYPASS_HEADER } from '../domain/http-headers';
 
-
 /** Long enough for an operator to verify a migration, short enough that a leaked token soon dies. */
 export const MAX_BYPASS_TTL_SECONDS = 24 * 3600;
 
@@ -29,7 +28,8 @@ export function createBypassToken(secret: string, account: string, ttlSeconds: n
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_BYPASS_TTL_SECONDS) {
     throw new RangeError(`createBypassToken: ttlSeconds must be an integer from 1 to ${MAX_BYPASS_TTL_SECONDS}`);
   }
-  if (secret.length < MIN_BYPASS_SECRET_LENGTH) throw new RangeError(`createBypassToken: the secret must be at least ${MIN_BYPASS_SECRET_LENGTH} characters`);
+  if (secret.length < MIN_BYPASS_SECRET_LENGTH)
+    throw new RangeError(`createBypassToken: the secret must be at least ${MIN_BYPASS_SECRET_LENGTH} characters`);
   const payload: BypassPayload = { account, exp: Math.floor(nowMs / 1000) + ttlSeconds };
   const bytes = Buffer.from(JSON.stringify(payload), 'utf8');
   return `${bytes.toString('base64url')}.${mac(secret, bytes).toString('base64url')}`;

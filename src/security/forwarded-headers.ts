@@ -3,7 +3,6 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { HOP_BY_HOP } from '../domain/http-headers';
 
-
 /** `::ffff:10.0.0.1` and `10.0.0.1` are the same client: compare IPv4 peers in one form whatever the listening socket. */
 export function normalizeAddress(address: string | undefined): string {
   if (!address) return '';

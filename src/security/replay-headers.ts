@@ -2,7 +2,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { REPLAY_HEADERS } from '../domain/http-headers';
 
-
 /** The replayer's Idempotency-Key namespace (`mg:<account>:<item>`, see buffer/replayer.ts idempotencyKey). */
 const REPLAY_KEY_PREFIX = 'mg:';
 

@@ -49,7 +49,9 @@ export function hostCandidates(hostHeader: string): string[] {
 }
 
 function unavailable(error: unknown): StoreUnavailableError {
-  return error instanceof StoreUnavailableError ? error : new StoreUnavailableError('the account directory could not be read', { cause: error });
+  return error instanceof StoreUnavailableError
+    ? error
+    : new StoreUnavailableError('the account directory could not be read', { cause: error });
 }
 
 function metric<T>(metrics: Metrics, name: string, make: () => T): T {
@@ -86,9 +88,37 @@ export class AccountDirectory {
     metrics: Metrics,
   ) {
     this.cache = new LRUCache<string, string>({ max: options.maxEntries });
-    this.lookups = metric(metrics, 'mg_directory_lookups_total', () => new Counter({ name: 'mg_directory_lookups_total', help: 'Domain and token lookups by where the answer came from (cache, filter = certainly unknown, store)', labelNames: ['kind', 'source'], registers: [metrics.registry] }));
-    this.entries = metric(metrics, 'mg_directory_cache_entries', () => new Gauge({ name: 'mg_directory_cache_entries', help: 'Domains and token digests held in the in-process directory LRU', registers: [metrics.registry] }));
-    this.filterKeys = metric(metrics, 'mg_directory_filter_keys', () => new Gauge({ name: 'mg_directory_filter_keys', help: 'Domains and token digests in the in-process Bloom filter', registers: [metrics.registry] }));
+    this.lookups = metric(
+      metrics,
+      'mg_directory_lookups_total',
+      () =>
+        new Counter({
+          name: 'mg_directory_lookups_total',
+          help: 'Domain and token lookups by where the answer came from (cache, filter = certainly unknown, store)',
+          labelNames: ['kind', 'source'],
+          registers: [metrics.registry],
+        }),
+    );
+    this.entries = metric(
+      metrics,
+      'mg_directory_cache_entries',
+      () =>
+        new Gauge({
+          name: 'mg_directory_cache_entries',
+          help: 'Domains and token digests held in the in-process directory LRU',
+          registers: [metrics.registry],
+        }),
+    );
+    this.filterKeys = metric(
+      metrics,
+      'mg_directory_filter_keys',
+      () =>
+        new Gauge({
+          name: 'mg_directory_filter_keys',
+          help: 'Domains and token digests in the in-process Bloom filter',
+          registers: [metrics.registry],
+        }),
+    );
   }
 
   /** Loads what it needs and subscribes to changes; resolves once change notifications are live. */
@@ -113,7 +143,9 @@ export class AccountDirectory {
     const answer = AccountDirectory.firstOwner(known);
     if (answer !== undefined) return answer;
     const missing = keys.filter((_key, i) => known[i] === undefined);
-    return this.ask('domain', missing).then((owners) => AccountDirectory.firstOwner(keys.map((key, i) => (owners.has(key) ? (owners.get(key) ?? null) : known[i]))) ?? null);
+    return this.ask('domain', missing).then(
+      (owners) => AccountDirectory.firstOwner(keys.map((key, i) => (owners.has(key) ? (owners.get(key) ?? null) : known[i]))) ?? null,
+    );
   }
 
   /** The account of a raw bearer token (hashed here with SHA-256), null when not registered. Same sync/async rule. */
@@ -163,7 +195,9 @@ export class AccountDirectory {
       this.lookups.inc({ kind, source: 'store' }, toFetch.length);
       const generation = this.generation;
       const directory = this.store.directory;
-      const read = (kind === 'token' ? directory.tokenOwner(toFetch[0] ?? '').then((owner) => [owner]) : directory.domainOwners(toFetch)).catch((error: unknown) => {
+      const read = (
+        kind === 'token' ? directory.tokenOwner(toFetch[0] ?? '').then((owner) => [owner]) : directory.domainOwners(toFetch)
+      ).catch((error: unknown) => {
         throw unavailable(error);
       });
       toFetch.forEach((key, i) => {

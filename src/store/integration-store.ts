@@ -51,7 +51,14 @@ export interface IntegrationStore {
    * Counts one failed CRM answer and, atomically, suspends when `immediate` or when the count of consecutive
    * failures reaches `threshold`. While already suspended the reason is replaced by the newer one.
    */
-  recordFailure(accountId: string, integration: string, reason: ReasonCode, immediate: boolean, threshold: number, now: number): Promise<FailureOutcome>;
+  recordFailure(
+    accountId: string,
+    integration: string,
+    reason: ReasonCode,
+    immediate: boolean,
+    threshold: number,
+    now: number,
+  ): Promise<FailureOutcome>;
   /** A successful CRM answer: the run of consecutive failures is over. */
   recordSuccess(accountId: string, integration: string): Promise<void>;
   /** Suspends for `reason` unless already suspended for it; true when the state changed. */

@@ -154,7 +154,9 @@ export function timelineAdminRouter(deps: TimelineAdminDeps): Router {
       operationId: 'markChecklistItem',
       tags: ['timeline'],
       summary: 'Mark a checklist item done or not done',
-      params: accountParams.extend({ item: z.enum(CHECKLIST_ITEM_IDS).describe('A checklist item id (404 CHECKLIST_ITEM_NOT_FOUND for any other)') }),
+      params: accountParams.extend({
+        item: z.enum(CHECKLIST_ITEM_IDS).describe('A checklist item id (404 CHECKLIST_ITEM_NOT_FOUND for any other)'),
+      }),
       body: checklistMarkSchema,
       responses: { 200: { description: 'The item', schema: z.object({ item: checklistItemSchema }) } },
       errors: { 404: ['CHECKLIST_ITEM_NOT_FOUND'], 409: ['CHECKLIST_NOT_OPEN'], 503: ['STORE_UNAVAILABLE'] },
@@ -163,7 +165,11 @@ export function timelineAdminRouter(deps: TimelineAdminDeps): Router {
       const account = await loadAccount(deps, req, res);
       const item = checklistItem(String(req.params.item));
       if (!item) {
-        throw new GatewayError(404, 'CHECKLIST_ITEM_NOT_FOUND', `No checklist item with this id; known: ${CHECKLIST_ITEMS.map((i) => i.id).join(', ')}.`);
+        throw new GatewayError(
+          404,
+          'CHECKLIST_ITEM_NOT_FOUND',
+          `No checklist item with this id; known: ${CHECKLIST_ITEMS.map((i) => i.id).join(', ')}.`,
+        );
       }
       const parsed = checklistMarkSchema.safeParse(req.body);
       if (!parsed.success) throw new GatewayError(400, 'INVALID_BODY', 'Field "done" is required and must be true or false.');

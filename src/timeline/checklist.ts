@@ -26,7 +26,8 @@ export const CHECKLIST_ITEMS: readonly ChecklistItem[] = [
   {
     id: 'add-reverse-proxy-dns-records',
     title: 'Add the new TXT and CNAME DNS records',
-    description: 'For every domain connected through a reverse proxy, add the new TXT and CNAME records; until then the site stays offline.',
+    description:
+      'For every domain connected through a reverse proxy, add the new TXT and CNAME records; until then the site stays offline.',
   },
   {
     id: 'update-email-logging-addresses',

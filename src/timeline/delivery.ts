@@ -61,7 +61,11 @@ type SocketCallback = (error: Error | null, socket?: { connection: net.Socket })
 
 function connectNoDelay(options: SocketOptions, timeoutMs: number, done: SocketCallback): void {
   // nodemailer's own defaults: localhost, 465 for smtps://, else 587.
-  const socket = net.connect({ host: options.host ?? 'localhost', port: Number(options.port) || (options.secure ? 465 : 587), noDelay: true });
+  const socket = net.connect({
+    host: options.host ?? 'localhost',
+    port: Number(options.port) || (options.secure ? 465 : 587),
+    noDelay: true,
+  });
   let settled = false;
   const finish = (error: Error | null) => {
     if (settled) return;
@@ -84,7 +88,11 @@ class SmtpSender implements ChannelSender {
   readonly name = 'smtp' as const;
   private readonly transport: Transporter;
 
-  constructor(url: string, private readonly from: string, timeoutMs: number) {
+  constructor(
+    url: string,
+    private readonly from: string,
+    timeoutMs: number,
+  ) {
     this.transport = nodemailer.createTransport(withDefaults(url, timeoutMs));
     // nodemailer's own sockets keep Nagle's algorithm on: the end of each message then waits for the server's delayed
     // ACK (~40 ms a mail on one connection, measured). Its documented getSocket hook hands it sockets without it;
@@ -117,7 +125,10 @@ class SmtpSender implements ChannelSender {
 class WebhookSender implements ChannelSender {
   readonly name = 'webhook' as const;
 
-  constructor(private readonly url: string, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs: number,
+  ) {}
 
   async send(n: Notification): Promise<void> {
     const response = await fetch(this.url, {
@@ -168,7 +179,6 @@ export class Delivery {
     if (channels.length === 0) channels.push(new LogSender(options.logger));
     this.channels = channels;
   }
-
 
   /** Sends to every channel that does not hold it yet; one channel failing does not stop the others. */
   async deliver(n: Notification): Promise<DeliveryResult> {

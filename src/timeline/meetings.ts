@@ -41,8 +41,14 @@ function decodeURIComponentSafe(value: string): string {
 
 /** Printable, single-line, bounded: what lands in an email must not carry control characters. */
 function printable(value: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
+  return (
+    value
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, max)
+  );
 }
 
 function bodyEntries(text: string, contentType: string): [string, string][] {

@@ -95,11 +95,7 @@ function paragraphs(...parts: string[]): string {
 function meetingLine(line: MeetingLine, timeZone: string): string {
   const f = line.fields;
   const who = [f.name, f.email ? `<${f.email}>` : ''].filter(Boolean).join(' ');
-  const details = [
-    who && `from ${who}`,
-    f.time && `for ${f.time}`,
-    f.message && `message: "${f.message}"`,
-  ].filter(Boolean);
+  const details = [who && `from ${who}`, f.time && `for ${f.time}`, f.message && `message: "${f.message}"`].filter(Boolean);
   const summary = details.length > 0 ? details.join(', ') : `request body: ${line.excerpt || '(empty)'}`;
   return `- ${line.slug}, received ${at(line.receivedAt, timeZone)}: ${summary}`;
 }

@@ -60,8 +60,23 @@ export class NotificationCreator {
     if (this.known.has(marker)) return;
     const requests = await this.options.timeline.meetings.list(account.id, m.id);
     for (const digest of meetingDigests(account, requests)) {
-      const message = composeMessage({ kind: 'meetings_requested', account, migration: m, ownerName: digest.ownerName, meetings: digest.meetings });
-      await this.ensure(account, m, 'meetings_requested', notificationKey.meetingsRequested(m, digest.ownerEmail), message, now, [digest.ownerEmail], write);
+      const message = composeMessage({
+        kind: 'meetings_requested',
+        account,
+        migration: m,
+        ownerName: digest.ownerName,
+        meetings: digest.meetings,
+      });
+      await this.ensure(
+        account,
+        m,
+        'meetings_requested',
+        notificationKey.meetingsRequested(m, digest.ownerEmail),
+        message,
+        now,
+        [digest.ownerEmail],
+        write,
+      );
     }
     this.known.set(marker, true);
   }

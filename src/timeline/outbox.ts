@@ -55,7 +55,12 @@ export interface ClaimTimes {
  * Takes a due pending notification for delivery until leaseNow + leaseMs. Null when it is not due, someone
  * else holds a live lease, or another instance won the compare-and-set: two instances never send it at once.
  */
-export async function claimForDelivery(outbox: OutboxStore, n: Notification, owner: string, times: ClaimTimes): Promise<Notification | null> {
+export async function claimForDelivery(
+  outbox: OutboxStore,
+  n: Notification,
+  owner: string,
+  times: ClaimTimes,
+): Promise<Notification | null> {
   if (n.status !== 'pending' || n.nextAttemptAt > times.now) return null;
   if (n.leaseOwner !== null && n.leaseUntil > times.leaseNow) return null;
   const claimed: Notification = { ...n, leaseOwner: owner, leaseUntil: times.leaseNow + times.leaseMs };
@@ -88,7 +93,11 @@ export function afterAttempt(current: Notification, outcome: AttemptOutcome, pol
   if (current.status !== 'pending') return { ...base, lastError: outcome.error ?? current.lastError };
   if (outcome.complete) return { ...base, status: 'sent', sentAt: now, lastError: outcome.error };
   if (attempts >= policy.maxAttempts) return { ...base, status: 'failed', lastError: outcome.error };
-  return { ...base, lastError: outcome.error, nextAttemptAt: now + backoffDelayMs({ baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }, attempts) };
+  return {
+    ...base,
+    lastError: outcome.error,
+    nextAttemptAt: now + backoffDelayMs({ baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }, attempts),
+  };
 }
 
 /**

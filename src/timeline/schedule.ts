@@ -2,7 +2,6 @@
 import type { Migration } from '../domain/account';
 import { addDays, localDate, localParts, startOfLocalDay } from '../domain/time-zone';
 
-
 /**
  * How long after a migration ended the scheduler still creates its end notice if the event was lost
  * (an instance died between storing the change and emitting the event). Older ones are history.

@@ -282,7 +282,9 @@ export class TimelineScheduler {
     for (;;) {
       const batch = await this.options.store.timeline.due.claim(now, batchSize, this.leaseMs);
       consider(batch.nextAt);
-      await inParallel(batch.claims, this.options.concurrency ?? DEFAULT_CONCURRENCY, async (claim) => consider(await this.visit(claim, now)));
+      await inParallel(batch.claims, this.options.concurrency ?? DEFAULT_CONCURRENCY, async (claim) =>
+        consider(await this.visit(claim, now)),
+      );
       if (batch.claims.length < batchSize) break;
     }
     this.wakeAt(earliest);
@@ -297,7 +299,10 @@ export class TimelineScheduler {
         await this.creator.createDue(account, now, UNDER_CLAIM);
         if (shouldOpenWindow(account.migration, now)) await this.openWindow(accountId);
       }
-      let next = earliestOf(account ? nextMoment(account.migration, account.settings.timezone, now) : null, await this.deliverPending(accountId, now));
+      let next = earliestOf(
+        account ? nextMoment(account.migration, account.settings.timezone, now) : null,
+        await this.deliverPending(accountId, now),
+      );
       if (next !== null && next <= now) next = now + REVISIT_MS;
       const graceMs = this.options.touchGraceMs ?? DEFAULT_TOUCH_GRACE_MS;
       const settled = await this.options.store.timeline.due.settle(claim, next, now, graceMs);
@@ -324,7 +329,8 @@ export class TimelineScheduler {
         if (claimed) current = await this.sender.send(claimed, UNDER_CLAIM);
       }
       if (current?.status !== 'pending') continue;
-      const at = current.leaseOwner !== null && current.leaseUntil > leaseNow ? now + (current.leaseUntil - leaseNow) : current.nextAttemptAt;
+      const at =
+        current.leaseOwner !== null && current.leaseUntil > leaseNow ? now + (current.leaseUntil - leaseNow) : current.nextAttemptAt;
       next = earliestOf(next, at);
     }
     return next;

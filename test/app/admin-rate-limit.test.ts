@@ -50,7 +50,10 @@ async function start(config: Record<string, unknown> = {}): Promise<Running> {
   };
 }
 
-function send(port: number, options: { method: string; path: string; token?: string; body?: string; from?: string; agent?: http.Agent }): Promise<Answer> {
+function send(
+  port: number,
+  options: { method: string; path: string; token?: string; body?: string; from?: string; agent?: http.Agent },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { 'X-Actor-Id': SUPER_ADMIN.id };
     if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
@@ -59,7 +62,15 @@ function send(port: number, options: { method: string; path: string; token?: str
       headers['Content-Length'] = Buffer.byteLength(options.body);
     }
     const req = http.request(
-      { host: '127.0.0.1', port, method: options.method, path: options.path, headers, localAddress: options.from ?? OPERATOR, agent: options.agent ?? false },
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method,
+        path: options.path,
+        headers,
+        localAddress: options.from ?? OPERATOR,
+        agent: options.agent ?? false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -95,7 +106,9 @@ describe('admin API limits', () => {
       await Promise.all(Array.from({ length: concurrency }, worker));
       const seconds = (performance.now() - began) / 1000;
       agent.destroy();
-      console.log(`admin bulk onboarding: ${total} PUTs, ${concurrency} at a time, in ${seconds.toFixed(1)} s (${Math.round(total / seconds)}/s)`);
+      console.log(
+        `admin bulk onboarding: ${total} PUTs, ${concurrency} at a time, in ${seconds.toFixed(1)} s (${Math.round(total / seconds)}/s)`,
+      );
       expect(Object.fromEntries(statuses)).toEqual({ 201: total });
       const last = await send(running.port, { method: 'GET', path: `/admin/v1/accounts/bulk-${total - 1}`, token: ADMIN_TOKEN });
       expect(last.status).toBe(200);

@@ -25,11 +25,22 @@ afterAll(async () => {
   await eu.close();
 });
 
-async function setup(settings: Record<string, unknown> = {}, config: Record<string, unknown> = {}): Promise<{ app: GatewayApp; clock: ManualClock }> {
+async function setup(
+  settings: Record<string, unknown> = {},
+  config: Record<string, unknown> = {},
+): Promise<{ app: GatewayApp; clock: ManualClock }> {
   const clock = new ManualClock(NOW);
   const app = createGateway({ upstreams: { us: us.url, eu: eu.url }, store: new MemoryStore(), clock, adminTokens: [ADMIN_TOKEN], config });
-  await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ timezone: 'Europe/Stockholm', contactName: 'Ada', ...settings })).expect(201);
-  await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+  await request(app)
+    .put('/admin/v1/accounts/acme')
+    .set(auth)
+    .send(accountSettings({ timezone: 'Europe/Stockholm', contactName: 'Ada', ...settings }))
+    .expect(201);
+  await request(app)
+    .post('/admin/v1/accounts/acme/migration')
+    .set(auth)
+    .send({ start: new Date(START).toISOString() })
+    .expect(201);
   clock.set(IN_WINDOW);
   return { app, clock };
 }
@@ -75,7 +86,11 @@ describe('languages', () => {
   it('a prepared page is never served stale: a new contact name or locale shows at once', async () => {
     const { app } = await setup();
     expect((await appPage(app).expect(503)).text).toContain('contact Ada.');
-    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ timezone: 'Europe/Stockholm', contactName: 'Grace', locale: 'de' })).expect(200);
+    await request(app)
+      .put('/admin/v1/accounts/acme')
+      .set(auth)
+      .send(accountSettings({ timezone: 'Europe/Stockholm', contactName: 'Grace', locale: 'de' }))
+      .expect(200);
     const page = await appPage(app).expect(503);
     expect(page.headers['content-language']).toBe('de');
     expect(page.text).toContain('wenden Sie sich an Grace.');
@@ -109,14 +124,17 @@ describe('languages', () => {
     expect(fr.text).toContain('<p>Migration en cours jusqu’au jeudi 3 décembre 2026.</p>');
     // Texts the operator did not give fall back to English.
     const doc = await request(app).get('/documents/d?portalId=acme').set('Accept-Language', 'fr').expect(503);
-    expect(doc.body.message).toBe('This document is temporarily unavailable due to scheduled system updates. It will be available again on jeudi 3 décembre 2026.');
+    expect(doc.body.message).toBe(
+      'This document is temporarily unavailable due to scheduled system updates. It will be available again on jeudi 3 décembre 2026.',
+    );
     const en = await appPage(app, 'en').expect(503);
     expect(en.text).toContain('<p>Moving house.</p>');
     expect(en.text).toContain('<p>Ask Ada.</p>');
   });
 
   it('refuses a messages key that is neither a message nor a language tag, and a bad text in a locale, naming them', () => {
-    const make = (messages: unknown) => () => createGateway({ upstreams: { us: us.url, eu: eu.url }, config: { messages: messages as never } });
+    const make = (messages: unknown) => () =>
+      createGateway({ upstreams: { us: us.url, eu: eu.url }, config: { messages: messages as never } });
     expect(make({ 'not a tag!': {} })).toThrow('not a tag!');
     expect(make({ sv: { appMigraton: 'x' } })).toThrow('appMigraton');
     expect(make({ sv: { appMigration: '' } })).toThrow('sv.appMigration');
@@ -124,11 +142,27 @@ describe('languages', () => {
 
   it('account settings take a locale the gateway has texts for (canonicalised), and refuse others by name', async () => {
     const { app } = await setup();
-    const ok = await request(app).put('/admin/v1/accounts/b').set(auth).send(accountSettings({ locale: 'SV' })).expect(201);
+    const ok = await request(app)
+      .put('/admin/v1/accounts/b')
+      .set(auth)
+      .send(accountSettings({ locale: 'SV' }))
+      .expect(201);
     expect(ok.body.locale).toBe('sv');
-    const unknown = await request(app).put('/admin/v1/accounts/c').set(auth).send(accountSettings({ locale: 'fr' })).expect(400);
-    expect(unknown.body.error).toEqual({ code: 'INVALID_BODY', message: 'locale: "fr" has no texts here; use one of en, sv, da, de', field: 'locale' });
-    const bad = await request(app).put('/admin/v1/accounts/c').set(auth).send(accountSettings({ locale: 'not a tag' })).expect(400);
+    const unknown = await request(app)
+      .put('/admin/v1/accounts/c')
+      .set(auth)
+      .send(accountSettings({ locale: 'fr' }))
+      .expect(400);
+    expect(unknown.body.error).toEqual({
+      code: 'INVALID_BODY',
+      message: 'locale: "fr" has no texts here; use one of en, sv, da, de',
+      field: 'locale',
+    });
+    const bad = await request(app)
+      .put('/admin/v1/accounts/c')
+      .set(auth)
+      .send(accountSettings({ locale: 'not a tag' }))
+      .expect(400);
     expect(bad.body.error.message).toBe('locale: must be a language tag such as "sv" or "de-AT"');
     await request(app).get('/admin/v1/accounts/c').set(auth).expect(404);
   });
@@ -149,7 +183,10 @@ describe('CORS', () => {
   });
 
   it('a list: the request Origin when listed, no Allow-Origin otherwise', async () => {
-    const { app } = await setup({}, { cors: { origins: ['https://shop.example'] }, limits: { maxBufferedBodyBytes: { form: 1024 * 1024 } } });
+    const { app } = await setup(
+      {},
+      { cors: { origins: ['https://shop.example'] }, limits: { maxBufferedBodyBytes: { form: 1024 * 1024 } } },
+    );
     const listed = await request(app).post('/forms/acme/f1').set('Origin', 'https://shop.example').type('form').send('a=1').expect(202);
     expect(listed.headers['access-control-allow-origin']).toBe('https://shop.example');
     expect(listed.headers.vary).toBe('Origin');
@@ -164,16 +201,26 @@ describe('CORS', () => {
     const head = await request(app).head('/app/home?portalId=acme').set('Accept', 'text/html').expect(503);
     expect(Number(head.headers['content-length'])).toBeGreaterThan(0);
     expect(head.text).toBeUndefined();
-    const tooLarge = await request(app).post('/forms/acme/f1').set('Origin', 'https://shop.example').type('form').send(`a=${'x'.repeat(2 * 1024 * 1024)}`);
+    const tooLarge = await request(app)
+      .post('/forms/acme/f1')
+      .set('Origin', 'https://shop.example')
+      .type('form')
+      .send(`a=${'x'.repeat(2 * 1024 * 1024)}`);
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.headers['access-control-allow-origin']).toBe('https://shop.example');
-    expect(() => createGateway({ upstreams: { us: us.url, eu: eu.url }, config: { cors: { origins: ['https://shop.example/path'] } } })).toThrow('cors');
+    expect(() =>
+      createGateway({ upstreams: { us: us.url, eu: eu.url }, config: { cors: { origins: ['https://shop.example/path'] } } }),
+    ).toThrow('cors');
   });
 
   it('answers preflights in the window for what it answers or buffers (204), leaves the others to the upstream', async () => {
     const { app, clock } = await setup();
     const preflight = (path: string, method: string) =>
-      request(app).options(path).set('Origin', 'https://shop.example').set('Access-Control-Request-Method', method).set('Access-Control-Request-Headers', 'content-type, x-requested-with');
+      request(app)
+        .options(path)
+        .set('Origin', 'https://shop.example')
+        .set('Access-Control-Request-Method', method)
+        .set('Access-Control-Request-Headers', 'content-type, x-requested-with');
     const form = await preflight('/forms/acme/f1', 'POST').expect(204);
     expect(form.headers['access-control-allow-origin']).toBe('*');
     expect(form.headers['access-control-allow-methods']).toBe('GET, HEAD, POST, PUT, PATCH, DELETE');
@@ -195,7 +242,14 @@ describe('the accepted page', () => {
   it('links back to an http(s) Referer, escaped, and shows a short reference derived from the item id', async () => {
     const { app } = await setup();
     const referer = 'https://www.example.com/contact?x="><script>alert(1)</script>';
-    const page = await request(app).post('/forms/acme/f1').set('Accept', 'text/html').set('Referer', referer).set('Accept-Language', 'sv').type('form').send('a=1').expect(202);
+    const page = await request(app)
+      .post('/forms/acme/f1')
+      .set('Accept', 'text/html')
+      .set('Referer', referer)
+      .set('Accept-Language', 'sv')
+      .type('form')
+      .send('a=1')
+      .expect(202);
     expect(page.headers['content-language']).toBe('sv');
     expect(page.text).toContain('<title>Mottaget</title>');
     expect(page.text).toContain('Ditt svar har skickats.');
@@ -208,7 +262,13 @@ describe('the accepted page', () => {
     const json = await request(app).post('/forms/acme/f1').type('form').send('a=2').expect(202);
     expect(json.body.id).not.toBe('');
     for (const bad of ['javascript:alert(1)', 'data:text/html,x', '/relative/path', 'not a url']) {
-      const res = await request(app).post('/forms/acme/f1').set('Accept', 'text/html').set('Referer', bad).type('form').send('a=1').expect(202);
+      const res = await request(app)
+        .post('/forms/acme/f1')
+        .set('Accept', 'text/html')
+        .set('Referer', bad)
+        .type('form')
+        .send('a=1')
+        .expect(202);
       expect(res.text).not.toContain('<a ');
     }
   });
@@ -263,21 +323,36 @@ describe('payments', () => {
   it('cannot be turned on while a migration is scheduled or in progress (422 MIGRATION_PENDING), nothing changed', async () => {
     const { app, clock } = await setup();
     clock.set(NOW);
-    const scheduled = await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ paymentsEnabled: true })).expect(422);
+    const scheduled = await request(app)
+      .put('/admin/v1/accounts/acme')
+      .set(auth)
+      .send(accountSettings({ paymentsEnabled: true }))
+      .expect(422);
     expect(scheduled.body.error.code).toBe('MIGRATION_PENDING');
     await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200);
-    const inProgress = await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ paymentsEnabled: true })).expect(422);
+    const inProgress = await request(app)
+      .put('/admin/v1/accounts/acme')
+      .set(auth)
+      .send(accountSettings({ paymentsEnabled: true }))
+      .expect(422);
     expect(inProgress.body.error.code).toBe('MIGRATION_PENDING');
     expect((await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200)).body.paymentsEnabled).toBe(false);
     await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200);
-    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ dataLocation: 'eu', paymentsEnabled: true })).expect(200);
+    await request(app)
+      .put('/admin/v1/accounts/acme')
+      .set(auth)
+      .send(accountSettings({ dataLocation: 'eu', paymentsEnabled: true }))
+      .expect(200);
   });
 });
 
 describe("CORS on the gateway's own error answers", () => {
   it('an ambiguous request (400), an unreachable upstream (502) and a store outage (503) can be read cross-origin', async () => {
     const { app } = await setup({}, { cors: { origins: ['https://shop.example'] } });
-    const ambiguous = await request(app).get('/api/contacts?portalId=acme&portalId=globex').set('Origin', 'https://shop.example').expect(400);
+    const ambiguous = await request(app)
+      .get('/api/contacts?portalId=acme&portalId=globex')
+      .set('Origin', 'https://shop.example')
+      .expect(400);
     expect([ambiguous.headers['access-control-allow-origin'], ambiguous.headers.vary]).toEqual(['https://shop.example', 'Origin']);
 
     // A port nothing listens on: the proxy's own 502.
@@ -287,7 +362,12 @@ describe("CORS on the gateway's own error answers", () => {
         srv.close(() => resolve(port));
       });
     });
-    const down = createGateway({ upstreams: { us: `http://127.0.0.1:${closed}`, eu: eu.url }, store: new MemoryStore(), parts: {}, config: { cors: { origins: '*' } } });
+    const down = createGateway({
+      upstreams: { us: `http://127.0.0.1:${closed}`, eu: eu.url },
+      store: new MemoryStore(),
+      parts: {},
+      config: { cors: { origins: '*' } },
+    });
     const unreachable = await request(down).get('/kb/a').set('Origin', 'https://anywhere.example').expect(502);
     expect(unreachable.headers['access-control-allow-origin']).toBe('*');
 

@@ -14,9 +14,18 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 async function scheduled(): Promise<{ app: GatewayApp; clock: ManualClock }> {
   const clock = new ManualClock(NOW);
-  const app = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' }, store: new MemoryStore(), clock, adminTokens: [ADMIN_TOKEN] });
+  const app = createGateway({
+    upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' },
+    store: new MemoryStore(),
+    clock,
+    adminTokens: [ADMIN_TOKEN],
+  });
   await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
-  await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: iso(START) }).expect(201);
+  await request(app)
+    .post('/admin/v1/accounts/acme/migration')
+    .set(auth)
+    .send({ start: iso(START) })
+    .expect(201);
   return { app, clock };
 }
 
@@ -24,7 +33,10 @@ type Change = 'reschedule' | 'cancel';
 
 function change(app: GatewayApp, kind: Change, at: number): request.Test {
   return kind === 'reschedule'
-    ? request(app).patch('/admin/v1/accounts/acme/migration').set(auth).send({ start: iso(at + 8 * DAY) })
+    ? request(app)
+        .patch('/admin/v1/accounts/acme/migration')
+        .set(auth)
+        .send({ start: iso(at + 8 * DAY) })
     : request(app).delete('/admin/v1/accounts/acme/migration').set(auth);
 }
 

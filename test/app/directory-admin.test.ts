@@ -41,14 +41,18 @@ function setup(store: Store = new MemoryStore()): Setup {
   return { app, store, logs };
 }
 
-const put = (app: GatewayApp, id: string, overrides: Record<string, unknown> = {}) => request(app).put(`/admin/v1/accounts/${id}`).set(auth).send(accountSettings(overrides));
+const put = (app: GatewayApp, id: string, overrides: Record<string, unknown> = {}) =>
+  request(app).put(`/admin/v1/accounts/${id}`).set(auth).send(accountSettings(overrides));
 
 describe('admin API: custom domains', () => {
   it('stores domains lower-cased, shows them, and puts them in the directory', async () => {
     const { app, store } = setup();
     const created = await expectDocumented(await put(app, 'acme', { domains: ['Help.ACME.com', '*.acme.io'] }).expect(201));
     expect(created.body.domains).toEqual(['help.acme.com', '*.acme.io']);
-    expect((await expectDocumented(await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200))).body.domains).toEqual(['help.acme.com', '*.acme.io']);
+    expect((await expectDocumented(await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200))).body.domains).toEqual([
+      'help.acme.com',
+      '*.acme.io',
+    ]);
     expect(await store.directory.domainOwners(['help.acme.com', '*.acme.io'])).toEqual(['acme', 'acme']);
   });
 
@@ -56,7 +60,9 @@ describe('admin API: custom domains', () => {
     const { app, store } = setup();
     await expectDocumented(await put(app, 'acme', { domains: ['help.acme.com'] }).expect(201));
     const refused = await expectDocumented(await put(app, 'globex', { domains: ['www.globex.com', 'HELP.acme.com'] }).expect(409));
-    expect(refused.body).toEqual({ error: { code: 'DOMAIN_TAKEN', message: 'the domain help.acme.com belongs to another account', domain: 'help.acme.com' } });
+    expect(refused.body).toEqual({
+      error: { code: 'DOMAIN_TAKEN', message: 'the domain help.acme.com belongs to another account', domain: 'help.acme.com' },
+    });
     await expectDocumented(await request(app).get('/admin/v1/accounts/globex').set(auth).expect(404));
     expect(await store.directory.domainOwners(['www.globex.com'])).toEqual([null]);
 
@@ -130,17 +136,23 @@ describe('admin API: API tokens', () => {
   it('registers a token by its secret: 201 with the id (12 hex digits of the digest), label and time', async () => {
     const { app, store } = setup();
     await expectDocumented(await put(app, 'acme').expect(201));
-    const created = await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ token: SECRET, label: 'CRM client' }).expect(201));
+    const created = await expectDocumented(
+      await request(app).post(tokens('acme')).set(auth).send({ token: SECRET, label: 'CRM client' }).expect(201),
+    );
     expect(created.body).toEqual({ id: SECRET_DIGEST.slice(0, 12), label: 'CRM client', createdAt: '2026-11-23T12:00:00.000Z' });
     expect(await store.directory.tokenOwner(SECRET_DIGEST)).toBe('acme');
     const listed = await expectDocumented(await request(app).get(tokens('acme')).set(auth).expect(200));
-    expect(listed.body).toEqual({ tokens: [{ id: SECRET_DIGEST.slice(0, 12), label: 'CRM client', createdAt: '2026-11-23T12:00:00.000Z' }] });
+    expect(listed.body).toEqual({
+      tokens: [{ id: SECRET_DIGEST.slice(0, 12), label: 'CRM client', createdAt: '2026-11-23T12:00:00.000Z' }],
+    });
   });
 
   it('registers a token by its digest (any case), label optional', async () => {
     const { app, store } = setup();
     await expectDocumented(await put(app, 'acme').expect(201));
-    const created = await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ sha256: SECRET_DIGEST.toUpperCase() }).expect(201));
+    const created = await expectDocumented(
+      await request(app).post(tokens('acme')).set(auth).send({ sha256: SECRET_DIGEST.toUpperCase() }).expect(201),
+    );
     expect(created.body).toEqual({ id: SECRET_DIGEST.slice(0, 12), label: null, createdAt: '2026-11-23T12:00:00.000Z' });
     expect(await store.directory.tokenOwner(SECRET_DIGEST)).toBe('acme');
   });
@@ -149,8 +161,12 @@ describe('admin API: API tokens', () => {
     const { app } = setup();
     await expectDocumented(await put(app, 'acme').expect(201));
     await expectDocumented(await put(app, 'globex').expect(201));
-    const first = await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ token: SECRET, label: 'first' }).expect(201));
-    const again = await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ sha256: SECRET_DIGEST, label: 'second' }).expect(200));
+    const first = await expectDocumented(
+      await request(app).post(tokens('acme')).set(auth).send({ token: SECRET, label: 'first' }).expect(201),
+    );
+    const again = await expectDocumented(
+      await request(app).post(tokens('acme')).set(auth).send({ sha256: SECRET_DIGEST, label: 'second' }).expect(200),
+    );
     expect(again.body).toEqual(first.body);
     const taken = await expectDocumented(await request(app).post(tokens('globex')).set(auth).send({ token: SECRET }).expect(409));
     expect(taken.body.error.code).toBe('TOKEN_TAKEN');
@@ -162,11 +178,38 @@ describe('admin API: API tokens', () => {
     await expectDocumented(await put(app, 'acme').expect(201));
     await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ token: SECRET, label: 'CRM client' }).expect(201));
     const id = SECRET_DIGEST.slice(0, 12);
-    await expectDocumented(await request(app).delete(`${tokens('acme')}/${id.toUpperCase()}`).set(auth).expect(204));
+    await expectDocumented(
+      await request(app)
+        .delete(`${tokens('acme')}/${id.toUpperCase()}`)
+        .set(auth)
+        .expect(204),
+    );
     expect(await store.directory.tokenOwner(SECRET_DIGEST)).toBeNull();
-    expect((await expectDocumented(await request(app).delete(`${tokens('acme')}/${id}`).set(auth).expect(404))).body.error.code).toBe('TOKEN_NOT_FOUND');
-    expect((await expectDocumented(await request(app).delete(`${tokens('acme')}/not-an-id`).set(auth).expect(404))).body.error.code).toBe('TOKEN_NOT_FOUND');
-    const audit = (await expectDocumented(await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200))).body.audit as { action: string; actor: string; detail: unknown }[];
+    expect(
+      (
+        await expectDocumented(
+          await request(app)
+            .delete(`${tokens('acme')}/${id}`)
+            .set(auth)
+            .expect(404),
+        )
+      ).body.error.code,
+    ).toBe('TOKEN_NOT_FOUND');
+    expect(
+      (
+        await expectDocumented(
+          await request(app)
+            .delete(`${tokens('acme')}/not-an-id`)
+            .set(auth)
+            .expect(404),
+        )
+      ).body.error.code,
+    ).toBe('TOKEN_NOT_FOUND');
+    const audit = (await expectDocumented(await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200))).body.audit as {
+      action: string;
+      actor: string;
+      detail: unknown;
+    }[];
     expect(audit.slice(-2)).toEqual([
       { at: '2026-11-23T12:00:00.000Z', actor: 'sa-1', action: 'api-token.registered', detail: { tokenId: id, label: 'CRM client' } },
       { at: '2026-11-23T12:00:00.000Z', actor: 'sa-1', action: 'api-token.deleted', detail: { tokenId: id } },
@@ -180,7 +223,9 @@ describe('admin API: API tokens', () => {
     for (const call of [
       request(app).post(tokens('nobody')).set(auth).send({ token: SECRET }),
       request(app).get(tokens('nobody')).set(auth),
-      request(app).delete(`${tokens('nobody')}/${SECRET_DIGEST.slice(0, 12)}`).set(auth),
+      request(app)
+        .delete(`${tokens('nobody')}/${SECRET_DIGEST.slice(0, 12)}`)
+        .set(auth),
     ]) {
       expect((await expectDocumented(await call.expect(404))).body.error.code).toBe('ACCOUNT_NOT_FOUND');
     }
@@ -213,8 +258,20 @@ describe('admin API: API tokens', () => {
   it('accepts tokens of exactly 16 and 4096 characters', async () => {
     const { app } = setup();
     await expectDocumented(await put(app, 'acme').expect(201));
-    await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ token: 'b'.repeat(16) }).expect(201));
-    await expectDocumented(await request(app).post(tokens('acme')).set(auth).send({ token: 'c'.repeat(4096) }).expect(201));
+    await expectDocumented(
+      await request(app)
+        .post(tokens('acme'))
+        .set(auth)
+        .send({ token: 'b'.repeat(16) })
+        .expect(201),
+    );
+    await expectDocumented(
+      await request(app)
+        .post(tokens('acme'))
+        .set(auth)
+        .send({ token: 'c'.repeat(4096) })
+        .expect(201),
+    );
   });
 });
 
@@ -224,7 +281,9 @@ describe('admin API: the directory on Redis', () => {
     try {
       const { app } = setup(store);
       await expectDocumented(await put(app, 'acme', { domains: ['help.acme.com'] }).expect(201));
-      await expectDocumented(await request(app).post('/admin/v1/accounts/acme/api-tokens').set(auth).send({ token: SECRET, label: 'CRM client' }).expect(201));
+      await expectDocumented(
+        await request(app).post('/admin/v1/accounts/acme/api-tokens').set(auth).send({ token: SECRET, label: 'CRM client' }).expect(201),
+      );
       const keys = await store.client.keys(`${store.prefix}*`);
       expect(keys.length).toBeGreaterThan(0);
       const dump: string[] = [];

@@ -28,7 +28,14 @@ beforeEach(() => {
 });
 
 function gateway(config: Parameters<typeof createGateway>[0] = {}): GatewayApp {
-  return createGateway({ upstreams: { us: us.url, eu: eu.url }, store: new MemoryStore(), clock: new ManualClock(NOW), adminTokens: [ADMIN_TOKEN], parts: {}, ...config });
+  return createGateway({
+    upstreams: { us: us.url, eu: eu.url },
+    store: new MemoryStore(),
+    clock: new ManualClock(NOW),
+    adminTokens: [ADMIN_TOKEN],
+    parts: {},
+    ...config,
+  });
 }
 
 describe('route rewrite', () => {
@@ -49,7 +56,11 @@ describe('route rewrite', () => {
       config: { routes: [{ path: '/api/:accountId/**', rewrite: '/api/**', surface: 'api' }] },
     });
     await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
-    await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(NOW + 8 * 24 * H).toISOString() }).expect(201);
+    await request(app)
+      .post('/admin/v1/accounts/acme/migration')
+      .set(auth)
+      .send({ start: new Date(NOW + 8 * 24 * H).toISOString() })
+      .expect(201);
     clock.set(NOW + 8 * 24 * H + H);
     await request(app).get('/api/acme/contacts').expect(477);
     expect(us.requests).toEqual([]);
@@ -57,7 +68,7 @@ describe('route rewrite', () => {
 
   it('refuses a rewrite naming a parameter the path does not have, at start-up', () => {
     expect(() => gateway({ config: { routes: [{ path: '/api/**', rewrite: '/v2/:accountId/**', surface: 'api' }] } })).toThrow(
-      'routes.0.rewrite: names :accountId, which the route\'s path does not have',
+      "routes.0.rewrite: names :accountId, which the route's path does not have",
     );
   });
 });
@@ -93,11 +104,14 @@ describe('links and cookies naming the upstream', () => {
     const server = await listen(gateway());
     try {
       const headers = await new Promise<http.IncomingHttpHeaders>((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port: server.port, path: '/pages/posts', method: 'POST', headers: { host: 'www.acme.com' } }, (res) => {
-          expect(res.statusCode).toBe(201);
-          res.resume();
-          resolve(res.headers);
-        });
+        const req = http.request(
+          { host: '127.0.0.1', port: server.port, path: '/pages/posts', method: 'POST', headers: { host: 'www.acme.com' } },
+          (res) => {
+            expect(res.statusCode).toBe(201);
+            res.resume();
+            resolve(res.headers);
+          },
+        );
         req.on('error', reject);
         req.end();
       });
@@ -121,7 +135,11 @@ describe('links and cookies naming the upstream', () => {
   it("drops a Set-Cookie Domain naming the upstream's host and keeps other cookies as they are", async () => {
     us.setHandler((_r, res) => {
       res.writeHead(200, {
-        'set-cookie': ['sid=1; Domain=127.0.0.1; Path=/; HttpOnly', 'pref=2; Domain=.127.0.0.1; Path=/', 'other=3; Domain=acme.com; Path=/'],
+        'set-cookie': [
+          'sid=1; Domain=127.0.0.1; Path=/; HttpOnly',
+          'pref=2; Domain=.127.0.0.1; Path=/',
+          'other=3; Domain=acme.com; Path=/',
+        ],
         'content-length': 0,
       });
       res.end();
@@ -143,7 +161,11 @@ describe('the resolveAccount hook', () => {
       resolveAccount: (req) => (req.headers['x-introspected'] === 'yes' ? 'acme' : null),
     });
     await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
-    await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(NOW + 8 * 24 * H).toISOString() }).expect(201);
+    await request(app)
+      .post('/admin/v1/accounts/acme/migration')
+      .set(auth)
+      .send({ start: new Date(NOW + 8 * 24 * H).toISOString() })
+      .expect(201);
     clock.set(NOW + 8 * 24 * H + H);
     await request(app).get('/api/contacts').set('x-introspected', 'yes').expect(477);
     await request(app).get('/api/contacts').expect(200);

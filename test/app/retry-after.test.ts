@@ -30,8 +30,16 @@ afterAll(async () => {
 async function setup(config: Record<string, unknown> = {}): Promise<{ app: GatewayApp; clock: ManualClock }> {
   const clock = new ManualClock(NOW);
   const app = createGateway({ upstreams: { us: us.url, eu: eu.url }, store: new MemoryStore(), clock, adminTokens: [ADMIN_TOKEN], config });
-  await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ timezone: 'Europe/Stockholm' })).expect(201);
-  await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+  await request(app)
+    .put('/admin/v1/accounts/acme')
+    .set(auth)
+    .send(accountSettings({ timezone: 'Europe/Stockholm' }))
+    .expect(201);
+  await request(app)
+    .post('/admin/v1/accounts/acme/migration')
+    .set(auth)
+    .send({ start: new Date(START).toISOString() })
+    .expect(201);
   return { app, clock };
 }
 
@@ -95,7 +103,9 @@ describe('a migration that starts on time', () => {
       clock.set(at);
       const page = await appPage(app).expect(503);
       expect(page.headers['retry-after']).toBe('60');
-      expect(page.text).toContain(`<p>${OVERRUN_TEXT}. Your account stays unavailable until it is done; your super admins will be emailed when it is done.</p>`);
+      expect(page.text).toContain(
+        `<p>${OVERRUN_TEXT}. Your account stays unavailable until it is done; your super admins will be emailed when it is done.</p>`,
+      );
       expect(page.text).not.toContain('3 December 2026');
       expect(page.text).not.toContain('01:00');
       const res = await api(app).expect(477);
@@ -113,7 +123,9 @@ describe('a migration that starts on time', () => {
       expect(doc.body.message).toContain(OVERRUN_TEXT);
       expect(doc.body.message).toContain(EMAIL_TEXT);
       const imports = await request(app).post('/imports/contacts?portalId=acme').expect(503);
-      expect(imports.body.message).toBe(`Imports are unavailable until the data migration is done. ${OVERRUN_TEXT}; the account's ${EMAIL_TEXT}.`);
+      expect(imports.body.message).toBe(
+        `Imports are unavailable until the data migration is done. ${OVERRUN_TEXT}; the account's ${EMAIL_TEXT}.`,
+      );
     }
   });
 
@@ -177,6 +189,8 @@ describe('limits.maxRetryAfterSeconds', () => {
   });
 
   it('refuses a ceiling that is not a positive whole number of seconds at start-up', () => {
-    expect(() => createGateway({ upstreams: { us: us.url, eu: eu.url }, config: { limits: { maxRetryAfterSeconds: 0 } } })).toThrow('maxRetryAfterSeconds');
+    expect(() => createGateway({ upstreams: { us: us.url, eu: eu.url }, config: { limits: { maxRetryAfterSeconds: 0 } } })).toThrow(
+      'maxRetryAfterSeconds',
+    );
   });
 });

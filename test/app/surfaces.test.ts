@@ -24,8 +24,16 @@ afterAll(async () => {
 async function setup(contactName = 'Ada Lovelace'): Promise<{ app: GatewayApp; clock: ManualClock }> {
   const clock = new ManualClock(NOW);
   const app = createGateway({ upstreams: { us: us.url, eu: eu.url }, store: new MemoryStore(), clock, adminTokens: [ADMIN_TOKEN] });
-  await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ contactName, timezone: 'America/New_York' })).expect(201);
-  await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+  await request(app)
+    .put('/admin/v1/accounts/acme')
+    .set(auth)
+    .send(accountSettings({ contactName, timezone: 'America/New_York' }))
+    .expect(201);
+  await request(app)
+    .post('/admin/v1/accounts/acme/migration')
+    .set(auth)
+    .send({ start: new Date(START).toISOString() })
+    .expect(201);
   return { app, clock };
 }
 
@@ -120,7 +128,9 @@ describe('in the window', () => {
     await request(app).get('/portal/tickets?portalId=acme').expect(200);
     await request(app).post('/portal/tickets?portalId=acme').send({ subject: 'help' }).expect(200);
     const reply = await request(app).post('/portal/tickets/t1/messages?portalId=acme').send({ text: 'hi' }).expect(503);
-    expect(reply.body.message).toBe("Messages can't be sent because the system is undergoing scheduled maintenance. Please come back later.");
+    expect(reply.body.message).toBe(
+      "Messages can't be sent because the system is undergoing scheduled maintenance. Please come back later.",
+    );
   });
 
   it('blocks chat writes, email scheduling and imports; pauses integrations', async () => {
@@ -153,9 +163,17 @@ describe('after the window', () => {
 
   it('refuses scheduling an email for the migration day before the window (422)', async () => {
     const { app } = await setup();
-    const res = await request(app).post('/email/campaigns/1/schedule?portalId=acme').set('X-Send-At', new Date(START + 2 * H).toISOString()).send({}).expect(422);
+    const res = await request(app)
+      .post('/email/campaigns/1/schedule?portalId=acme')
+      .set('X-Send-At', new Date(START + 2 * H).toISOString())
+      .send({})
+      .expect(422);
     expect(res.body.category).toBe('EMAIL_SEND_ON_MIGRATION_DAY');
-    await request(app).post('/email/campaigns/1/schedule?portalId=acme').set('X-Send-At', new Date(START - 3 * 24 * H).toISOString()).send({}).expect(200);
+    await request(app)
+      .post('/email/campaigns/1/schedule?portalId=acme')
+      .set('X-Send-At', new Date(START - 3 * 24 * H).toISOString())
+      .send({})
+      .expect(200);
   });
 });
 
@@ -202,8 +220,16 @@ describe('operator-configured texts', () => {
         },
       },
     });
-    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ contactName: '<b>Ada</b>' })).expect(201);
-    await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+    await request(app)
+      .put('/admin/v1/accounts/acme')
+      .set(auth)
+      .send(accountSettings({ contactName: '<b>Ada</b>' }))
+      .expect(201);
+    await request(app)
+      .post('/admin/v1/accounts/acme/migration')
+      .set(auth)
+      .send({ start: new Date(START).toISOString() })
+      .expect(201);
     clock.set(START);
     const doc = await request(app).get('/documents/d?portalId=acme').expect(503);
     expect(doc.body.message).toBe('Dokumentet är tillfälligt otillgängligt till Thursday, 3 December 2026.');
@@ -215,14 +241,22 @@ describe('operator-configured texts', () => {
   });
 
   it('refuses an unknown message key at start-up, naming it', () => {
-    expect(() => createGateway({ upstreams: { us: us.url, eu: eu.url }, config: { messages: { documentGone: 'x' } as never } })).toThrow('messages');
+    expect(() => createGateway({ upstreams: { us: us.url, eu: eu.url }, config: { messages: { documentGone: 'x' } as never } })).toThrow(
+      'messages',
+    );
   });
 });
 
 describe('store unreachable for an account never loaded', () => {
   it('passes ordinary surfaces to the default region but refuses integration calls with 503 (README: the allocation is not risked)', async () => {
     const store = new MemoryStore();
-    const app = createGateway({ upstreams: { us: us.url, eu: eu.url }, store, clock: new ManualClock(NOW), adminTokens: [ADMIN_TOKEN], parts: {} });
+    const app = createGateway({
+      upstreams: { us: us.url, eu: eu.url },
+      store,
+      clock: new ManualClock(NOW),
+      adminTokens: [ADMIN_TOKEN],
+      parts: {},
+    });
     jest.spyOn(store.accounts, 'get').mockRejectedValue(new Error('store down'));
     const before = us.requests.length;
     const api = await request(app).get('/api/contacts').set('X-Account-Id', 'acme').expect(200);
@@ -255,7 +289,13 @@ describe('logs', () => {
     const { createLogger } = await import('../../src/observability/logger');
     const lines: string[] = [];
     const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
-    const app = createGateway({ upstreams: { us: 'http://127.0.0.1:1', eu: eu.url }, store: new MemoryStore(), clock: new ManualClock(NOW), logger, parts: {} });
+    const app = createGateway({
+      upstreams: { us: 'http://127.0.0.1:1', eu: eu.url },
+      store: new MemoryStore(),
+      clock: new ManualClock(NOW),
+      logger,
+      parts: {},
+    });
     await request(app).get('/api/contacts?hapikey=SECRET-KEY-123&access_token=SECRET-TOKEN').expect(502);
     expect(lines.join('')).toContain('upstream request failed');
     expect(lines.join('')).not.toContain('SECRET');

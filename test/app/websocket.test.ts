@@ -25,7 +25,13 @@ beforeAll(async () => {
   us = await echoUpstream('us');
   eu = await echoUpstream('eu');
   clock = new ManualClock(NOW);
-  app = createGateway({ upstreams: { us: us.url, eu: eu.url }, store: new MemoryStore(), clock, adminTokens: [ADMIN_TOKEN], background: false });
+  app = createGateway({
+    upstreams: { us: us.url, eu: eu.url },
+    store: new MemoryStore(),
+    clock,
+    adminTokens: [ADMIN_TOKEN],
+    background: false,
+  });
   server = http.createServer(app);
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
     upgraded.add(socket);
@@ -34,7 +40,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
-  await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+  await request(app)
+    .post('/admin/v1/accounts/acme/migration')
+    .set(auth)
+    .send({ start: new Date(START).toISOString() })
+    .expect(201);
 });
 
 afterAll(async () => {

@@ -18,7 +18,12 @@ const NOW = Date.parse('2026-11-23T12:00:00Z');
 const START = Date.parse('2026-12-01T12:00:00Z');
 const PAYLOADS = ['<img src=x onerror="window.__xss=1">', '"><script>window.__xss=1</script>', `'><svg onload=window.__xss=1>`];
 const LOCALES = ['en', 'sv', 'da', 'de'];
-const BACK: Record<string, string> = { en: 'Back to the page you came from', sv: 'Tillbaka till sidan du kom från', da: 'Tilbage til siden, du kom fra', de: 'Zurück zur vorherigen Seite' };
+const BACK: Record<string, string> = {
+  en: 'Back to the page you came from',
+  sv: 'Tillbaka till sidan du kom från',
+  da: 'Tilbage til siden, du kom fra',
+  de: 'Zurück zur vorherigen Seite',
+};
 
 let browser: Browser;
 let app: GatewayApp;
@@ -30,7 +35,9 @@ const seen: string[] = [];
 const clock = new ManualClock(NOW);
 
 function listen(server: http.Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
 }
 
 async function closeServer(server: http.Server | undefined): Promise<void> {
@@ -66,15 +73,37 @@ beforeAll(async () => {
   browser = await launchChromium();
   const upstream = http.createServer((_req, res) => res.end('upstream'));
   const upstreamUrl = await listen(upstream);
-  app = createGateway({ upstreams: { us: upstreamUrl, eu: upstreamUrl }, store: new MemoryStore(), clock, adminTokens: [ADMIN_TOKEN], parts: undefined });
+  app = createGateway({
+    upstreams: { us: upstreamUrl, eu: upstreamUrl },
+    store: new MemoryStore(),
+    clock,
+    adminTokens: [ADMIN_TOKEN],
+    parts: undefined,
+  });
   app.gateway.onClose(() => closeServer(upstream));
-  await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ timezone: 'Europe/Stockholm', contactName: 'Ada' })).expect(201);
-  await request(app).put('/admin/v1/accounts/tysk').set(auth).send(accountSettings({ timezone: 'Europe/Berlin', contactName: 'Ada', locale: 'de' })).expect(201);
+  await request(app)
+    .put('/admin/v1/accounts/acme')
+    .set(auth)
+    .send(accountSettings({ timezone: 'Europe/Stockholm', contactName: 'Ada' }))
+    .expect(201);
+  await request(app)
+    .put('/admin/v1/accounts/tysk')
+    .set(auth)
+    .send(accountSettings({ timezone: 'Europe/Berlin', contactName: 'Ada', locale: 'de' }))
+    .expect(201);
   for (const [i, payload] of PAYLOADS.entries()) {
-    await request(app).put(`/admin/v1/accounts/p${i}`).set(auth).send(accountSettings({ contactName: payload })).expect(201);
+    await request(app)
+      .put(`/admin/v1/accounts/p${i}`)
+      .set(auth)
+      .send(accountSettings({ contactName: payload }))
+      .expect(201);
   }
   for (const id of ['acme', 'tysk', ...PAYLOADS.map((_p, i) => `p${i}`)]) {
-    await request(app).post(`/admin/v1/accounts/${id}/migration`).set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+    await request(app)
+      .post(`/admin/v1/accounts/${id}/migration`)
+      .set(auth)
+      .send({ start: new Date(START).toISOString() })
+      .expect(201);
   }
   clock.set(START + H);
   gateway = http.createServer((req, res) => {
@@ -115,7 +144,11 @@ describe('a form on another origin, posted with fetch in the window', () => {
     });
     expect(result).toEqual({
       status: 202,
-      json: { status: 'accepted', id: expect.any(String), message: 'Your response has been submitted. Due to system maintenance, it may take up to a day to complete processing.' },
+      json: {
+        status: 'accepted',
+        id: expect.any(String),
+        message: 'Your response has been submitted. Due to system maintenance, it may take up to a day to complete processing.',
+      },
     });
   });
 
@@ -139,7 +172,11 @@ describe('languages in the browser', () => {
       const res = await page.goto(`${gatewayUrl}/app/home?portalId=${account}`);
       const shot = path.join(OUT, `app-${account}-${language.replace(/[^a-z-]/gi, '_')}.png`);
       await page.screenshot({ path: shot });
-      return { status: res?.status(), lang: await page.evaluate('document.documentElement.lang'), text: String(await page.evaluate('document.body.innerText')) };
+      return {
+        status: res?.status(),
+        lang: await page.evaluate('document.documentElement.lang'),
+        text: String(await page.evaluate('document.body.innerText')),
+      };
     });
 
   it('Accept-Language sv-SE,sv;q=0.9 gets the Swedish app page with a Swedish date', async () => {
@@ -173,7 +210,8 @@ function capture(method: string, target: string, headers: Record<string, string>
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const out: Record<string, string> = {};
-        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+        for (const [name, value] of Object.entries(res.headers))
+          if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
         resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks).toString('utf8') });
       });
     });
@@ -217,12 +255,27 @@ async function render(captured: Captured, csp: boolean): Promise<{ xss: unknown;
 describe('script payloads stay text in every locale', () => {
   const cases = LOCALES.flatMap((locale) =>
     PAYLOADS.flatMap((payload, i) => [
-      { name: `app page, ${locale}, payload ${i}`, locale, get: () => capture('GET', `/app/home?portalId=p${i}`, { 'Accept-Language': locale }), reads: payload, href: null },
+      {
+        name: `app page, ${locale}, payload ${i}`,
+        locale,
+        get: () => capture('GET', `/app/home?portalId=p${i}`, { 'Accept-Language': locale }),
+        reads: payload,
+        href: null,
+      },
       {
         name: `accepted page with a Referer, ${locale}, payload ${i}`,
         locale,
         get: () =>
-          capture('POST', `/forms/p${i}/f-1`, { 'Accept-Language': locale, 'Content-Type': 'application/x-www-form-urlencoded', Referer: `https://site.example/contact?q=${payload}&x=1` }, 'a=1'),
+          capture(
+            'POST',
+            `/forms/p${i}/f-1`,
+            {
+              'Accept-Language': locale,
+              'Content-Type': 'application/x-www-form-urlencoded',
+              Referer: `https://site.example/contact?q=${payload}&x=1`,
+            },
+            'a=1',
+          ),
         reads: BACK[locale],
         // The link leads back to the Referer, as the URL parser normalises it.
         href: new URL(`https://site.example/contact?q=${payload}&x=1`).href,

@@ -49,13 +49,21 @@ function listen(server: http.Server): Promise<number> {
 function capture(method: string, target: string, headers: Record<string, string> = {}, body?: string): Promise<Captured> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: gatewayPort, method, path: target, headers: { Accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8', ...headers }, agent: false },
+      {
+        host: '127.0.0.1',
+        port: gatewayPort,
+        method,
+        path: target,
+        headers: { Accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8', ...headers },
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const out: Record<string, string> = {};
-          for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+          for (const [name, value] of Object.entries(res.headers))
+            if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
           resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks).toString('utf8') });
         });
       },
@@ -139,12 +147,30 @@ beforeAll(async () => {
     await request(app)
       .put(`/admin/v1/accounts/acct-${i}`)
       .set(auth)
-      .send(accountSettings({ contactName: payload, timezone: 'America/New_York', meetingLinks: { ada: { ownerName: payload, ownerEmail: 'ada@example.test' } } }))
+      .send(
+        accountSettings({
+          contactName: payload,
+          timezone: 'America/New_York',
+          meetingLinks: { ada: { ownerName: payload, ownerEmail: 'ada@example.test' } },
+        }),
+      )
       .expect(201);
-    await request(app).post(`/admin/v1/accounts/acct-${i}/migration`).set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+    await request(app)
+      .post(`/admin/v1/accounts/acct-${i}/migration`)
+      .set(auth)
+      .send({ start: new Date(START).toISOString() })
+      .expect(201);
   }
-  await request(app).put('/admin/v1/accounts/in-eu').set(auth).send(accountSettings({ dataLocation: 'eu', contactName: PAYLOADS[0] })).expect(201);
-  await request(app).put('/admin/v1/accounts/quiet').set(auth).send(accountSettings({ contactName: PAYLOADS[1] })).expect(201);
+  await request(app)
+    .put('/admin/v1/accounts/in-eu')
+    .set(auth)
+    .send(accountSettings({ dataLocation: 'eu', contactName: PAYLOADS[0] }))
+    .expect(201);
+  await request(app)
+    .put('/admin/v1/accounts/quiet')
+    .set(auth)
+    .send(accountSettings({ contactName: PAYLOADS[1] }))
+    .expect(201);
   gatewayServer = http.createServer(app);
   gatewayPort = await listen(gatewayServer);
 });
@@ -177,7 +203,11 @@ const PAGES: PageCase[] = [
     status: 503,
     perPayload: true,
     get: (a) => capture('GET', `/app/contacts?portalId=${a}`),
-    reads: (_a, p) => ['Data migration in progress', 'Your account data is being moved to the European Union (Germany).', `If you have questions, contact ${p}.`],
+    reads: (_a, p) => [
+      'Data migration in progress',
+      'Your account data is being moved to the European Union (Germany).',
+      `If you have questions, contact ${p}.`,
+    ],
   },
   {
     name: 'document',
@@ -197,7 +227,8 @@ const PAGES: PageCase[] = [
     name: 'portal-reply',
     at: inWindow,
     status: 503,
-    get: (a) => capture('POST', `/portal/tickets/t-1/messages?portalId=${a}`, { 'Content-Type': 'application/x-www-form-urlencoded' }, 'text=hi'),
+    get: (a) =>
+      capture('POST', `/portal/tickets/t-1/messages?portalId=${a}`, { 'Content-Type': 'application/x-www-form-urlencoded' }, 'text=hi'),
     // SPEC §3's wording for a portal reply in the window.
     reads: () => ["Messages can't be sent because the system is undergoing scheduled maintenance. Please come back later."],
   },
@@ -226,7 +257,13 @@ const PAGES: PageCase[] = [
     name: 'email-migration-day',
     at: NOW,
     status: 422,
-    get: (a) => capture('POST', `/email/campaigns?portalId=${a}`, { 'Content-Type': 'application/json', 'X-Send-At': new Date(START + 2 * H).toISOString() }, '{}'),
+    get: (a) =>
+      capture(
+        'POST',
+        `/email/campaigns?portalId=${a}`,
+        { 'Content-Type': 'application/json', 'X-Send-At': new Date(START + 2 * H).toISOString() },
+        '{}',
+      ),
     reads: () => ['Marketing emails cannot be scheduled to send on the migration day'],
   },
   {
@@ -293,30 +330,39 @@ const PAGES: PageCase[] = [
   },
 ];
 
-const runs = PAGES.flatMap((page) => (page.perPayload ? PAYLOADS.map((payload, i) => ({ page, i, payload })) : [{ page, i: 0, payload: PAYLOADS[0] as string }]));
+const runs = PAGES.flatMap((page) =>
+  page.perPayload ? PAYLOADS.map((payload, i) => ({ page, i, payload })) : [{ page, i: 0, payload: PAYLOADS[0] as string }],
+);
 
 describe('pages the gateway writes, in Chromium', () => {
-  it.each(runs.map((run) => [`${run.page.name}${run.page.perPayload ? ` (payload ${run.i})` : ''}`, run] as const))('%s: nothing executes, it reads correctly', async (_title, { page, i, payload }) => {
-    clock.set(page.at);
-    const captured = await page.get(`acct-${i}`);
-    expect(captured.status).toBe(page.status);
-    expect(captured.headers['content-type']).toMatch(/^text\/html/);
-    const file = path.join(OUT, `${page.name}${page.perPayload ? `-${i}` : ''}.png`);
-    const withCsp = await render(page.name, captured, { csp: true, screenshot: file });
-    console.log(`screenshot: ${file}`);
-    // Without the CSP header too: the escaping alone must hold.
-    const withoutCsp = await render(page.name, captured, { csp: false });
-    for (const result of [withCsp, withoutCsp]) {
-      expect(result.xss).toBeUndefined();
-      expect(result.dialogs).toBe(0);
-      expect(result.subrequests).toEqual([]);
-      for (const expected of page.reads(`acct-${i}`, payload)) expect(result.text).toContain(expected);
-    }
-    expect(captured.headers['content-security-policy']).toContain("default-src 'none'");
-  });
+  it.each(runs.map((run) => [`${run.page.name}${run.page.perPayload ? ` (payload ${run.i})` : ''}`, run] as const))(
+    '%s: nothing executes, it reads correctly',
+    async (_title, { page, i, payload }) => {
+      clock.set(page.at);
+      const captured = await page.get(`acct-${i}`);
+      expect(captured.status).toBe(page.status);
+      expect(captured.headers['content-type']).toMatch(/^text\/html/);
+      const file = path.join(OUT, `${page.name}${page.perPayload ? `-${i}` : ''}.png`);
+      const withCsp = await render(page.name, captured, { csp: true, screenshot: file });
+      console.log(`screenshot: ${file}`);
+      // Without the CSP header too: the escaping alone must hold.
+      const withoutCsp = await render(page.name, captured, { csp: false });
+      for (const result of [withCsp, withoutCsp]) {
+        expect(result.xss).toBeUndefined();
+        expect(result.dialogs).toBe(0);
+        expect(result.subrequests).toEqual([]);
+        for (const expected of page.reads(`acct-${i}`, payload)) expect(result.text).toContain(expected);
+      }
+      expect(captured.headers['content-security-policy']).toContain("default-src 'none'");
+    },
+  );
 
   it('the detector sees a payload that was not escaped (so the checks above can fail)', async () => {
-    const unescaped: Captured = { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: `<!doctype html><p>contact ${PAYLOADS[0]}</p><p>${PAYLOADS[1]}</p>` };
+    const unescaped: Captured = {
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: `<!doctype html><p>contact ${PAYLOADS[0]}</p><p>${PAYLOADS[1]}</p>`,
+    };
     const result = await render('unescaped', unescaped, { csp: false });
     expect(result.xss).toBe(1);
     expect(result.subrequests.length).toBeGreaterThan(0);

@@ -24,7 +24,11 @@ function harness(overrides: Partial<BufferAcceptorDeps> = {}, store = new Memory
   app.all('/:surface/:accountId/*', (req, res) => {
     running.push(accept(req, res, { accountId: req.params.accountId, surface: req.params.surface as BufferSurface }));
   });
-  return { app, store: (overrides.store as MemoryBufferStore | undefined) ?? store, settled: async () => void (await Promise.all(running)) };
+  return {
+    app,
+    store: (overrides.store as MemoryBufferStore | undefined) ?? store,
+    settled: async () => void (await Promise.all(running)),
+  };
 }
 
 async function stored(store: BufferStore, accountId: string): Promise<BufferedItem[]> {
@@ -90,7 +94,12 @@ describe('createBufferAcceptor', () => {
     expect(item.headers['x-account-id']).toBe('acc1b');
 
     const trusted = harness({ trustedProxy: () => true });
-    await request(trusted.app).post('/inbound/acc1c/hook').set('x-forwarded-proto', 'https').set('x-forwarded-host', 'www.example').send('a=1').expect(202);
+    await request(trusted.app)
+      .post('/inbound/acc1c/hook')
+      .set('x-forwarded-proto', 'https')
+      .set('x-forwarded-host', 'www.example')
+      .send('a=1')
+      .expect(202);
     const [viaProxy] = await stored(trusted.store, 'acc1c');
     expect(viaProxy.headers['x-forwarded-proto']).toBe('https');
     expect(viaProxy.headers['x-forwarded-host']).toBe('www.example');
@@ -136,7 +145,11 @@ describe('createBufferAcceptor', () => {
     expect(json.body.category).toBe('PAYLOAD_TOO_LARGE');
     expect(json.body.message).toContain('1 KiB');
     expect(json.body.limitBytes).toBe(1024);
-    const html = await request(h.app).post('/form/acc5/f').set('accept', 'text/html').set('content-type', 'text/plain').send('x'.repeat(5000));
+    const html = await request(h.app)
+      .post('/form/acc5/f')
+      .set('accept', 'text/html')
+      .set('content-type', 'text/plain')
+      .send('x'.repeat(5000));
     expect(html.status).toBe(413);
     expect(html.text).toContain('1 KiB');
     const exact = await request(h.app).post('/form/acc5/f').set('content-type', 'text/plain').send('x'.repeat(1024));
@@ -149,10 +162,13 @@ describe('createBufferAcceptor', () => {
     const server = await listen(h.app);
     try {
       const status = await new Promise<number>((resolve, reject) => {
-        const req = http.request({ port: server.port, method: 'POST', path: '/inbound/acc6/f', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = http.request(
+          { port: server.port, method: 'POST', path: '/inbound/acc6/f', headers: { 'transfer-encoding': 'chunked' } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on('error', reject);
         for (let i = 0; i < 17; i += 1) req.write(Buffer.alloc(64 * 1024, 1));
         req.end();
@@ -218,7 +234,13 @@ describe('createBufferAcceptor', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const upload = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/forms/acc12/f', headers: { 'content-length': '1000' } });
+      const upload = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/forms/acc12/f',
+        headers: { 'content-length': '1000' },
+      });
       upload.on('error', () => undefined);
       upload.write('x'.repeat(100));
       await new Promise((r) => setTimeout(r, 50));

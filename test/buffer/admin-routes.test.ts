@@ -44,7 +44,13 @@ describe('bufferAdminRouter', () => {
     const items = [];
     for (let n = 0; n < 4; n += 1) items.push(await store.append(req(n, n === 3 ? 'meeting' : 'form')));
     const lease = (await store.acquireLease('acc1', 'gw-1', 60_000))!;
-    await store.deadLetter(lease, items[0].id, { status: 422, bodyExcerpt: '{"error":"bad email"}', error: null, attempts: 1, at: T0 + 60_000 });
+    await store.deadLetter(lease, items[0].id, {
+      status: 422,
+      bodyExcerpt: '{"error":"bad email"}',
+      error: null,
+      attempts: 1,
+      at: T0 + 60_000,
+    });
     await store.ack(lease, items[1]);
 
     const res = await request(app(store)).get('/admin/v1/accounts/acc1/buffer');
@@ -151,6 +157,8 @@ describe('bufferAdminRouter', () => {
     const store = new MemoryBufferStore();
     await store.append(req(0, 'analytics'));
     const extras = await bufferAccountExtras(store)({ id: 'acc1' } as AccountRecord);
-    expect(extras).toEqual({ buffered: { waiting: 1, deadLetters: 0, bySurface: { form: 0, meeting: 0, analytics: 1, inbound: 0 }, meetingRequestsKept: 0 } });
+    expect(extras).toEqual({
+      buffered: { waiting: 1, deadLetters: 0, bySurface: { form: 0, meeting: 0, analytics: 1, inbound: 0 }, meetingRequestsKept: 0 },
+    });
   });
 });

@@ -92,7 +92,11 @@ it('buffers forms, meetings, analytics and webhooks in the window and replays th
   await request(app).post('/forms/acme/contact').type('form').send('after=1').expect(200);
   expect(eu.requests).toHaveLength(5);
   const after = await request(app).get('/admin/v1/accounts/acme/buffer').set(auth).expect(200);
-  expect(after.body.meetingRequests).toMatchObject({ waiting: 0, kept: 1, items: [{ path: '/meetings/acme/intro/book', replayed: false }] });
+  expect(after.body.meetingRequests).toMatchObject({
+    waiting: 0,
+    kept: 1,
+    items: [{ path: '/meetings/acme/intro/book', replayed: false }],
+  });
 });
 
 it('replays to the US upstream when the migration failed', async () => {
@@ -117,7 +121,10 @@ it('refuses a body over the configured limit with 413 and buffers nothing', asyn
     },
   });
   await openWindow(app, 'gamma');
-  const res = await request(app).post('/forms/gamma/f').type('form').send(`a=${'x'.repeat(200)}`);
+  const res = await request(app)
+    .post('/forms/gamma/f')
+    .type('form')
+    .send(`a=${'x'.repeat(200)}`);
   expect(res.status).toBe(413);
   expect(res.body.limitBytes).toBe(100);
   expect(res.body.limit).toBe('limits.maxBufferedBodyBytes.form');

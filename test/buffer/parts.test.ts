@@ -20,7 +20,12 @@ describe('replay settings from the environment', () => {
 
   it('refuses a value that is not a positive whole number, naming the variable', () => {
     for (const bad of ['0', '-1', '1.5', 'ten']) {
-      expect(() => parsePartsEnv({ REPLAY_BATCH_SIZE: bad })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_ENV', message: expect.stringContaining('REPLAY_BATCH_SIZE: must be a positive whole number') }));
+      expect(() => parsePartsEnv({ REPLAY_BATCH_SIZE: bad })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_CONFIG_ENV',
+          message: expect.stringContaining('REPLAY_BATCH_SIZE: must be a positive whole number'),
+        }),
+      );
     }
   });
 });

@@ -104,7 +104,15 @@ describe('Replayer', () => {
       upstreamFor: (record) => (record.settings.dataLocation === 'eu' ? upstream.url : other.url),
       random: () => 1,
       ...overrides,
-      options: { backoffBaseMs: 5, backoffMaxMs: 20, maxAttempts: 5, leaseTtlMs: 2000, pollIntervalMs: 20, recheckMs: 50, ...overrides.options },
+      options: {
+        backoffBaseMs: 5,
+        backoffMaxMs: 20,
+        maxAttempts: 5,
+        leaseTtlMs: 2000,
+        pollIntervalMs: 20,
+        recheckMs: 50,
+        ...overrides.options,
+      },
     });
     replayers.push(r);
     return r;
@@ -181,7 +189,9 @@ describe('Replayer', () => {
     const outcome = await replayer(store, { metrics }).replayAccount('a5');
     expect(outcome).toMatchObject({ status: 'done', replayed: 2, retries: 4, deadLettered: 0 });
     expect(upstream.requests.map((r) => r.url)).toEqual([...Array(5).fill('/forms/a5/f1?n=0'), '/forms/a5/f1?n=1']);
-    expect(new Set(upstream.requests.slice(0, 5).map((r) => r.headers['idempotency-key']))).toEqual(new Set([idempotencyKey('a5', ids[0])]));
+    expect(new Set(upstream.requests.slice(0, 5).map((r) => r.headers['idempotency-key']))).toEqual(
+      new Set([idempotencyKey('a5', ids[0])]),
+    );
     expect(await metrics.registry.metrics()).toContain('mg_replay_retries_total 4');
   });
 

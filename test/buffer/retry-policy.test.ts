@@ -74,8 +74,8 @@ describe('the next step after an attempt', () => {
     const waits = Array.from({ length: 19 }, (_, i) => nextStep(readme, { status: 500, retryAfterMs: null }, i + 1, half));
     // random() = 0.5: half of each ceiling; the ceiling stops growing at 5 min (attempt 10: 512 s > 300 s).
     expect(waits.map((w) => (w.kind === 'retry' ? w.delayMs : w.kind))).toEqual([
-      500, 1000, 2000, 4000, 8000, 16_000, 32_000, 64_000, 128_000, 150_000, 150_000, 150_000, 150_000, 150_000, 150_000, 150_000,
-      150_000, 150_000, 150_000,
+      500, 1000, 2000, 4000, 8000, 16_000, 32_000, 64_000, 128_000, 150_000, 150_000, 150_000, 150_000, 150_000, 150_000, 150_000, 150_000,
+      150_000, 150_000,
     ]);
   });
 

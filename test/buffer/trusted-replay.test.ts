@@ -62,7 +62,9 @@ describe('signReplay', () => {
 
 describe('the signing secret', () => {
   it('is refused under 32 characters, naming the variable and never showing the value', () => {
-    expect(() => parsePartsEnv({ REPLAY_SIGNING_SECRET: 'short-secret-value' })).toThrow(/REPLAY_SIGNING_SECRET: must be at least 32 characters/);
+    expect(() => parsePartsEnv({ REPLAY_SIGNING_SECRET: 'short-secret-value' })).toThrow(
+      /REPLAY_SIGNING_SECRET: must be at least 32 characters/,
+    );
     try {
       parsePartsEnv({ REPLAY_SIGNING_SECRET: 'short-secret-value' });
     } catch (err) {
@@ -71,7 +73,9 @@ describe('the signing secret', () => {
     expect(parsePartsEnv({ REPLAY_SIGNING_SECRET: SECRET }).replay).toEqual({ signingSecret: SECRET });
     expect(parsePartsEnv({}).replay).toEqual({});
     const base = { upstreams: { us: 'http://us.test', eu: 'http://eu.test' }, routes: defaultRoutes() };
-    expect(() => parseConfig({ ...base, buffer: { signingSecret: 'short-secret-value' } })).toThrow(/buffer\.signingSecret.*at least 32 characters/);
+    expect(() => parseConfig({ ...base, buffer: { signingSecret: 'short-secret-value' } })).toThrow(
+      /buffer\.signingSecret.*at least 32 characters/,
+    );
     expect(() => parseConfig({ ...base, buffer: { signingSecret: 'short-secret-value' } })).not.toThrow(/short-secret-value/);
     expect(parseConfig({ ...base, buffer: { signingSecret: SECRET } }).buffer.signingSecret).toBe(SECRET);
   });
@@ -87,7 +91,10 @@ describe('the signing secret', () => {
 function acceptApp(deps: Partial<Parameters<typeof createBufferAcceptor>[0]>, store = new MemoryBufferStore()): express.Express {
   const accept = createBufferAcceptor({ store, ...deps });
   const app = express();
-  app.all('/:surface/:accountId/*', (req, res) => void accept(req, res, { accountId: req.params.accountId, surface: req.params.surface as BufferSurface }));
+  app.all(
+    '/:surface/:accountId/*',
+    (req, res) => void accept(req, res, { accountId: req.params.accountId, surface: req.params.surface as BufferSurface }),
+  );
   return app;
 }
 
@@ -118,7 +125,11 @@ describe('the acceptor limits', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as AddressInfo;
     const send = (kib: number, fill: number) =>
-      fetch(`http://127.0.0.1:${port}/inbound/acc/w`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(kib * 1024, fill) });
+      fetch(`http://127.0.0.1:${port}/inbound/acc/w`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.alloc(kib * 1024, fill),
+      });
     const gatesOpen = async (n: number) => {
       while (gates.length < n) await new Promise((r) => setTimeout(r, 5));
     };
@@ -192,7 +203,13 @@ describe('the replayer and SPEC §9', () => {
     receivedAt: Date.UTC(2026, 10, 29),
   });
 
-  function replayer(store: MemoryBufferStore, statusFor: (r: ReplayRequest) => number, notified: DeadLetter[], sent: ReplayRequest[], failNotify = false): Replayer {
+  function replayer(
+    store: MemoryBufferStore,
+    statusFor: (r: ReplayRequest) => number,
+    notified: DeadLetter[],
+    sent: ReplayRequest[],
+    failNotify = false,
+  ): Replayer {
     const record = accountRecord('acc', { dataLocation: 'eu' });
     return new Replayer({
       store,
@@ -220,21 +237,42 @@ describe('the replayer and SPEC §9', () => {
     await store.append(item(2, 'inbound', '/webhooks/a'));
     await store.append(item(3, 'inbound', '/webhooks/b'));
     // Allow-listed by an operator by mistake: a stored signature must never be replayed as the gateway's own.
-    await store.append({ ...item(4, 'form', '/forms/acc/f2'), headers: { 'x-maintenance-signature': 't=1,v1=forged', 'x-maintenance-replay': '0' } });
+    await store.append({
+      ...item(4, 'form', '/forms/acc/f2'),
+      headers: { 'x-maintenance-signature': 't=1,v1=forged', 'x-maintenance-replay': '0' },
+    });
     const sent: ReplayRequest[] = [];
     const notified: DeadLetter[] = [];
-    const statuses: Record<string, number[]> = { '/base/forms/acc/f1': [503, 200], '/base/webhooks/a': [401], '/base/webhooks/b': [403], '/base/forms/acc/f2': [404] };
+    const statuses: Record<string, number[]> = {
+      '/base/forms/acc/f1': [503, 200],
+      '/base/webhooks/a': [401],
+      '/base/webhooks/b': [403],
+      '/base/forms/acc/f2': [404],
+    };
     const r = replayer(store, (req) => (statuses[new URL(req.url).pathname] as number[]).shift() as number, notified, sent);
     const outcome = await r.replayAccount('acc');
     await r.stop();
     expect(outcome).toMatchObject({ status: 'done', replayed: 1, deadLettered: 3 });
-    expect(sent.map((s) => new URL(s.url).pathname)).toEqual(['/base/forms/acc/f1', '/base/forms/acc/f1', '/base/webhooks/a', '/base/webhooks/b', '/base/forms/acc/f2']);
+    expect(sent.map((s) => new URL(s.url).pathname)).toEqual([
+      '/base/forms/acc/f1',
+      '/base/forms/acc/f1',
+      '/base/webhooks/a',
+      '/base/webhooks/b',
+      '/base/forms/acc/f2',
+    ]);
     for (const s of sent) {
       const t = Number(/^t=(\d+),/.exec(s.headers['x-maintenance-signature'])?.[1]);
       expect(Math.abs(t - Date.now() / 1000)).toBeLessThan(60);
       const target = new URL(s.url).pathname;
       expect(s.headers['x-maintenance-signature']).toBe(
-        signReplay(SECRET, { t, idempotencyKey: s.headers['idempotency-key'], originalReceivedAt: '2026-11-29T00:00:00.000Z', method: 'POST', target, body: s.body }),
+        signReplay(SECRET, {
+          t,
+          idempotencyKey: s.headers['idempotency-key'],
+          originalReceivedAt: '2026-11-29T00:00:00.000Z',
+          method: 'POST',
+          target,
+          body: s.body,
+        }),
       );
     }
     expect(sent[4].headers['x-maintenance-replay']).toBe('1');

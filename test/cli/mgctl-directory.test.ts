@@ -63,7 +63,11 @@ describe('mgctl domains and tokens against a fake admin server', () => {
   });
 
   it('domains set reads the settings and PUTs them back with only the domains replaced', async () => {
-    admin.reply((seen) => (seen.method === 'GET' ? { status: 200, body: accountView } : { status: 200, body: { ...accountView, domains: JSON.parse(seen.body).domains } }));
+    admin.reply((seen) =>
+      seen.method === 'GET'
+        ? { status: 200, body: accountView }
+        : { status: 200, body: { ...accountView, domains: JSON.parse(seen.body).domains } },
+    );
     const run = await mgctl([...base, 'domains', 'set', 'acme', 'kb.acme.com', '*.acme.io']);
     expect(run.code).toBe(EXIT.ok);
     expect(admin.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET /admin/v1/accounts/acme', 'PUT /admin/v1/accounts/acme']);
@@ -72,14 +76,21 @@ describe('mgctl domains and tokens against a fake admin server', () => {
   });
 
   it('domains set with no domain drops them all', async () => {
-    admin.reply((seen) => (seen.method === 'GET' ? { status: 200, body: accountView } : { status: 200, body: { ...accountView, domains: [] } }));
+    admin.reply((seen) =>
+      seen.method === 'GET' ? { status: 200, body: accountView } : { status: 200, body: { ...accountView, domains: [] } },
+    );
     expect((await mgctl([...base, 'domains', 'set', 'acme'])).out).toBe('acme has no custom domains');
     expect(JSON.parse(admin.seen[1]?.body ?? '').domains).toEqual([]);
   });
 
   it('domains set reports 409 DOMAIN_TAKEN as a refusal (exit 1)', async () => {
     admin.reply((seen) =>
-      seen.method === 'GET' ? { status: 200, body: accountView } : { status: 409, body: { error: { code: 'DOMAIN_TAKEN', message: 'the domain kb.acme.com belongs to another account', domain: 'kb.acme.com' } } },
+      seen.method === 'GET'
+        ? { status: 200, body: accountView }
+        : {
+            status: 409,
+            body: { error: { code: 'DOMAIN_TAKEN', message: 'the domain kb.acme.com belongs to another account', domain: 'kb.acme.com' } },
+          },
     );
     const run = await mgctl([...base, 'domains', 'set', 'acme', 'kb.acme.com']);
     expect(run.code).toBe(EXIT.refused);
@@ -118,13 +129,25 @@ describe('mgctl domains and tokens against a fake admin server', () => {
     expect(JSON.parse(admin.seen[2]?.body ?? '')).toEqual({ token: SECRET });
 
     admin.reply({ status: 200, body: { id: DIGEST.slice(0, 12), label: 'CRM client', createdAt: '2026-11-23T12:00:00.000Z' } });
-    expect((await mgctl([...base, 'token', 'register', 'acme', '--sha256', DIGEST])).out).toContain('API token was already registered for acme');
+    expect((await mgctl([...base, 'token', 'register', 'acme', '--sha256', DIGEST])).out).toContain(
+      'API token was already registered for acme',
+    );
   });
 
   it('token list prints each token; token delete DELETEs it by id', async () => {
-    admin.reply({ status: 200, body: { tokens: [{ id: 'aaaaaaaaaaaa', label: null, createdAt: '2026-11-23T12:00:00.000Z' }, { id: 'bbbbbbbbbbbb', label: 'CI', createdAt: '2026-11-24T12:00:00.000Z' }] } });
+    admin.reply({
+      status: 200,
+      body: {
+        tokens: [
+          { id: 'aaaaaaaaaaaa', label: null, createdAt: '2026-11-23T12:00:00.000Z' },
+          { id: 'bbbbbbbbbbbb', label: 'CI', createdAt: '2026-11-24T12:00:00.000Z' },
+        ],
+      },
+    });
     const listed = await mgctl([...base, 'token', 'list', 'acme']);
-    expect(listed.out).toBe('token aaaaaaaaaaaa  -  created 2026-11-23T12:00:00.000Z\ntoken bbbbbbbbbbbb  CI  created 2026-11-24T12:00:00.000Z');
+    expect(listed.out).toBe(
+      'token aaaaaaaaaaaa  -  created 2026-11-23T12:00:00.000Z\ntoken bbbbbbbbbbbb  CI  created 2026-11-24T12:00:00.000Z',
+    );
     admin.reply({ status: 200, body: { tokens: [] } });
     expect((await mgctl([...base, 'token', 'list', 'acme'])).out).toBe('no API tokens');
     admin.reply({ status: 204 });
@@ -140,7 +163,10 @@ describe('mgctl domains and tokens against a fake admin server', () => {
     ['domains list with an extra argument', ['domains', 'list', 'acme', 'more']],
     ['token register without a secret or digest', ['token', 'register', 'acme']],
     ['token register with both a secret and a digest', ['token', 'register', 'acme', '--secret', SECRET, '--sha256', DIGEST]],
-    ['token register with both --secret and --secret-file', ['token', 'register', 'acme', '--secret', SECRET, '--secret-file', '/dev/null']],
+    [
+      'token register with both --secret and --secret-file',
+      ['token', 'register', 'acme', '--secret', SECRET, '--secret-file', '/dev/null'],
+    ],
     ['token register with an unreadable secret file', ['token', 'register', 'acme', '--secret-file', '/nonexistent/token.txt']],
     ['token delete without a token id', ['token', 'delete', 'acme']],
     ['token with an unknown sub-command', ['token', 'rotate', 'acme']],
@@ -154,7 +180,8 @@ describe('mgctl domains and tokens against a fake admin server', () => {
 
   it('--help lists the domain and token commands', async () => {
     const run = await mgctl(['--help']);
-    for (const command of ['domains list', 'domains set', 'token register', 'token list', 'token delete']) expect(run.out).toContain(command);
+    for (const command of ['domains list', 'domains set', 'token register', 'token list', 'token delete'])
+      expect(run.out).toContain(command);
   });
 });
 
@@ -164,7 +191,11 @@ describe('mgctl domains and tokens against the real gateway (createGateway, memo
   let app: ReturnType<typeof createGateway>;
   let dir: string;
   beforeAll(async () => {
-    app = createGateway({ upstreams: { us: 'http://127.0.0.1:9001', eu: 'http://127.0.0.1:9002' }, adminTokens: ['real-token'], store: new MemoryStore() });
+    app = createGateway({
+      upstreams: { us: 'http://127.0.0.1:9001', eu: 'http://127.0.0.1:9002' },
+      adminTokens: ['real-token'],
+      store: new MemoryStore(),
+    });
     server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -184,7 +215,9 @@ describe('mgctl domains and tokens against the real gateway (createGateway, memo
       writeFileSync(file, JSON.stringify(plain));
       expect((await mgctl(['account', 'set', id, '--file', file], env)).code).toBe(EXIT.ok);
     }
-    expect((await mgctl(['domains', 'set', 'acme', 'Help.Acme.com', '*.acme.io'], env)).out).toBe('domains of acme:\n  help.acme.com\n  *.acme.io');
+    expect((await mgctl(['domains', 'set', 'acme', 'Help.Acme.com', '*.acme.io'], env)).out).toBe(
+      'domains of acme:\n  help.acme.com\n  *.acme.io',
+    );
     expect((await mgctl(['domains', 'list', 'acme'], env)).out).toBe('domains of acme:\n  help.acme.com\n  *.acme.io');
     expect((await mgctl(['account', 'show', 'acme'], env)).out).toContain('contact Jane Admin');
     const taken = await mgctl(['domains', 'set', 'globex', 'help.acme.com'], env);
@@ -202,7 +235,9 @@ describe('mgctl domains and tokens against the real gateway (createGateway, memo
     const takenToken = await mgctl(['token', 'register', 'globex', '--sha256', DIGEST], env);
     expect(takenToken.code).toBe(EXIT.refused);
     expect(takenToken.err).toContain('409 TOKEN_TAKEN');
-    expect((await mgctl(['token', 'list', 'acme'], env)).out).toMatch(new RegExp(`^token ${DIGEST.slice(0, 12)}  CRM client  created \\d{4}-`));
+    expect((await mgctl(['token', 'list', 'acme'], env)).out).toMatch(
+      new RegExp(`^token ${DIGEST.slice(0, 12)}  CRM client  created \\d{4}-`),
+    );
     expect((await mgctl(['token', 'delete', 'acme', DIGEST.slice(0, 12)], env)).code).toBe(EXIT.ok);
     expect((await mgctl(['token', 'list', 'acme'], env)).out).toBe('no API tokens');
     const gone = await mgctl(['token', 'delete', 'acme', DIGEST.slice(0, 12)], env);

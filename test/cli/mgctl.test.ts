@@ -25,7 +25,17 @@ const accountView = {
   ssoEnabled: true,
   hasSandbox: false,
   integrations: { crm: {} },
-  migration: { status: 'scheduled', phase: 'scheduled', source: 'us', target: 'eu', start: '2026-12-08T21:00:00.000Z', expectedEnd: '2026-12-10T09:00:00.000Z', changeDeadline: '2026-12-07T09:00:00.000Z', scheduledBy: 'sa-1', scheduledAt: '2026-11-23T10:00:00.000Z' },
+  migration: {
+    status: 'scheduled',
+    phase: 'scheduled',
+    source: 'us',
+    target: 'eu',
+    start: '2026-12-08T21:00:00.000Z',
+    expectedEnd: '2026-12-10T09:00:00.000Z',
+    changeDeadline: '2026-12-07T09:00:00.000Z',
+    scheduledBy: 'sa-1',
+    scheduledAt: '2026-11-23T10:00:00.000Z',
+  },
   buffered: { waiting: 3, deadLetters: 1 },
   audit: [{ at: '2026-11-23T10:00:00.000Z', actor: 'sa-1', action: 'migration.schedule' }],
 };
@@ -84,7 +94,13 @@ describe('mgctl against a fake admin server', () => {
   });
 
   it('schedule POSTs start and target as the acting super admin and prints the warnings', async () => {
-    admin.reply({ status: 201, body: { migration: accountView.migration, warnings: [{ code: 'SSO_LOGIN_URL', message: 'Add the EU login URL to your identity provider.' }] } });
+    admin.reply({
+      status: 201,
+      body: {
+        migration: accountView.migration,
+        warnings: [{ code: 'SSO_LOGIN_URL', message: 'Add the EU login URL to your identity provider.' }],
+      },
+    });
     const run = await mgctl([...base, '--actor', 'sa-1', 'schedule', 'acme', '--start', '2026-12-08T21:00:00Z']);
     expect(run.code).toBe(EXIT.ok);
     const [call] = admin.seen;
@@ -107,9 +123,34 @@ describe('mgctl against a fake admin server', () => {
 
   it('status, buffer, redrive, integration and clear-suspension call their routes, with ids encoded', async () => {
     admin.reply((seen) => {
-      if (seen.url.endsWith('/buffer')) return { status: 200, body: { accountId: 'a/b', depth: 2, counts: { waiting: { form: 2 }, dead: { meeting: 1 } }, deadLetterCount: 1, replay: { inProgress: false }, deadLetters: [{ id: '7', method: 'POST', path: '/meetings/a/x/book', surface: 'meeting', answer: { status: 409, attempts: 5 } }] } };
+      if (seen.url.endsWith('/buffer'))
+        return {
+          status: 200,
+          body: {
+            accountId: 'a/b',
+            depth: 2,
+            counts: { waiting: { form: 2 }, dead: { meeting: 1 } },
+            deadLetterCount: 1,
+            replay: { inProgress: false },
+            deadLetters: [
+              { id: '7', method: 'POST', path: '/meetings/a/x/book', surface: 'meeting', answer: { status: 409, attempts: 5 } },
+            ],
+          },
+        };
       if (seen.url.endsWith('/redrive')) return { status: 200, body: { accountId: 'a/b', redriven: 1 } };
-      if (seen.url.includes('/integrations/')) return { status: 200, body: { integration: 'crm', state: 'suspended', reason: 'ORG_LOCKED', since: '2026-11-23T10:00:00.000Z', remedy: 'Unlock the org, then Clear Suspension.', usage: { callsLast24h: 12, allocation: 1000 }, crmUsage: { used: 5, limit: 15000 } } };
+      if (seen.url.includes('/integrations/'))
+        return {
+          status: 200,
+          body: {
+            integration: 'crm',
+            state: 'suspended',
+            reason: 'ORG_LOCKED',
+            since: '2026-11-23T10:00:00.000Z',
+            remedy: 'Unlock the org, then Clear Suspension.',
+            usage: { callsLast24h: 12, allocation: 1000 },
+            crmUsage: { used: 5, limit: 15000 },
+          },
+        };
       return { status: 200, body: accountView };
     });
     const runs = [
@@ -181,7 +222,16 @@ describe('mgctl against a fake admin server', () => {
     const hanging = http.createServer(() => undefined);
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
     try {
-      const run = await mgctl(['--url', `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`, '--token', 't', '--timeout', '200', 'status', 'acme']);
+      const run = await mgctl([
+        '--url',
+        `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`,
+        '--token',
+        't',
+        '--timeout',
+        '200',
+        'status',
+        'acme',
+      ]);
       expect(run.code).toBe(EXIT.unavailable);
       expect(run.err).toContain('no answer in time');
     } finally {
@@ -224,7 +274,18 @@ describe('mgctl against a fake admin server', () => {
   it('--help prints the commands and exits 0', async () => {
     const run = await mgctl(['--help']);
     expect(run.code).toBe(EXIT.ok);
-    for (const command of ['account set', 'account show', 'schedule', 'reschedule', 'cancel', 'status', 'buffer', 'redrive', 'integration', 'clear-suspension']) {
+    for (const command of [
+      'account set',
+      'account show',
+      'schedule',
+      'reschedule',
+      'cancel',
+      'status',
+      'buffer',
+      'redrive',
+      'integration',
+      'clear-suspension',
+    ]) {
       expect(run.out).toContain(command);
     }
   });
@@ -237,7 +298,12 @@ describe('mgctl as a program', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(pkg.bin.mgctl).toBe('dist/cli/mgctl.js');
     expect(readFileSync(path.join(root, 'src/cli/mgctl.ts'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
-    const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/mgctl.ts', ...args], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH } });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/mgctl.ts', ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+      });
     const usage = run(['status']);
     expect(usage.status).toBe(EXIT.usage);
     expect(usage.stderr).toContain('no admin token');
@@ -252,7 +318,11 @@ describe('mgctl against the real gateway (createGateway, memory store)', () => {
   let dir: string;
   let app: ReturnType<typeof createGateway>;
   beforeAll(async () => {
-    app = createGateway({ upstreams: { us: 'http://127.0.0.1:9001', eu: 'http://127.0.0.1:9002' }, adminTokens: ['real-token'], store: new MemoryStore() });
+    app = createGateway({
+      upstreams: { us: 'http://127.0.0.1:9001', eu: 'http://127.0.0.1:9002' },
+      adminTokens: ['real-token'],
+      store: new MemoryStore(),
+    });
     server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

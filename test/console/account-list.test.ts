@@ -24,7 +24,13 @@ let clock: ManualClock;
 beforeEach(() => {
   store = new MemoryStore();
   clock = new ManualClock(NOW);
-  app = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' }, store, clock, adminTokens: [ADMIN_TOKEN], background: false });
+  app = createGateway({
+    upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' },
+    store,
+    clock,
+    adminTokens: [ADMIN_TOKEN],
+    background: false,
+  });
 });
 
 afterEach(async () => {
@@ -33,10 +39,17 @@ afterEach(async () => {
 
 async function scheduled(id: string, start: number): Promise<void> {
   await expectDocumented(await request(app).put(`/admin/v1/accounts/${id}`).set(auth).send(accountSettings()).expect(201));
-  await expectDocumented(await request(app).post(`/admin/v1/accounts/${id}/migration`).set(auth).send({ start: new Date(start).toISOString() }).expect(201));
+  await expectDocumented(
+    await request(app)
+      .post(`/admin/v1/accounts/${id}/migration`)
+      .set(auth)
+      .send({ start: new Date(start).toISOString() })
+      .expect(201),
+  );
 }
 
-const list = async (query: Record<string, string>) => (await expectDocumented(await request(app).get('/admin/v1/accounts').query(query).set(auth).expect(200))).body;
+const list = async (query: Record<string, string>) =>
+  (await expectDocumented(await request(app).get('/admin/v1/accounts').query(query).set(auth).expect(200))).body;
 const ids = (body: { accounts: { id: string }[] }) => body.accounts.map((a) => a.id);
 
 describe('account lists', () => {
@@ -79,7 +92,11 @@ describe('account lists', () => {
     await expectDocumented(await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ integrations })).expect(201));
     const body = await list({ state: 'suspended' });
     expect(ids(body)).toEqual(['acme']);
-    expect(body.accounts[0].suspendedIntegrations[0]).toMatchObject({ integration: 'crm', state: 'suspended', reason: 'MISSING_FIELD_MAPPINGS' });
+    expect(body.accounts[0].suspendedIntegrations[0]).toMatchObject({
+      integration: 'crm',
+      state: 'suspended',
+      reason: 'MISSING_FIELD_MAPPINGS',
+    });
   });
 
   it('drops stale entries: an index entry for an account with nothing to show is removed when listed', async () => {
@@ -96,7 +113,17 @@ describe('account lists', () => {
     const tracker = createAttentionTracker(store.attention, clock);
     const buffer = tracker.trackBuffer(store.buffer);
     await expectDocumented(await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201));
-    const item = await buffer.append({ accountId: 'acme', surface: 'form', method: 'POST', path: '/forms/acme/f1', query: '', headers: {}, body: Buffer.from('a=1'), contentType: 'application/x-www-form-urlencoded', receivedAt: NOW });
+    const item = await buffer.append({
+      accountId: 'acme',
+      surface: 'form',
+      method: 'POST',
+      path: '/forms/acme/f1',
+      query: '',
+      headers: {},
+      body: Buffer.from('a=1'),
+      contentType: 'application/x-www-form-urlencoded',
+      receivedAt: NOW,
+    });
     const lease = await buffer.acquireLease('acme', 'test', 10_000);
     expect(await buffer.deadLetter(lease!, item.id, { status: 400, bodyExcerpt: 'no', error: null, attempts: 1, at: NOW })).toBe('ok');
     const body = await list({ state: 'dead_letters' });
@@ -106,13 +133,17 @@ describe('account lists', () => {
   });
 
   it('indexes a CRM failure before it is stored, so the suspension it causes is listed', async () => {
-    const integrations = { crm: { baseUrl: 'http://127.0.0.1:9', dailyCallAllocation: 100, fieldMappings: [{ property: 'email', field: 'Email' }] } };
+    const integrations = {
+      crm: { baseUrl: 'http://127.0.0.1:9', dailyCallAllocation: 100, fieldMappings: [{ property: 'email', field: 'Email' }] },
+    };
     await expectDocumented(await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ integrations })).expect(201));
     expect(ids(await list({ state: 'suspended' }))).toEqual([]);
     const tracked = createAttentionTracker(store.attention, clock).trackIntegrations(store.integrations);
     expect((await tracked.recordFailure('acme', 'crm', 'FIELD_PERMISSIONS_MISSING', true, 3, NOW)).suspended).toBe(true);
     const body = await list({ state: 'suspended' });
-    expect(body.accounts).toMatchObject([{ id: 'acme', suspendedIntegrations: [{ integration: 'crm', reason: 'FIELD_PERMISSIONS_MISSING' }] }]);
+    expect(body.accounts).toMatchObject([
+      { id: 'acme', suspendedIntegrations: [{ integration: 'crm', reason: 'FIELD_PERMISSIONS_MISSING' }] },
+    ]);
     await expectDocumented(await request(app).post('/admin/v1/accounts/acme/integrations/crm/clear-suspension').set(auth).expect(200));
     expect(ids(await list({ state: 'suspended' }))).toEqual([]);
   });
@@ -141,7 +172,18 @@ describe.each(storeFactories)('account lists on the %s store', (_name, make) => 
     const audit = { at: NOW, actor: 'test', action: 'account.created', detail: {} };
     const starts: Record<string, number> = { a: NOW - H, b: NOW + 2 * DAY, c: NOW + DAY, d: NOW + 3 * DAY, e: NOW - 2 * H };
     for (const [id, start] of Object.entries(starts)) {
-      const migration: Migration = { id: `m-${id}`, status: 'scheduled', source: 'us', target: 'eu', start, expectedEnd: start + 36 * H, scheduledAt: NOW - 8 * DAY, scheduledBy: 'sa', startedAt: null, endedAt: null };
+      const migration: Migration = {
+        id: `m-${id}`,
+        status: 'scheduled',
+        source: 'us',
+        target: 'eu',
+        start,
+        expectedEnd: start + 36 * H,
+        scheduledAt: NOW - 8 * DAY,
+        scheduledBy: 'sa',
+        startedAt: null,
+        endedAt: null,
+      };
       const record = { ...accountRecord(id), migration };
       await shared.accounts.save(record, 0, audit);
       await tracker.migrationListener({ kind: 'scheduled', account: record, migration, actor: 'sa', at: NOW });
@@ -189,14 +231,36 @@ describe('account lists at scale', () => {
       const record: AccountRecord = accountRecord(id);
       if (i % 2000 === 7) {
         const start = NOW - 2 * H - i;
-        const migration: Migration = { id: `m-${i}`, status: 'in_progress', source: 'us', target: 'eu', start, expectedEnd: start + 36 * H, scheduledAt: start - 8 * DAY, scheduledBy: 'sa', startedAt: start, endedAt: null };
+        const migration: Migration = {
+          id: `m-${i}`,
+          status: 'in_progress',
+          source: 'us',
+          target: 'eu',
+          start,
+          expectedEnd: start + 36 * H,
+          scheduledAt: start - 8 * DAY,
+          scheduledBy: 'sa',
+          startedAt: start,
+          endedAt: null,
+        };
         record.migration = migration;
         inWindow.add(id);
         await tracker.migrationListener({ kind: 'started', account: record, migration, actor: 'engine', at: start });
       } else if (i % 100 === 3) {
         // Scheduled for later: in the index, but not in a window yet.
         const start = NOW + 8 * DAY + i;
-        const migration: Migration = { id: `m-${i}`, status: 'scheduled', source: 'us', target: 'eu', start, expectedEnd: start + 36 * H, scheduledAt: NOW, scheduledBy: 'sa', startedAt: null, endedAt: null };
+        const migration: Migration = {
+          id: `m-${i}`,
+          status: 'scheduled',
+          source: 'us',
+          target: 'eu',
+          start,
+          expectedEnd: start + 36 * H,
+          scheduledAt: NOW,
+          scheduledBy: 'sa',
+          startedAt: null,
+          endedAt: null,
+        };
         record.migration = migration;
         await tracker.migrationListener({ kind: 'scheduled', account: record, migration, actor: 'sa', at: NOW });
       }
@@ -227,7 +291,18 @@ describe('account lists at scale', () => {
         const record: AccountRecord = { ...accountRecord(id), version: 1 };
         if (i % 2000 === 7) {
           const start = NOW - 2 * H - i;
-          record.migration = { id: `m-${i}`, status: 'in_progress', source: 'us', target: 'eu', start, expectedEnd: start + 36 * H, scheduledAt: start - 8 * DAY, scheduledBy: 'sa', startedAt: start, endedAt: null };
+          record.migration = {
+            id: `m-${i}`,
+            status: 'in_progress',
+            source: 'us',
+            target: 'eu',
+            start,
+            expectedEnd: start + 36 * H,
+            scheduledAt: start - 8 * DAY,
+            scheduledBy: 'sa',
+            startedAt: start,
+            endedAt: null,
+          };
           inWindow.add(id);
           await tracker.migrationListener({ kind: 'started', account: record, migration: record.migration, actor: 'engine', at: start });
         }

@@ -44,49 +44,108 @@ interface AxeViolation {
 /** axe-core injected into the page as it is served (CSP included); the serious and critical violations. */
 async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE);
-  const violations = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)')) as AxeViolation[];
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const violations = (await page.evaluate(
+    'axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)',
+  )) as AxeViolation[];
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   browser = await launchChromium();
   store = new MemoryStore();
-  app = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' }, store, clock, adminTokens: [ADMIN_TOKEN], background: false });
+  app = createGateway({
+    upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' },
+    store,
+    clock,
+    adminTokens: [ADMIN_TOKEN],
+    background: false,
+  });
   server = http.createServer(app);
   base = `http://127.0.0.1:${await listen(server)}`;
 
   // acme: scheduled, then its start passes (in its window); a CRM integration suspended; one dead-lettered form.
-  const integrations = { crm: { baseUrl: 'http://127.0.0.1:9', dailyCallAllocation: 1000, fieldMappings: [{ property: 'email', field: 'Email' }] } };
-  await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ contactName: 'Ada <Lovelace>', integrations })).expect(201);
-  await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+  const integrations = {
+    crm: { baseUrl: 'http://127.0.0.1:9', dailyCallAllocation: 1000, fieldMappings: [{ property: 'email', field: 'Email' }] },
+  };
+  await request(app)
+    .put('/admin/v1/accounts/acme')
+    .set(auth)
+    .send(accountSettings({ contactName: 'Ada <Lovelace>', integrations }))
+    .expect(201);
+  await request(app)
+    .post('/admin/v1/accounts/acme/migration')
+    .set(auth)
+    .send({ start: new Date(START).toISOString() })
+    .expect(201);
   await request(app).put('/admin/v1/accounts/beta').set(auth).send(accountSettings()).expect(201);
-  await request(app).post('/admin/v1/accounts/beta/migration').set(auth).send({ start: new Date(START + 3 * 24 * H).toISOString() }).expect(201);
+  await request(app)
+    .post('/admin/v1/accounts/beta/migration')
+    .set(auth)
+    .send({ start: new Date(START + 3 * 24 * H).toISOString() })
+    .expect(201);
   await request(app).put('/admin/v1/accounts/gamma').set(auth).send(accountSettings()).expect(201);
   // As the timeline would have it by now: the scheduled notice and the week-of reminder sent, the day-before one
   // still being delivered (this test runs no scheduler).
   const [scheduledNotice] = await store.timeline.outbox.list('acme');
   if (!scheduledNotice) throw new Error('scheduling created no notice');
-  await store.timeline.outbox.update({ ...scheduledNotice, status: 'sent', sentAt: NOW, rev: scheduledNotice.rev + 1 }, scheduledNotice.rev);
+  await store.timeline.outbox.update(
+    { ...scheduledNotice, status: 'sent', sentAt: NOW, rev: scheduledNotice.rev + 1 },
+    scheduledNotice.rev,
+  );
   const reminder = { ...scheduledNotice, migrationStart: START, rev: 0, createdAt: START - 26 * H };
-  await store.timeline.outbox.create({ ...reminder, id: 'week-of', kind: 'week_of', key: `week_of:${scheduledNotice.migrationId}:${START}`, status: 'sent', sentAt: START - 26 * H });
-  await store.timeline.outbox.create({ ...reminder, id: 'day-before', kind: 'day_before', key: `day_before:${scheduledNotice.migrationId}:${START}`, status: 'pending', sentAt: null });
+  await store.timeline.outbox.create({
+    ...reminder,
+    id: 'week-of',
+    kind: 'week_of',
+    key: `week_of:${scheduledNotice.migrationId}:${START}`,
+    status: 'sent',
+    sentAt: START - 26 * H,
+  });
+  await store.timeline.outbox.create({
+    ...reminder,
+    id: 'day-before',
+    kind: 'day_before',
+    key: `day_before:${scheduledNotice.migrationId}:${START}`,
+    status: 'pending',
+    sentAt: null,
+  });
 
   clock.set(START + 2 * H);
   // What the guard and the replayer write through (parts.ts gives them these tracked stores).
   const tracker = createAttentionTracker(store.attention, clock);
   await tracker.trackIntegrations(store.integrations).suspend('acme', 'crm', 'ORG_LOCKED', clock.now());
   const buffer = tracker.trackBuffer(store.buffer);
-  const item = await buffer.append({ accountId: 'acme', surface: 'form', method: 'POST', path: '/forms/acme/contact', query: '', headers: {}, body: Buffer.from('email=a%40b.test'), contentType: 'application/x-www-form-urlencoded', receivedAt: START + H });
+  const item = await buffer.append({
+    accountId: 'acme',
+    surface: 'form',
+    method: 'POST',
+    path: '/forms/acme/contact',
+    query: '',
+    headers: {},
+    body: Buffer.from('email=a%40b.test'),
+    contentType: 'application/x-www-form-urlencoded',
+    receivedAt: START + H,
+  });
   const lease = await buffer.acquireLease('acme', 'test-replayer', 60_000);
   if (!lease) throw new Error('no lease');
-  await buffer.deadLetter(lease, item.id, { status: 422, bodyExcerpt: 'Form "contact" was deleted', error: null, attempts: 1, at: clock.now() });
+  await buffer.deadLetter(lease, item.id, {
+    status: 422,
+    bodyExcerpt: 'Form "contact" was deleted',
+    error: null,
+    attempts: 1,
+    at: clock.now(),
+  });
   await buffer.releaseLease(lease);
 
   // Another site (another host name is another site) with a form that posts to the console.
   evilServer = http.createServer((_req, res) => {
     res.setHeader('content-type', 'text/html');
-    res.end(`<!doctype html><html lang="en"><title>evil</title><form id="f" method="post" action="${base}/console/accounts/acme/integrations/crm/clear-suspension"><input name="csrf" value="guess"></form><script>document.getElementById('f').submit()</script></html>`);
+    res.end(
+      `<!doctype html><html lang="en"><title>evil</title><form id="f" method="post" action="${base}/console/accounts/acme/integrations/crm/clear-suspension"><input name="csrf" value="guess"></form><script>document.getElementById('f').submit()</script></html>`,
+    );
   });
   evilBase = `http://localhost:${await listen(evilServer)}`;
 }, 120_000);

@@ -19,9 +19,21 @@ let clock: ManualClock;
 beforeEach(async () => {
   store = new MemoryStore();
   clock = new ManualClock(NOW);
-  app = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' }, store, clock, adminTokens: [ADMIN_TOKEN], background: false });
-  const integrations = { crm: { baseUrl: 'http://127.0.0.1:9', dailyCallAllocation: 100, fieldMappings: [{ property: 'email', field: 'Email' }] } };
-  await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ contactName: XSS, integrations })).expect(201);
+  app = createGateway({
+    upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' },
+    store,
+    clock,
+    adminTokens: [ADMIN_TOKEN],
+    background: false,
+  });
+  const integrations = {
+    crm: { baseUrl: 'http://127.0.0.1:9', dailyCallAllocation: 100, fieldMappings: [{ property: 'email', field: 'Email' }] },
+  };
+  await request(app)
+    .put('/admin/v1/accounts/acme')
+    .set(auth)
+    .send(accountSettings({ contactName: XSS, integrations }))
+    .expect(201);
   await store.integrations.suspend('acme', 'crm', 'ORG_LOCKED', NOW);
 });
 
@@ -39,7 +51,11 @@ async function signIn(token = ADMIN_TOKEN, operator = 'Grace'): Promise<{ cookie
 }
 
 const clearPost = (cookie: string, fields: Record<string, string>, headers: Record<string, string> = { Origin: ORIGIN }) =>
-  request(app).post('/console/accounts/acme/integrations/crm/clear-suspension').set({ Host: HOST, Cookie: cookie, ...headers }).type('form').send(fields);
+  request(app)
+    .post('/console/accounts/acme/integrations/crm/clear-suspension')
+    .set({ Host: HOST, Cookie: cookie, ...headers })
+    .type('form')
+    .send(fields);
 
 const stillSuspended = async () => (await store.integrations.get('acme', 'crm')).state === 'suspended';
 
@@ -63,22 +79,41 @@ describe('console sessions', () => {
     const wrong = await request(app).post('/console/login').set({ Host: HOST, Origin: ORIGIN }).type('form').send({ token: 'nope' });
     expect(wrong.status).toBe(401);
     expect(wrong.headers['set-cookie']).toBeUndefined();
-    const crossSite = await request(app).post('/console/login').set({ Host: HOST, Origin: 'https://evil.example' }).type('form').send({ token: ADMIN_TOKEN });
+    const crossSite = await request(app)
+      .post('/console/login')
+      .set({ Host: HOST, Origin: 'https://evil.example' })
+      .type('form')
+      .send({ token: ADMIN_TOKEN });
     expect(crossSite.status).toBe(403);
     expect(crossSite.headers['set-cookie']).toBeUndefined();
   });
 
-  it.each(['/console/', '/console/accounts/acme', '/console/accounts/acme/preview?at=2026-12-08T19:00:00Z'])('sends %s to sign-in without a session', async (path) => {
-    const res = await request(app).get(path).set({ Host: HOST }).expect(303);
-    expect(res.headers.location).toBe('/console/login');
-    expect(res.text).not.toContain('acme');
-  });
+  it.each(['/console/', '/console/accounts/acme', '/console/accounts/acme/preview?at=2026-12-08T19:00:00Z'])(
+    'sends %s to sign-in without a session',
+    async (path) => {
+      const res = await request(app).get(path).set({ Host: HOST }).expect(303);
+      expect(res.headers.location).toBe('/console/login');
+      expect(res.text).not.toContain('acme');
+    },
+  );
 
   it('accepts a cookie signed by another instance with the same ADMIN_TOKENS', async () => {
     const { cookie } = await signIn();
-    const other = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' }, store, clock, adminTokens: [ADMIN_TOKEN], background: false });
+    const other = createGateway({
+      upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' },
+      store,
+      clock,
+      adminTokens: [ADMIN_TOKEN],
+      background: false,
+    });
     await request(other).get('/console/accounts/acme').set({ Host: HOST, Cookie: cookie }).expect(200);
-    const rotated = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' }, store, clock, adminTokens: ['another-token'], background: false });
+    const rotated = createGateway({
+      upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' },
+      store,
+      clock,
+      adminTokens: ['another-token'],
+      background: false,
+    });
     await request(rotated).get('/console/accounts/acme').set({ Host: HOST, Cookie: cookie }).expect(303);
     await other.gateway.close();
     await rotated.gateway.close();
@@ -92,14 +127,20 @@ describe('console sessions', () => {
     expect(res.headers.location).toBe('/console/accounts/acme?done=cleared&integration=crm');
     expect(await stillSuspended()).toBe(false);
     const audit = await store.accounts.audit('acme', 10);
-    expect(audit[audit.length - 1]).toMatchObject({ actor: 'console:Grace', action: 'integration.clear_suspension', detail: { integration: 'crm', wasSuspended: true, reason: 'ORG_LOCKED' } });
+    expect(audit[audit.length - 1]).toMatchObject({
+      actor: 'console:Grace',
+      action: 'integration.clear_suspension',
+      detail: { integration: 'crm', wasSuspended: true, reason: 'ORG_LOCKED' },
+    });
   });
 
   it('changes nothing for a forged, tampered or expired cookie', async () => {
     const { cookie, csrf } = await signIn();
     const [name, value] = cookie.split('=') as [string, string];
     const [payload, signature] = value.split('.') as [string, string];
-    const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), expiresAt: NOW + 1000 * H })).toString('base64url');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), expiresAt: NOW + 1000 * H }),
+    ).toString('base64url');
     for (const bad of [`${name}=${forgedPayload}.${signature}`, `${name}=${payload}.${'A'.repeat(43)}`, `${name}=garbage`]) {
       expect((await clearPost(bad, { csrf })).status).toBe(401);
       await request(app).get('/console/accounts/acme').set({ Host: HOST, Cookie: bad }).expect(303);
@@ -125,15 +166,27 @@ describe('console sessions', () => {
   it('marks a checklist item once the checklist is open, and refuses before', async () => {
     const { cookie, csrf } = await signIn();
     const mark = (fields: Record<string, string>) =>
-      request(app).post('/console/accounts/acme/checklist/connect-dedicated-ip').set({ Host: HOST, Cookie: cookie, Origin: ORIGIN }).type('form').send(fields);
+      request(app)
+        .post('/console/accounts/acme/checklist/connect-dedicated-ip')
+        .set({ Host: HOST, Cookie: cookie, Origin: ORIGIN })
+        .type('form')
+        .send(fields);
     expect((await mark({ csrf, done: 'true' })).status).toBe(409);
-    await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(NOW + 8 * 24 * H).toISOString() }).expect(201);
+    await request(app)
+      .post('/admin/v1/accounts/acme/migration')
+      .set(auth)
+      .send({ start: new Date(NOW + 8 * 24 * H).toISOString() })
+      .expect(201);
     await request(app).post('/admin/v1/accounts/acme/migration/start').set(auth).expect(200);
     await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200);
     expect((await mark({ done: 'true' })).status).toBe(403);
     expect((await store.timeline.checklists.get('acme'))?.marks).toEqual({});
     expect((await mark({ csrf, done: 'true' })).status).toBe(303);
-    expect((await store.timeline.checklists.get('acme'))?.marks['connect-dedicated-ip']).toEqual({ done: true, at: NOW, by: 'console:Grace' });
+    expect((await store.timeline.checklists.get('acme'))?.marks['connect-dedicated-ip']).toEqual({
+      done: true,
+      at: NOW,
+      by: 'console:Grace',
+    });
     const page = await request(app).get('/console/accounts/acme').set({ Host: HOST, Cookie: cookie }).expect(200);
     expect(page.text).toContain('done by console:Grace');
   });
@@ -142,7 +195,11 @@ describe('console sessions', () => {
     for (let i = 0; i < 23; i++) {
       const id = `up-${String(i).padStart(2, '0')}`;
       await request(app).put(`/admin/v1/accounts/${id}`).set(auth).send(accountSettings()).expect(201);
-      await request(app).post(`/admin/v1/accounts/${id}/migration`).set(auth).send({ start: new Date(NOW + 8 * 24 * H + i * H).toISOString() }).expect(201);
+      await request(app)
+        .post(`/admin/v1/accounts/${id}/migration`)
+        .set(auth)
+        .send({ start: new Date(NOW + 8 * 24 * H + i * H).toISOString() })
+        .expect(201);
     }
     const { cookie } = await signIn();
     const first = await request(app).get('/console/').set({ Host: HOST, Cookie: cookie }).expect(200);
@@ -150,7 +207,10 @@ describe('console sessions', () => {
     expect(listed(first.text)).toEqual(Array.from({ length: 20 }, (_, i) => `up-${String(i).padStart(2, '0')}`));
     const next = /href="(\/console\/\?state=upcoming&amp;cursor=[A-Za-z0-9_-]+)"/.exec(first.text)?.[1];
     expect(next).toBeDefined();
-    const second = await request(app).get((next as string).replace('&amp;', '&')).set({ Host: HOST, Cookie: cookie }).expect(200);
+    const second = await request(app)
+      .get((next as string).replace('&amp;', '&'))
+      .set({ Host: HOST, Cookie: cookie })
+      .expect(200);
     expect(listed(second.text)).toEqual(['up-20', 'up-21', 'up-22']);
     expect(second.text).not.toContain('list-in_window');
   });

@@ -15,7 +15,13 @@ let store: MemoryStore;
 
 beforeEach(async () => {
   store = new MemoryStore();
-  app = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' }, store, clock: new ManualClock(NOW), adminTokens: [ADMIN_TOKEN], background: false });
+  app = createGateway({
+    upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' },
+    store,
+    clock: new ManualClock(NOW),
+    adminTokens: [ADMIN_TOKEN],
+    background: false,
+  });
   await expectDocumented(await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201));
   await expectDocumented(await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: START }).expect(201));
 });
@@ -24,9 +30,19 @@ afterEach(async () => {
   await app.gateway.close();
 });
 
-type Row = { surface: string; read: { action: string; answer: string | null; status: number | null }; write: { action: string; answer: string | null; status: number | null } };
+type Row = {
+  surface: string;
+  read: { action: string; answer: string | null; status: number | null };
+  write: { action: string; answer: string | null; status: number | null };
+};
 const preview = async (at?: string) => {
-  const res = await expectDocumented(await request(app).get('/admin/v1/accounts/acme/preview').query(at ? { at } : {}).set(auth).expect(200));
+  const res = await expectDocumented(
+    await request(app)
+      .get('/admin/v1/accounts/acme/preview')
+      .query(at ? { at } : {})
+      .set(auth)
+      .expect(200),
+  );
   const rows = Object.fromEntries((res.body.surfaces as Row[]).map((r) => [r.surface, r]));
   return { body: res.body, rows };
 };
@@ -93,7 +109,9 @@ describe('preview', () => {
     await expectDocumented(await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200));
     const { body } = await preview('2026-12-20T12:00:00Z');
     expect(body.phase).toBe('completed');
-    const real = body.timeline.filter((e: { kind: string }) => ['migration.started', 'migration.ended', 'notification.completed'].includes(e.kind));
+    const real = body.timeline.filter((e: { kind: string }) =>
+      ['migration.started', 'migration.ended', 'notification.completed'].includes(e.kind),
+    );
     expect(real).toEqual([
       { kind: 'migration.started', utc: '2026-11-23T12:00:00.000Z', local: '2026-11-23T13:00:00+01:00', passed: true },
       { kind: 'migration.ended', utc: '2026-11-23T12:00:00.000Z', local: '2026-11-23T13:00:00+01:00', passed: true },

@@ -168,7 +168,13 @@ describe.each(storeFactories)('BufferStore contract (%s)', (_name, make) => {
   it('reads a page of waiting items within a byte budget, the first item always, bodies intact', async () => {
     const big = (n: number, kib: number) => request('acc-bytes', n, 'form', Buffer.alloc(kib * 1024, n));
     const ids = [];
-    for (const [n, kib] of [[0, 300], [1, 300], [2, 300], [3, 900]] as const) ids.push((await store.buffer.append(big(n, kib))).id);
+    for (const [n, kib] of [
+      [0, 300],
+      [1, 300],
+      [2, 300],
+      [3, 900],
+    ] as const)
+      ids.push((await store.buffer.append(big(n, kib))).id);
     // 1 MiB budget: 300 + 300 + 300 KiB fit, the 900 KiB item waits for the next page.
     const page = await store.buffer.pending('acc-bytes', { limit: 10, maxBytes: 1024 * 1024 });
     expect(page.map((i) => i.id)).toEqual(ids.slice(0, 3));

@@ -38,16 +38,24 @@ describe.each(storeFactories)('DirectoryStore contract (%s)', (_name, make) => {
 
     it('refuses, all or nothing, a claim naming a domain of another account', async () => {
       await directory.claimDomains('acme', ['help.acme.com']);
-      expect(await directory.claimDomains('globex', ['new.globex.com', 'help.acme.com'])).toEqual({ ok: false, domain: 'help.acme.com', owner: 'acme' });
+      expect(await directory.claimDomains('globex', ['new.globex.com', 'help.acme.com'])).toEqual({
+        ok: false,
+        domain: 'help.acme.com',
+        owner: 'acme',
+      });
       expect(await directory.domainOwners(['new.globex.com', 'help.acme.com'])).toEqual([null, 'acme']);
       expect(await directory.domainsOf('globex')).toEqual([]);
     });
 
     it('lets exactly one of two accounts racing for a domain win', async () => {
-      const results = await Promise.all(Array.from({ length: 10 }, (_v, i) => directory.claimDomains(`acct-${i}`, ['contested.example.com'])));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_v, i) => directory.claimDomains(`acct-${i}`, ['contested.example.com'])),
+      );
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       const winner = (await directory.domainOwners(['contested.example.com']))[0];
-      expect(results.filter((r) => !r.ok)).toEqual(Array.from({ length: 9 }, () => ({ ok: false, domain: 'contested.example.com', owner: winner })));
+      expect(results.filter((r) => !r.ok)).toEqual(
+        Array.from({ length: 9 }, () => ({ ok: false, domain: 'contested.example.com', owner: winner })),
+      );
     });
 
     it('a claim of domains the account holds already changes nothing', async () => {
@@ -95,7 +103,12 @@ describe.each(storeFactories)('DirectoryStore contract (%s)', (_name, make) => {
   });
 
   describe('API tokens', () => {
-    const token = (secret: string, accountId = 'acme', label: string | null = 'CRM client', createdAt = T0) => ({ digest: digestOf(secret), accountId, label, createdAt });
+    const token = (secret: string, accountId = 'acme', label: string | null = 'CRM client', createdAt = T0) => ({
+      digest: digestOf(secret),
+      accountId,
+      label,
+      createdAt,
+    });
 
     it('registers a digest, answers its owner and lists it', async () => {
       const first = token('pat-na1-0000-first-secret');
@@ -122,7 +135,9 @@ describe.each(storeFactories)('DirectoryStore contract (%s)', (_name, make) => {
     });
 
     it('lets exactly one of many accounts racing for one digest win', async () => {
-      const results = await Promise.all(Array.from({ length: 10 }, (_v, i) => directory.registerToken(token('contested-token-value', `acct-${i}`))));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_v, i) => directory.registerToken(token('contested-token-value', `acct-${i}`))),
+      );
       expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1);
       expect(results.filter((r) => r.outcome === 'taken')).toHaveLength(9);
     });

@@ -106,7 +106,11 @@ describe.each(storeFactories)('IntegrationStore contract (%s)', (_name, make) =>
   it('with a lowered allocation, waits for enough calls to leave', async () => {
     for (let i = 0; i < 4; i++) await integrations.takeCall('a1', 'crm', T0 + i * 1000, 10, DAY);
     // 4 calls in the window, allocation now 2: the 3rd-newest (at T0 + 2000) must leave first.
-    expect(await integrations.takeCall('a1', 'crm', T0 + 10_000, 2, DAY)).toEqual({ allowed: false, count: 4, retryAfterMs: DAY + 2000 - 10_000 });
+    expect(await integrations.takeCall('a1', 'crm', T0 + 10_000, 2, DAY)).toEqual({
+      allowed: false,
+      count: 4,
+      retryAfterMs: DAY + 2000 - 10_000,
+    });
   });
 
   it('never lets concurrent callers exceed the allocation', async () => {

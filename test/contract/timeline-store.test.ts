@@ -232,7 +232,18 @@ describe.each(storeFactories)('DueIndex contract (%s)', (_name, make) => {
     const plain = accountRecord('plain');
     const migrating: AccountRecord = {
       ...accountRecord('moving'),
-      migration: { id: 'm1', status: 'scheduled', source: 'us', target: 'eu', start: 9_000_000, expectedEnd: 9_900_000, scheduledAt: 1000, scheduledBy: 'u1', startedAt: null, endedAt: null },
+      migration: {
+        id: 'm1',
+        status: 'scheduled',
+        source: 'us',
+        target: 'eu',
+        start: 9_000_000,
+        expectedEnd: 9_900_000,
+        scheduledAt: 1000,
+        scheduledBy: 'u1',
+        startedAt: null,
+        endedAt: null,
+      },
     };
     expect(await store.accounts.save(plain, 0, { at: 1, actor: 'op', action: 'create', detail: {} })).toBe('ok');
     expect(await store.accounts.save(migrating, 0, { at: 1, actor: 'op', action: 'create', detail: {} })).toBe('ok');

@@ -34,13 +34,22 @@ describe('buffer e2e: gateway killed in the middle of replay', () => {
   });
 
   it('delivers every one of 10,000 acknowledged submissions at least once, in order per account, duplicates with the same Idempotency-Key', async () => {
-    const env = { redisUrl: testRedisUrl(), prefix: uniquePrefix(), upstreamUs: us.url, upstreamEu: eu.url, extra: { REPLAY_BATCH_SIZE: '100' } };
+    const env = {
+      redisUrl: testRedisUrl(),
+      prefix: uniquePrefix(),
+      upstreamUs: us.url,
+      upstreamEu: eu.url,
+      extra: { REPLAY_BATCH_SIZE: '100' },
+    };
     const first = await startBufferGateway(env);
     gateways.push(first);
     const accounts = ['crash-a', 'crash-b', 'crash-c', 'crash-d', 'crash-e'];
     for (const id of accounts) await openWindow(first, id);
 
-    const submissions: Submission[] = Array.from({ length: 10_000 }, (_, i) => ({ accountId: accounts[i % accounts.length], n: Math.floor(i / accounts.length) }));
+    const submissions: Submission[] = Array.from({ length: 10_000 }, (_, i) => ({
+      accountId: accounts[i % accounts.length],
+      n: Math.floor(i / accounts.length),
+    }));
     const ids = await submitAll(first.url, submissions, 48);
     // Ids order the items of one account; the same id may exist in another account's stream.
     expect(new Set(ids.map((id, i) => `${submissions[i].accountId}/${id}`)).size).toBe(10_000);
@@ -60,7 +69,12 @@ describe('buffer e2e: gateway killed in the middle of replay', () => {
     gateways.push(second);
     await until('every item delivered', () => eu.requests.length >= 10_000 && distinctDelivered(eu) === 10_000, 60_000, 200);
     for (const id of accounts) {
-      await until(`${id} drained`, async () => ((await admin(second, 'GET', `/accounts/${id}/buffer`)).json.depth as number) === 0, 10_000, 100);
+      await until(
+        `${id} drained`,
+        async () => ((await admin(second, 'GET', `/accounts/${id}/buffer`)).json.depth as number) === 0,
+        10_000,
+        100,
+      );
     }
 
     const { duplicates } = checkAtLeastOnceInOrder(deliveries(eu.requests), storeOrder(submissions, ids));
@@ -73,7 +87,13 @@ describe('buffer e2e: gateway killed in the middle of replay', () => {
 
   it('hands the replay over at once on SIGTERM: leases released, the request in flight finished, no duplicate', async () => {
     // A lease that would outlive the test: only an explicit release lets the next instance in.
-    const env = { redisUrl: testRedisUrl(), prefix: uniquePrefix(), upstreamUs: us.url, upstreamEu: eu.url, extra: { REPLAY_LEASE_TTL_MS: '60000' } };
+    const env = {
+      redisUrl: testRedisUrl(),
+      prefix: uniquePrefix(),
+      upstreamUs: us.url,
+      upstreamEu: eu.url,
+      extra: { REPLAY_LEASE_TTL_MS: '60000' },
+    };
     eu.requests.length = 0;
     const first = await startBufferGateway(env);
     gateways.push(first);

@@ -56,7 +56,11 @@ describe('buffer e2e: faults', () => {
       const ids = await submitAll(gw.url, submissions);
 
       await redis.stop('SIGKILL');
-      const refused = await fetch(`${gw.url}/forms/aof-a/f1`, { method: 'POST', body: 'acc=aof-a&n=9999', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const refused = await fetch(`${gw.url}/forms/aof-a/f1`, {
+        method: 'POST',
+        body: 'acc=aof-a&n=9999',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
       await refused.arrayBuffer();
@@ -124,7 +128,10 @@ describe('buffer e2e: faults', () => {
     // The same items, the same keys as on their rejected attempts.
     expect(redelivered.map((d) => d.key)).toEqual(rejected.map((d) => d.key));
     await until('drained', async () => (await admin(gw, 'GET', '/accounts/dead-a/buffer')).json.depth === 0, 5000, 100);
-    expect((await admin(gw, 'GET', '/accounts/dead-a/buffer')).json).toMatchObject({ deadLetterCount: 0, replay: { replayed: 30, redriven: 30 } });
+    expect((await admin(gw, 'GET', '/accounts/dead-a/buffer')).json).toMatchObject({
+      deadLetterCount: 0,
+      replay: { replayed: 30, redriven: 30 },
+    });
   });
 
   it('never delivers an item from two instances replaying at once', async () => {

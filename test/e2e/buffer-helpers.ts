@@ -36,7 +36,12 @@ export function startBufferGateway(env: BufferGatewayEnv): Promise<GatewayProces
   });
 }
 
-export async function admin(gw: GatewayProcess, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function admin(
+  gw: GatewayProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${gw.url}/admin/v1${path}`, {
     method,
     headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

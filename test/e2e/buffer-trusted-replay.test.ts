@@ -18,11 +18,23 @@ jest.setTimeout(120_000);
 const SECRET = 'a-replay-signing-secret-of-40-characters!';
 
 // The README's verifier, pasted as a receiver would paste it.
-function verifyReplay(req: { headers: IncomingHttpHeaders; method?: string; url?: string }, rawBody: Buffer, secret: string, toleranceSeconds = 300): boolean {
+function verifyReplay(
+  req: { headers: IncomingHttpHeaders; method?: string; url?: string },
+  rawBody: Buffer,
+  secret: string,
+  toleranceSeconds = 300,
+): boolean {
   const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(req.headers['x-maintenance-signature'] ?? ''));
   if (!m || Math.abs(Date.now() / 1000 - Number(m[1])) > toleranceSeconds) return false;
   const bodyHash = crypto.createHash('sha256').update(rawBody).digest('hex');
-  const payload = [m[1], req.headers['idempotency-key'], req.headers['x-maintenance-original-received-at'], req.method, req.url, bodyHash].join('.');
+  const payload = [
+    m[1],
+    req.headers['idempotency-key'],
+    req.headers['x-maintenance-original-received-at'],
+    req.method,
+    req.url,
+    bodyHash,
+  ].join('.');
   const expected = crypto.createHmac('sha256', secret).update(payload).digest();
   return crypto.timingSafeEqual(expected, Buffer.from(m[2], 'hex'));
 }
@@ -36,13 +48,16 @@ function post(url: string, path: string, headers: Record<string, string>, body: 
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     let answered = false;
-    const req = http.request({ host: target.hostname, port: target.port, method: 'POST', path, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: target.hostname, port: target.port, method: 'POST', path, headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     // An early answer (413) closes the connection while we still write: that is the refusal, not a failure.
     req.on('error', (err) => {
       if (!answered) reject(err);
@@ -54,7 +69,9 @@ function post(url: string, path: string, headers: Record<string, string>, body: 
 function multipart(boundary: string, file: Buffer): Buffer {
   return Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="email"\r\n\r\nada@example.test\r\n`),
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="cv"; filename="cv.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="cv"; filename="cv.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    ),
     file,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
@@ -146,7 +163,12 @@ describe('buffer e2e: replays a receiver can trust', () => {
     await submitAll(first.url, submissions, 4);
     // A webhook from a signing sender, gzipped: its headers and its bytes must reach the upstream untouched.
     const gz = gzipSync(Buffer.from(JSON.stringify({ id: 'evt_1', type: 'invoice.paid', amount: 4200 })));
-    const hook = await post(first.url, '/webhooks/stripe?portalId=sig-a', { ...SENDER_HEADERS, 'content-type': 'application/json', 'content-encoding': 'gzip' }, gz);
+    const hook = await post(
+      first.url,
+      '/webhooks/stripe?portalId=sig-a',
+      { ...SENDER_HEADERS, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      gz,
+    );
     expect(hook.status).toBe(202);
 
     hold = { n: '12', seen: null };
@@ -158,8 +180,23 @@ describe('buffer e2e: replays a receiver can trust', () => {
 
     // A new instance takes over once the dead one's lease lapses and sends item 12 again.
     const second = await start(e);
-    await until('all 31 items delivered', () => new Set(replays(eu).filter((r) => r !== held).map((r) => r.headers['idempotency-key'])).size === 31, 60_000, 100);
-    await until('sig-a drained', async () => ((await admin(second, 'GET', '/accounts/sig-a/buffer')).json.depth as number) === 0, 10_000, 100);
+    await until(
+      'all 31 items delivered',
+      () =>
+        new Set(
+          replays(eu)
+            .filter((r) => r !== held)
+            .map((r) => r.headers['idempotency-key']),
+        ).size === 31,
+      60_000,
+      100,
+    );
+    await until(
+      'sig-a drained',
+      async () => ((await admin(second, 'GET', '/accounts/sig-a/buffer')).json.depth as number) === 0,
+      10_000,
+      100,
+    );
 
     const delivered = replays(eu).filter((r) => r.headers['idempotency-key']?.toString().startsWith('mg:sig-a:'));
     expect(rejectedByReceiver).toEqual([]);
@@ -181,7 +218,8 @@ describe('buffer e2e: replays a receiver can trust', () => {
     const tampered = Buffer.from(webhook.body);
     tampered[tampered.length - 1] ^= 0xff;
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(webhook.headers)) if (typeof value === 'string' && name !== 'content-length' && name !== 'host') headers[name] = value;
+    for (const [name, value] of Object.entries(webhook.headers))
+      if (typeof value === 'string' && name !== 'content-length' && name !== 'host') headers[name] = value;
     const before = rejectedByReceiver.length;
     expect((await post(eu.url, webhook.url, headers, tampered)).status).toBe(401);
     expect(rejectedByReceiver.length).toBe(before + 1);
@@ -219,8 +257,19 @@ describe('buffer e2e: replays a receiver can trust', () => {
         'idempotency-key': 'mg:live-b:1-0',
       };
       expect((await post(gw.url, '/forms/live-b/f1', forged, Buffer.from('email=x%40y.test'))).status).toBe(200);
-      expect((await post(gw.url, '/webhooks/in?portalId=live-b', { ...forged, 'idempotency-key': 'MG:live-b:2' }, Buffer.from('{}'))).status).toBe(200);
-      expect((await post(gw.url, '/webhooks/in?portalId=live-b', { 'idempotency-key': 'client-key-7', 'content-type': 'application/json' }, Buffer.from('{}'))).status).toBe(200);
+      expect(
+        (await post(gw.url, '/webhooks/in?portalId=live-b', { ...forged, 'idempotency-key': 'MG:live-b:2' }, Buffer.from('{}'))).status,
+      ).toBe(200);
+      expect(
+        (
+          await post(
+            gw.url,
+            '/webhooks/in?portalId=live-b',
+            { 'idempotency-key': 'client-key-7', 'content-type': 'application/json' },
+            Buffer.from('{}'),
+          )
+        ).status,
+      ).toBe(200);
       const live = us.requests.filter((r) => r.url.includes('live-b'));
       expect(live).toHaveLength(3);
       for (const r of live) {
@@ -269,23 +318,45 @@ describe('buffer e2e: replays a receiver can trust', () => {
       const body = Buffer.from(JSON.stringify({ name: 'Cy Visitor', email: 'cy@example.test', time: '2026-12-10T10:00' }));
       expect((await post(gw.url, '/meetings/meet-d/intro/book', { 'content-type': 'application/json' }, body)).status).toBe(202);
       const during = await admin(gw, 'GET', '/accounts/meet-d/buffer');
-      expect(during.json).toMatchObject({ meetingRequests: { waiting: 1, kept: 0 }, items: [{ path: '/meetings/meet-d/intro/book', replayed: false }] });
+      expect(during.json).toMatchObject({
+        meetingRequests: { waiting: 1, kept: 0 },
+        items: [{ path: '/meetings/meet-d/intro/book', replayed: false }],
+      });
 
       await closeWindow(gw, 'meet-d');
-      await until('meeting emailed to the owner', () => smtp.mails.some((m) => m.to.includes('bo@example.test') && m.raw.includes('Cy Visitor')), 30_000, 100);
-      await until('meeting kept', async () => ((await admin(gw, 'GET', '/accounts/meet-d/buffer')).json.meetingRequests as { kept: number }).kept === 1, 10_000, 100);
+      await until(
+        'meeting emailed to the owner',
+        () => smtp.mails.some((m) => m.to.includes('bo@example.test') && m.raw.includes('Cy Visitor')),
+        30_000,
+        100,
+      );
+      await until(
+        'meeting kept',
+        async () => ((await admin(gw, 'GET', '/accounts/meet-d/buffer')).json.meetingRequests as { kept: number }).kept === 1,
+        10_000,
+        100,
+      );
       const after = await admin(gw, 'GET', '/accounts/meet-d/buffer');
-      expect(after.json).toMatchObject({ depth: 0, deadLetterCount: 0, meetingRequests: { waiting: 0, kept: 1, items: [{ path: '/meetings/meet-d/intro/book', replayed: false }] } });
+      expect(after.json).toMatchObject({
+        depth: 0,
+        deadLetterCount: 0,
+        meetingRequests: { waiting: 0, kept: 1, items: [{ path: '/meetings/meet-d/intro/book', replayed: false }] },
+      });
       expect([...us.requests, ...eu.requests].filter((r) => r.path.startsWith('/meetings/'))).toEqual([]);
     });
 
     it('turns a replay answered 401 into one replay_rejected notification (webhook and email) and mg_dead_letters_total{status="401"}', async () => {
       refusedPaths.add('/webhooks/crm');
       await openWindow(gw, 'rej-e');
-      expect((await post(gw.url, '/webhooks/crm?portalId=rej-e', { 'content-type': 'application/json' }, Buffer.from('{"a":1}'))).status).toBe(202);
+      expect(
+        (await post(gw.url, '/webhooks/crm?portalId=rej-e', { 'content-type': 'application/json' }, Buffer.from('{"a":1}'))).status,
+      ).toBe(202);
       await closeWindow(gw, 'rej-e');
       const ofRejE = () => hooks.hooks.filter((h) => h.body.kind === 'replay_rejected' && h.body.accountId === 'rej-e');
-      const mailsOfRejE = () => smtp.mails.filter((m) => m.to.includes('ops@example.test') && m.raw.includes('X-Notification-Kind: replay_rejected') && m.raw.includes('rej-e'));
+      const mailsOfRejE = () =>
+        smtp.mails.filter(
+          (m) => m.to.includes('ops@example.test') && m.raw.includes('X-Notification-Kind: replay_rejected') && m.raw.includes('rej-e'),
+        );
       await until('replay_rejected notified', () => ofRejE().length >= 1 && mailsOfRejE().length >= 1, 30_000, 100);
       const metrics = await (await fetch(`${gw.url}/metrics`)).text();
       expect(metrics).toContain('mg_dead_letters_total{status="401"} 1');
@@ -305,7 +376,12 @@ describe('buffer e2e: replays a receiver can trust', () => {
       gw = await start(prefix);
       expect((await admin(gw, 'POST', '/accounts/rej-e/buffer/redrive')).json).toMatchObject({ redriven: 1 });
       await until('refused again', () => rejectedByReceiver.filter((r) => r.url.includes('rej-e')).length >= 2, 30_000, 100);
-      await until('dead again', async () => ((await admin(gw, 'GET', '/accounts/rej-e/buffer')).json.deadLetterCount as number) === 1, 10_000, 100);
+      await until(
+        'dead again',
+        async () => ((await admin(gw, 'GET', '/accounts/rej-e/buffer')).json.deadLetterCount as number) === 1,
+        10_000,
+        100,
+      );
       await new Promise((r) => setTimeout(r, 1500));
       expect(ofRejE()).toHaveLength(1);
       expect(mailsOfRejE()).toHaveLength(1);

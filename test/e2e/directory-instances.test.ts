@@ -84,7 +84,12 @@ describe('account directory across two instances on one Redis', () => {
   it('an instance started later knows every registered key at once, without a store call per lookup', async () => {
     const a = await instance('two-c:');
     await a.store.directory.claimDomains('acme', ['help.acme.com']);
-    await a.store.directory.registerToken({ digest: digestOf('pat-na1-acme-0123456789'), accountId: 'acme', label: null, createdAt: Date.now() });
+    await a.store.directory.registerToken({
+      digest: digestOf('pat-na1-acme-0123456789'),
+      accountId: 'acme',
+      label: null,
+      createdAt: Date.now(),
+    });
     const b = await instance('two-c:');
     expect(b.directory.accountForHost('help.acme.com')).toBe('acme');
     expect(b.directory.accountForToken('pat-na1-acme-0123456789')).toBe('acme');
@@ -103,7 +108,12 @@ describe('account directory across two instances on one Redis', () => {
     try {
       const writer = new RedisStore({ url: late.url, prefix: 'late:' });
       stores.push(writer);
-      await writer.directory.registerToken({ digest: digestOf('pat-na1-early-0123456789'), accountId: 'acme', label: null, createdAt: Date.now() });
+      await writer.directory.registerToken({
+        digest: digestOf('pat-na1-early-0123456789'),
+        accountId: 'acme',
+        label: null,
+        createdAt: Date.now(),
+      });
       const deadline = Date.now() + 10_000;
       // Subscribed and rebuilt: the token registered before is known, and an unknown one is answered from memory.
       const answer = (token: string) => Promise.resolve(directory.accountForToken(token)).catch(() => 'unavailable');
@@ -112,7 +122,12 @@ describe('account directory across two instances on one Redis', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(directory.accountForToken('pat-na1-early-0123456789')).toBe('acme');
-      await writer.directory.registerToken({ digest: digestOf('pat-na1-later-0123456789'), accountId: 'globex', label: null, createdAt: Date.now() });
+      await writer.directory.registerToken({
+        digest: digestOf('pat-na1-later-0123456789'),
+        accountId: 'globex',
+        label: null,
+        createdAt: Date.now(),
+      });
       expect(await msUntil(() => directory.accountForToken('pat-na1-later-0123456789') === 'globex', 2000)).toBeLessThan(2000);
     } finally {
       for (const directory of directories.splice(0)) directory.close();
@@ -128,7 +143,12 @@ describe('account directory across two instances on one Redis', () => {
     const admin = new Redis(redis.url);
     try {
       await admin.client('KILL', 'TYPE', 'pubsub');
-      await a.store.directory.registerToken({ digest: digestOf('pat-na1-missed-0123456789'), accountId: 'globex', label: null, createdAt: Date.now() });
+      await a.store.directory.registerToken({
+        digest: digestOf('pat-na1-missed-0123456789'),
+        accountId: 'globex',
+        label: null,
+        createdAt: Date.now(),
+      });
       const deadline = Date.now() + 5000;
       while ((await b.directory.accountForToken('pat-na1-missed-0123456789')) !== 'globex') {
         if (Date.now() > deadline) throw new Error('the instance did not catch up within 5 s');

@@ -56,12 +56,20 @@ describe('integration guard through createGateway', () => {
     expect((await call()).status).toBe(400);
     const fast = await call();
     expect(fast.status).toBe(503);
-    expect(fast.body).toMatchObject({ category: 'INTEGRATION_SUSPENDED', reason: 'FIELD_PERMISSIONS_MISSING', remedy: REASONS.FIELD_PERMISSIONS_MISSING.remedy });
+    expect(fast.body).toMatchObject({
+      category: 'INTEGRATION_SUSPENDED',
+      reason: 'FIELD_PERMISSIONS_MISSING',
+      remedy: REASONS.FIELD_PERMISSIONS_MISSING.remedy,
+    });
     expect(crm.requests).toHaveLength(2);
     expect(notified).toEqual(['acme:FIELD_PERMISSIONS_MISSING']);
 
     const shown = await request(app).get('/admin/v1/accounts/acme/integrations/crm').set(auth).expect(200);
-    expect(shown.body).toMatchObject({ state: 'suspended', reason: 'FIELD_PERMISSIONS_MISSING', usage: { callsLast24h: 2, allocation: 100 } });
+    expect(shown.body).toMatchObject({
+      state: 'suspended',
+      reason: 'FIELD_PERMISSIONS_MISSING',
+      usage: { callsLast24h: 2, allocation: 100 },
+    });
     const account = await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200);
     expect(account.body.integrationStatus.crm).toMatchObject({ state: 'suspended', reason: 'FIELD_PERMISSIONS_MISSING' });
 

@@ -11,7 +11,8 @@ import { account, guardApp, integration, T0, type GuardApp } from '../integratio
 
 const THRESHOLD = 3;
 const sfError = (errorCode: string, message: string): object[] => [{ message, errorCode, fields: [] }];
-const HTML_OUTAGE = '<!DOCTYPE html><html><head><title>Service unavailable</title></head><body><h1>We are down for maintenance</h1></body></html>';
+const HTML_OUTAGE =
+  '<!DOCTYPE html><html><head><title>Service unavailable</title></head><body><h1>We are down for maintenance</h1></body></html>';
 
 interface Scenario {
   reason: ReasonCode;
@@ -34,11 +35,19 @@ const scenarios: Scenario[] = [
     status: 400,
     body: sfError('INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY', 'insufficient access rights on cross-reference id'),
   },
-  { reason: 'FIELD_PERMISSIONS_MISSING', status: 400, body: sfError('INVALID_FIELD_FOR_INSERT_UPDATE', 'Unable to create/update fields: Secret__c.') },
+  {
+    reason: 'FIELD_PERMISSIONS_MISSING',
+    status: 400,
+    body: sfError('INVALID_FIELD_FOR_INSERT_UPDATE', 'Unable to create/update fields: Secret__c.'),
+  },
   { reason: 'ORG_LOCKED', status: 400, body: sfError('UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record') },
   { reason: 'STORAGE_LIMIT_EXCEEDED', status: 400, body: sfError('STORAGE_LIMIT_EXCEEDED', 'storage limit exceeded') },
   { reason: 'ORG_UNAVAILABLE', status: 503, body: HTML_OUTAGE, headers: { 'content-type': 'text/html; charset=utf-8' } },
-  { reason: 'CRM_SERVER_ERROR', status: 500, body: sfError('UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId.') },
+  {
+    reason: 'CRM_SERVER_ERROR',
+    status: 500,
+    body: sfError('UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId.'),
+  },
   // A 400 with an unknown code is the caller's own error (relayed, never suspends); an expired session is not.
   { reason: 'UNKNOWN_ERROR', status: 401, body: sfError('INVALID_SESSION_ID', 'Session expired or invalid') },
 ];
@@ -71,9 +80,14 @@ describe.each(storeFactories)('CRM integration suspension end to end (%s)', (_na
     await store.close();
   });
 
-  const call = (name = 'crm') => request(guard.app).post(`/integrations/${name}/services/data/v58.0/sobjects/Contact`).set('X-Account-Id', 'acme').send({ LastName: 'Lovelace' });
+  const call = (name = 'crm') =>
+    request(guard.app)
+      .post(`/integrations/${name}/services/data/v58.0/sobjects/Contact`)
+      .set('X-Account-Id', 'acme')
+      .send({ LastName: 'Lovelace' });
   const view = (name = 'crm') => request(guard.app).get(`/admin/v1/accounts/acme/integrations/${name}`);
-  const clear = (name = 'crm') => request(guard.app).post(`/admin/v1/accounts/acme/integrations/${name}/clear-suspension`).set('X-Actor-Id', 'ops-1');
+  const clear = (name = 'crm') =>
+    request(guard.app).post(`/admin/v1/accounts/acme/integrations/${name}/clear-suspension`).set('X-Actor-Id', 'ops-1');
 
   it.each(scenarios)('$reason: suspends with its remedy, fails fast, and Clear Suspension restores traffic', async (scenario) => {
     const info = REASONS[scenario.reason];
@@ -94,13 +108,24 @@ describe.each(storeFactories)('CRM integration suspension end to end (%s)', (_na
     for (let i = 0; i < 3; i++) {
       const fast = await call();
       expect(fast.status).toBe(503);
-      expect(fast.body).toMatchObject({ status: 'error', category: 'INTEGRATION_SUSPENDED', reason: scenario.reason, message: info.message, remedy: info.remedy });
+      expect(fast.body).toMatchObject({
+        status: 'error',
+        category: 'INTEGRATION_SUSPENDED',
+        reason: scenario.reason,
+        message: info.message,
+        remedy: info.remedy,
+      });
     }
     expect(crm.requests.length).toBe(before + attempts);
 
     const shown = await view();
     expect(shown.status).toBe(200);
-    expect(shown.body).toMatchObject({ state: 'suspended', reason: scenario.reason, since: new Date(clock.now()).toISOString(), remedy: info.remedy });
+    expect(shown.body).toMatchObject({
+      state: 'suspended',
+      reason: scenario.reason,
+      since: new Date(clock.now()).toISOString(),
+      remedy: info.remedy,
+    });
 
     // The cause is fixed in the CRM, but only Clear Suspension (or, for transient reasons, a trial call later) lifts it.
     crm.setHandler(undefined);
@@ -108,7 +133,12 @@ describe.each(storeFactories)('CRM integration suspension end to end (%s)', (_na
     const cleared = await clear();
     expect(cleared.status).toBe(200);
     expect(cleared.body).toMatchObject({ state: 'active', reason: null, remedy: null });
-    expect(guard.audits.at(-1)).toMatchObject({ accountId: 'acme', actor: 'ops-1', action: 'integration.clear_suspension', detail: { integration: 'crm', reason: scenario.reason, wasSuspended: true } });
+    expect(guard.audits.at(-1)).toMatchObject({
+      accountId: 'acme',
+      actor: 'ops-1',
+      action: 'integration.clear_suspension',
+      detail: { integration: 'crm', reason: scenario.reason, wasSuspended: true },
+    });
 
     const restored = await call();
     expect(restored.status).toBe(200);
@@ -143,7 +173,11 @@ describe.each(storeFactories)('CRM integration suspension end to end (%s)', (_na
     expect(Number(refused.headers['retry-after'])).toBe(24 * 3600);
     expect(refused.body).toMatchObject({ reason: 'API_ALLOCATION_EXCEEDED', remedy: REASONS.API_ALLOCATION_EXCEEDED.remedy });
     expect(crm.requests.length).toBe(before + 2);
-    expect((await view('small')).body).toMatchObject({ state: 'suspended', reason: 'API_ALLOCATION_EXCEEDED', usage: { callsLast24h: 2, allocation: 2 } });
+    expect((await view('small')).body).toMatchObject({
+      state: 'suspended',
+      reason: 'API_ALLOCATION_EXCEEDED',
+      usage: { callsLast24h: 2, allocation: 2 },
+    });
     clock.advance(24 * 3600_000);
     expect((await view('small')).body).toMatchObject({ state: 'active', usage: { callsLast24h: 0, allocation: 2 } });
     expect((await call('small')).status).toBe(200);
@@ -151,7 +185,11 @@ describe.each(storeFactories)('CRM integration suspension end to end (%s)', (_na
 
   it('MISSING_FIELD_MAPPINGS: suspended from the start, Clear Suspension refused until mappings exist', async () => {
     const before = crm.requests.length;
-    expect((await view('unmapped')).body).toMatchObject({ state: 'suspended', reason: 'MISSING_FIELD_MAPPINGS', remedy: REASONS.MISSING_FIELD_MAPPINGS.remedy });
+    expect((await view('unmapped')).body).toMatchObject({
+      state: 'suspended',
+      reason: 'MISSING_FIELD_MAPPINGS',
+      remedy: REASONS.MISSING_FIELD_MAPPINGS.remedy,
+    });
     const fast = await call('unmapped');
     expect(fast.status).toBe(503);
     expect(fast.body).toMatchObject({ category: 'INTEGRATION_SUSPENDED', reason: 'MISSING_FIELD_MAPPINGS' });

@@ -14,7 +14,13 @@ let b: GatewayProcess;
 beforeAll(async () => {
   us = await startUpstream({ name: 'us' });
   eu = await startUpstream({ name: 'eu' });
-  const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: uniquePrefix(), UPSTREAM_US: us.url, UPSTREAM_EU: eu.url, ADMIN_TOKENS: ADMIN_TOKEN };
+  const env = {
+    REDIS_URL: testRedisUrl(),
+    REDIS_PREFIX: uniquePrefix(),
+    UPSTREAM_US: us.url,
+    UPSTREAM_EU: eu.url,
+    ADMIN_TOKENS: ADMIN_TOKEN,
+  };
   [a, b] = await Promise.all([startGatewayProcess({ env }), startGatewayProcess({ env })]);
 });
 
@@ -24,14 +30,22 @@ afterAll(async () => {
   await eu.close();
 });
 
-async function call(gw: GatewayProcess, path: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; text: string; json: () => Record<string, unknown> }> {
+async function call(
+  gw: GatewayProcess,
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; headers: Headers; text: string; json: () => Record<string, unknown> }> {
   const res = await fetch(gw.url + path, init);
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };
 }
 
 const admin = (gw: GatewayProcess, method: string, path: string, body?: unknown) =>
-  call(gw, `/admin/v1${path}`, { method, headers: { ...auth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  call(gw, `/admin/v1${path}`, {
+    method,
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 /** Polls until the check passes; returns the milliseconds it took. */
 async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
@@ -88,14 +102,40 @@ it('walks a migration: every surface as SPEC §4 says in the window, then the EU
   expect(imports.status).toBe(503);
   expect(imports.text).toContain('Imports are unavailable until the data migration is done');
 
-  const form = await call(b, '/forms/walk/f1', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: 'email=a%40b.test' });
+  const form = await call(b, '/forms/walk/f1', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    body: 'email=a%40b.test',
+  });
   expect(form.status).toBe(202);
-  expect(form.text).toContain('Your response has been submitted. Due to system maintenance, it may take up to a day to complete processing.');
-  const meeting = await call(a, '/meetings/walk/ada/book', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Bo","email":"bo@example.test"}' });
+  expect(form.text).toContain(
+    'Your response has been submitted. Due to system maintenance, it may take up to a day to complete processing.',
+  );
+  const meeting = await call(a, '/meetings/walk/ada/book', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"name":"Bo","email":"bo@example.test"}',
+  });
   expect(meeting.status).toBe(202);
   expect(meeting.json().id).toEqual(expect.any(String));
-  expect((await call(b, '/webhooks/payments?portalId=walk', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"event":"paid"}' })).status).toBe(202);
-  expect((await call(a, '/analytics/collect?portalId=walk', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"view":"/pages/home"}' })).status).toBe(202);
+  expect(
+    (
+      await call(b, '/webhooks/payments?portalId=walk', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"event":"paid"}',
+      })
+    ).status,
+  ).toBe(202);
+  expect(
+    (
+      await call(a, '/analytics/collect?portalId=walk', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"view":"/pages/home"}',
+      })
+    ).status,
+  ).toBe(202);
   const buffered = eu.requests.length + us.requests.filter((r) => r.path.startsWith('/forms/walk')).length;
   expect(buffered).toBe(0);
 

@@ -26,7 +26,14 @@ beforeAll(async () => {
   config.upstreams = { us: { url: us.url, preserveHost: true }, eu: { url: eu.url, preserveHost: true } };
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'mg-traffic-')), 'gateway.json');
   writeFileSync(file, JSON.stringify(config));
-  const env = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: uniquePrefix(), ADMIN_TOKENS: ADMIN_TOKEN, GATEWAY_CONFIG: file, UPSTREAM_US: undefined, UPSTREAM_EU: undefined };
+  const env = {
+    REDIS_URL: testRedisUrl(),
+    REDIS_PREFIX: uniquePrefix(),
+    ADMIN_TOKENS: ADMIN_TOKEN,
+    GATEWAY_CONFIG: file,
+    UPSTREAM_US: undefined,
+    UPSTREAM_EU: undefined,
+  };
   [a, b] = await Promise.all([startGatewayProcess({ env }), startGatewayProcess({ env })]);
 });
 
@@ -55,7 +62,12 @@ function send(gw: GatewayProcess, method: string, target: string, headers: Recor
   });
 }
 
-async function admin(gw: GatewayProcess, method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function admin(
+  gw: GatewayProcess,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${gw.url}/admin/v1${route}`, {
     method,
     headers: { ...auth, 'content-type': 'application/json' },
@@ -110,7 +122,10 @@ it('recognises an account by its domains and its token through the window and af
 
   // After completion the same token call and the same Host reach the EU upstream.
   expect((await admin(a, 'POST', '/accounts/acme/migration/complete')).status).toBe(200);
-  await within(1000, async () => (await send(b, 'GET', '/api/crm/v3/objects/contacts', { authorization: `Bearer ${TOKEN}` })).status === 200);
+  await within(
+    1000,
+    async () => (await send(b, 'GET', '/api/crm/v3/objects/contacts', { authorization: `Bearer ${TOKEN}` })).status === 200,
+  );
   for (const gw of [a, b]) {
     const api = await send(gw, 'GET', '/api/crm/v3/objects/contacts', { authorization: `Bearer ${TOKEN}` });
     expect(JSON.parse(api.body)).toMatchObject({ upstream: 'eu' });
@@ -122,7 +137,10 @@ it('recognises an account by its domains and its token through the window and af
 
 it('obeys a token registered through one instance on the other within 100 ms', async () => {
   expect((await admin(a, 'PUT', '/accounts/globex', accountSettings())).status).toBe(201);
-  expect((await admin(a, 'POST', '/accounts/globex/migration', { start: new Date(Date.now() + 8 * 24 * 3600_000).toISOString(), target: 'eu' })).status).toBe(201);
+  expect(
+    (await admin(a, 'POST', '/accounts/globex/migration', { start: new Date(Date.now() + 8 * 24 * 3600_000).toISOString(), target: 'eu' }))
+      .status,
+  ).toBe(201);
   expect((await admin(a, 'POST', '/accounts/globex/migration/start')).status).toBe(200);
   // Instance B has seen the token as unknown (proxied) before it is registered.
   expect((await send(b, 'GET', '/api/x', { authorization: `Bearer ${OTHER_TOKEN}` })).status).toBe(200);

@@ -63,12 +63,22 @@ it('notifies, opens the window, lists meeting requests to their owner and opens 
   const { app, parts } = gateway(clock);
   const settings = accountSettings({ meetingLinks: { intro: { ownerName: 'Cy Owner', ownerEmail: 'cy@example.test' } } });
   await request(app).put('/admin/v1/accounts/acme').set(auth).send(settings).expect(201);
-  await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString(), target: 'eu' }).expect(201);
+  await request(app)
+    .post('/admin/v1/accounts/acme/migration')
+    .set(auth)
+    .send({ start: new Date(START).toISOString(), target: 'eu' })
+    .expect(201);
   await parts.scheduler.settled();
 
   let list = await request(app).get('/admin/v1/accounts/acme/notifications').set(auth).expect(200);
   expect(list.body.notifications).toEqual([
-    expect.objectContaining({ kind: 'scheduled', status: 'sent', attempts: 1, recipients: ['ada@example.test'], subject: 'Data migration scheduled for Monday, 7 December 2026' }),
+    expect.objectContaining({
+      kind: 'scheduled',
+      status: 'sent',
+      attempts: 1,
+      recipients: ['ada@example.test'],
+      subject: 'Data migration scheduled for Monday, 7 December 2026',
+    }),
   ]);
   await request(app).get('/admin/v1/accounts/acme/notifications').expect(401);
 
@@ -78,7 +88,11 @@ it('notifies, opens the window, lists meeting requests to their owner and opens 
   }
   expect((await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200)).body.migration.status).toBe('in_progress');
 
-  await request(app).post('/meetings/acme/intro/book').type('form').send('name=Dee&email=dee%40example.test&time=Tuesday+14%3A00').expect(202);
+  await request(app)
+    .post('/meetings/acme/intro/book')
+    .type('form')
+    .send('name=Dee&email=dee%40example.test&time=Tuesday+14%3A00')
+    .expect(202);
   clock.advance(20 * H);
   await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200);
   await parts.scheduler.settled();
@@ -107,14 +121,32 @@ it('notifies, opens the window, lists meeting requests to their owner and opens 
 it("fits the integration guard's notify hook: one notification per new suspension of an opted-in integration", async () => {
   const clock = new ManualClock(NOW);
   const { app, parts } = gateway(clock);
-  const integration = { baseUrl: 'http://127.0.0.1:9', dailyCallAllocation: 100, fieldMappings: [{ property: 'email', field: 'Email' }], notifyOnSuspension: true };
-  await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ integrations: { crm: integration } })).expect(201);
+  const integration = {
+    baseUrl: 'http://127.0.0.1:9',
+    dailyCallAllocation: 100,
+    fieldMappings: [{ property: 'email', field: 'Email' }],
+    notifyOnSuspension: true,
+  };
+  await request(app)
+    .put('/admin/v1/accounts/acme')
+    .set(auth)
+    .send(accountSettings({ integrations: { crm: integration } }))
+    .expect(201);
   const notify: SuspensionNotifier = parts.notifySuspension;
-  const detail = { integration: 'crm', title: 'org locked', message: 'The CRM org is locked.', remedy: 'Unlock the org, then Clear Suspension.', since: NOW, crmErrorCode: 'ORG_LOCKED' };
+  const detail = {
+    integration: 'crm',
+    title: 'org locked',
+    message: 'The CRM org is locked.',
+    remedy: 'Unlock the org, then Clear Suspension.',
+    since: NOW,
+    crmErrorCode: 'ORG_LOCKED',
+  };
   await notify('acme', 'ORG_LOCKED', detail);
   await notify('acme', 'ORG_LOCKED', detail);
   await parts.scheduler.settled();
   const list = await request(app).get('/admin/v1/accounts/acme/notifications').set(auth).expect(200);
-  expect(list.body.notifications).toEqual([expect.objectContaining({ kind: 'integration_suspended', status: 'sent', subject: 'Integration "crm" suspended: ORG_LOCKED' })]);
+  expect(list.body.notifications).toEqual([
+    expect.objectContaining({ kind: 'integration_suspended', status: 'sent', subject: 'Integration "crm" suspended: ORG_LOCKED' }),
+  ]);
   expect(webhook.hooks[0]?.body.text).toContain('is suspended (org locked, ORG_LOCKED). The CRM org is locked.');
 });

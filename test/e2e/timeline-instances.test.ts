@@ -149,7 +149,11 @@ it('three instances, one restarted midway, deliver every notification exactly on
     ['cancel', 'America/New_York', CANCEL_START],
   ];
   for (const [i, [id, tz, start]] of accounts.entries()) {
-    await via(i).service.putAccount(id, settings(tz, id === 'sthlm' ? { intro: { ownerName: 'Cy', ownerEmail: 'cy@example.test' } } : {}), 'op');
+    await via(i).service.putAccount(
+      id,
+      settings(tz, id === 'sthlm' ? { intro: { ownerName: 'Cy', ownerEmail: 'cy@example.test' } } : {}),
+      'op',
+    );
     await via(i + 1).service.schedule(id, 'u1', { start, target: 'eu' });
   }
   await cl.settled();
@@ -165,7 +169,14 @@ it('three instances, one restarted midway, deliver every notification exactly on
       at('2026-03-30T12:00:00Z'),
       async () => {
         const book = (n: number, body: string, type: string) =>
-          via(n).scheduler.recordMeetingRequest({ id: `b${n}`, accountId: 'sthlm', path: '/meetings/sthlm/intro/book', body: Buffer.from(body), contentType: type, receivedAt: cl.clock.now() });
+          via(n).scheduler.recordMeetingRequest({
+            id: `b${n}`,
+            accountId: 'sthlm',
+            path: '/meetings/sthlm/intro/book',
+            body: Buffer.from(body),
+            contentType: type,
+            receivedAt: cl.clock.now(),
+          });
         await book(1, JSON.stringify({ name: 'Dee', email: 'dee@example.test' }), 'application/json');
         await book(2, 'name=Eve&time=Friday+10%3A00', 'application/x-www-form-urlencoded');
       },
@@ -190,7 +201,13 @@ it('three instances, one restarted midway, deliver every notification exactly on
   const kindsOf = async (id: string) => (await outbox(id)).map((n) => `${n.kind}:${n.status}`);
   // A Monday start: the day before (Sunday 00:00) comes before the Monday 00:00 of the start's own week.
   expect(await kindsOf('nyc')).toEqual(['scheduled:sent', 'day_before:sent', 'week_of:sent', 'failed:sent']);
-  expect(await kindsOf('sthlm')).toEqual(['scheduled:sent', 'day_before:sent', 'week_of:sent', 'completed:sent', 'meetings_requested:sent']);
+  expect(await kindsOf('sthlm')).toEqual([
+    'scheduled:sent',
+    'day_before:sent',
+    'week_of:sent',
+    'completed:sent',
+    'meetings_requested:sent',
+  ]);
   expect(await kindsOf('resched')).toEqual([
     'scheduled:sent',
     'week_of:sent',
@@ -244,7 +261,13 @@ it('retries a webhook that answers 500 from every instance, then shows the notif
   const app = express().use('/admin/v1', timelineAdminRouter({ store: (cl.instances[2] as Instance).store, clock: cl.clock }));
   const res = await request(app).get('/admin/v1/accounts/acc/notifications').expect(200);
   expect(res.body.notifications).toEqual([
-    expect.objectContaining({ kind: 'scheduled', status: 'failed', attempts: 4, lastError: 'webhook: answered 500', recipients: ['ada@example.test', 'bo@example.test'] }),
+    expect.objectContaining({
+      kind: 'scheduled',
+      status: 'failed',
+      attempts: 4,
+      lastError: 'webhook: answered 500',
+      recipients: ['ada@example.test', 'bo@example.test'],
+    }),
   ]);
 });
 
@@ -255,10 +278,22 @@ it('takes over a notification whose instance died holding its lease, once the le
   const store = (cl.instances[0] as Instance).store;
   await cl.instances[0]?.service.putAccount('acc', settings('America/New_York'), 'op');
   const { notification } = await store.timeline.outbox.create(
-    newNotification({ accountId: 'acc', migrationId: null, migrationStart: null, kind: 'integration_suspended', key: 'suspended:crm:1', recipients: ['ada@example.test'], subject: 'Suspended', text: 'Text', now: T0 }),
+    newNotification({
+      accountId: 'acc',
+      migrationId: null,
+      migrationStart: null,
+      kind: 'integration_suspended',
+      key: 'suspended:crm:1',
+      recipients: ['ada@example.test'],
+      subject: 'Suspended',
+      text: 'Text',
+      now: T0,
+    }),
   );
   // An instance claimed it and died before sending (its default lease is 60 s of real time).
-  expect(await claimForDelivery(store.timeline.outbox, notification, 'dead-instance', { now: T0, leaseNow: leaseClock.now(), leaseMs: 60_000 })).not.toBeNull();
+  expect(
+    await claimForDelivery(store.timeline.outbox, notification, 'dead-instance', { now: T0, leaseNow: leaseClock.now(), leaseMs: 60_000 }),
+  ).not.toBeNull();
 
   leaseClock.advance(60_000 - 1);
   await cl.stepTo(T0 + HOUR);

@@ -10,7 +10,12 @@ it('ends open upgraded sockets at the end of the grace period and exits 0', asyn
   const gw = await startGatewayProcess({ env: { UPSTREAM_US: us.url, UPSTREAM_EU: us.url, SHUTDOWN_GRACE_MS: '1000' } });
   try {
     const socket = await new Promise<import('node:net').Socket>((resolve, reject) => {
-      const req = http.request({ port: gw.port, host: '127.0.0.1', path: '/chat/socket', headers: { Connection: 'Upgrade', Upgrade: 'websocket' } });
+      const req = http.request({
+        port: gw.port,
+        host: '127.0.0.1',
+        path: '/chat/socket',
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket' },
+      });
       req.on('upgrade', (_res, s) => resolve(s));
       req.on('response', () => reject(new Error('no upgrade')));
       req.on('error', reject);

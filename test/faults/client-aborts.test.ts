@@ -50,7 +50,9 @@ async function abortedUpload(target: string, framing: 'length' | 'chunked'): Pro
         }, 50);
       });
     });
-    socket.on('data', (chunk: Buffer) => reject(new Error(`the gateway answered a half upload: ${chunk.toString('utf8').split('\r\n')[0]}`)));
+    socket.on('data', (chunk: Buffer) =>
+      reject(new Error(`the gateway answered a half upload: ${chunk.toString('utf8').split('\r\n')[0]}`)),
+    );
     socket.on('error', reject);
   });
 }
@@ -58,7 +60,11 @@ async function abortedUpload(target: string, framing: 'length' | 'chunked'): Pro
 it('stores nothing from uploads the client abandoned mid-body, and still buffers complete ones', async () => {
   await openWindow(gw, 'abort-up');
   await Promise.all(Array.from({ length: 40 }, (_, i) => abortedUpload('/forms/abort-up/f1', i % 2 === 0 ? 'length' : 'chunked')));
-  await until('every abandoned upload noticed', () => gw.logs.filter((l) => l.json?.msg === 'client went away mid-upload: nothing buffered').length === 40, 5000);
+  await until(
+    'every abandoned upload noticed',
+    () => gw.logs.filter((l) => l.json?.msg === 'client went away mid-upload: nothing buffered').length === 40,
+    5000,
+  );
   const afterAborts = await admin(gw, 'GET', '/accounts/abort-up/buffer');
   expect(afterAborts.status).toBe(200);
   expect(afterAborts.json()).toMatchObject({ depth: 0 });
@@ -72,7 +78,11 @@ it('stores nothing from uploads the client abandoned mid-body, and still buffers
 it('cuts the upstream request short when a client abandons an upload that is being proxied', async () => {
   const baseline = us.openSockets();
   await Promise.all(Array.from({ length: 10 }, (_, i) => abortedUpload(`/api/uploads/${i}`, i % 2 === 0 ? 'length' : 'chunked')));
-  await until('every abandoned upload reached the upstream', () => us.requests.filter((r) => r.path.startsWith('/api/uploads/')).length === 10, 5000);
+  await until(
+    'every abandoned upload reached the upstream',
+    () => us.requests.filter((r) => r.path.startsWith('/api/uploads/')).length === 10,
+    5000,
+  );
   // The upstream never got a whole body, and the gateway closed each connection rather than leave it waiting.
   await until('upstream upload sockets closed', () => us.openSockets() <= baseline, 5000);
   expect(us.requests.filter((r) => r.path.startsWith('/api/uploads/') && r.complete)).toEqual([]);
@@ -84,7 +94,11 @@ it('cuts the upstream request short when a client gives up waiting for a slow up
   us.setHandler(handlers.hang());
   const requests = Array.from({ length: 10 }, (_, i) => http.get(`${gw.url}/documents/wait-${i}`, { agent: false }));
   for (const req of requests) req.on('error', () => undefined);
-  await until('every request reached the upstream', () => us.requests.filter((r) => r.path.startsWith('/documents/wait-')).length === 10, 5000);
+  await until(
+    'every request reached the upstream',
+    () => us.requests.filter((r) => r.path.startsWith('/documents/wait-')).length === 10,
+    5000,
+  );
   for (const req of requests) req.destroy();
   // Long before the upstream timeout (30 s by default): nobody is left to read the answer.
   await until('upstream sockets closed', () => us.openSockets() <= baseline, 3000);

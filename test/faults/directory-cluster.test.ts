@@ -38,10 +38,21 @@ describe('the account directory on a three-master cluster', () => {
     await reader.start();
     try {
       expect(await writer.directory.claimDomains('acme', ['help.acme.com', '*.acme.io'])).toEqual({ ok: true });
-      expect(await writer.directory.claimDomains('globex', ['help.acme.com'])).toEqual({ ok: false, domain: 'help.acme.com', owner: 'acme' });
+      expect(await writer.directory.claimDomains('globex', ['help.acme.com'])).toEqual({
+        ok: false,
+        domain: 'help.acme.com',
+        owner: 'acme',
+      });
       expect(await writer.directory.syncDomains('acme', 1, ['*.acme.io'])).toBe(true);
-      expect((await writer.directory.registerToken({ digest: digestOf('pat-cluster-0123456789'), accountId: 'acme', label: 'x', createdAt: 1 })).outcome).toBe('created');
-      await until('the reader follows the claims and the token', () => reader.accountForHost('kb.acme.io') === 'acme' && reader.accountForToken('pat-cluster-0123456789') === 'acme', 5000);
+      expect(
+        (await writer.directory.registerToken({ digest: digestOf('pat-cluster-0123456789'), accountId: 'acme', label: 'x', createdAt: 1 }))
+          .outcome,
+      ).toBe('created');
+      await until(
+        'the reader follows the claims and the token',
+        () => reader.accountForHost('kb.acme.io') === 'acme' && reader.accountForToken('pat-cluster-0123456789') === 'acme',
+        5000,
+      );
       expect(reader.accountForHost('help.acme.com')).toBeNull();
       expect(await writer.directory.deleteToken('acme', digestOf('pat-cluster-0123456789').slice(0, 12))).toBe(true);
       await until('the reader follows the deletion', () => reader.accountForToken('pat-cluster-0123456789') === null, 5000);

@@ -16,7 +16,9 @@ export interface LocalCluster {
 export function requireRedisCli(): void {
   const probe = spawnSync('redis-cli', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    throw new Error('redis-cli is required for the Redis Cluster test (Debian/Ubuntu: apt-get install redis-tools); it was not found on PATH');
+    throw new Error(
+      'redis-cli is required for the Redis Cluster test (Debian/Ubuntu: apt-get install redis-tools); it was not found on PATH',
+    );
   }
 }
 
@@ -60,7 +62,16 @@ export async function startLocalCluster(ports?: number[], options: { appendonly?
         await startRedis({
           port,
           appendonly: options.appendonly,
-          extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-port', String(busPort), '--cluster-node-timeout', '2000'],
+          extraArgs: [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            `nodes-${port}.conf`,
+            '--cluster-port',
+            String(busPort),
+            '--cluster-node-timeout',
+            '2000',
+          ],
         }),
       );
     }

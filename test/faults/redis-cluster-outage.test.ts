@@ -34,7 +34,14 @@ it('starts without its cluster, survives losing every node mid-traffic, and reco
   const ports = await clusterPorts();
   const prefix = uniquePrefix();
   gw = await startGatewayProcess({
-    env: { REDIS_URL: seedsOf(ports), REDIS_CLUSTER: '1', REDIS_PREFIX: prefix, UPSTREAM_US: us.url, UPSTREAM_EU: eu.url, ADMIN_TOKENS: ADMIN_TOKEN },
+    env: {
+      REDIS_URL: seedsOf(ports),
+      REDIS_CLUSTER: '1',
+      REDIS_PREFIX: prefix,
+      UPSTREAM_US: us.url,
+      UPSTREAM_EU: eu.url,
+      ADMIN_TOKENS: ADMIN_TOKEN,
+    },
   });
   const gateway = gw;
   expect((await call(gateway, '/healthz')).status).toBe(200);

@@ -71,12 +71,20 @@ describe('RedisStore on a three-master cluster', () => {
     for (const id of ACCOUNTS) {
       expect(await store.accounts.save(record(id, 0), 0, { at: 1, actor: 'sa-1', action: 'account.created', detail: {} })).toBe('ok');
     }
-    expect(await store.accounts.save(record('cl-0', 0), 0, { at: 2, actor: 'sa-1', action: 'account.created', detail: {} })).toBe('conflict');
-    expect(await store.accounts.save(record('cl-0', 1, 'eu'), 1, { at: 3, actor: 'sa-1', action: 'account.updated', detail: {} })).toBe('ok');
+    expect(await store.accounts.save(record('cl-0', 0), 0, { at: 2, actor: 'sa-1', action: 'account.created', detail: {} })).toBe(
+      'conflict',
+    );
+    expect(await store.accounts.save(record('cl-0', 1, 'eu'), 1, { at: 3, actor: 'sa-1', action: 'account.updated', detail: {} })).toBe(
+      'ok',
+    );
     expect(await store.accounts.get('cl-0')).toMatchObject({ version: 2, settings: { dataLocation: 'eu' } });
     expect(await store.accounts.get('cl-missing')).toBeNull();
     await store.accounts.appendAudit('cl-0', { at: 4, actor: 'sa-1', action: 'integration.cleared', detail: {} });
-    expect((await store.accounts.audit('cl-0', 10)).map((e) => e.action)).toEqual(['account.created', 'account.updated', 'integration.cleared']);
+    expect((await store.accounts.audit('cl-0', 10)).map((e) => e.action)).toEqual([
+      'account.created',
+      'account.updated',
+      'integration.cleared',
+    ]);
     expect((await store.accounts.list()).sort()).toEqual([...ACCOUNTS].sort());
     const taken = await Promise.all(ACCOUNTS.map((id) => store.accounts.reserveDay('2030-01-02', `m-${id}`, 5)));
     expect(taken.filter(Boolean)).toHaveLength(5);
@@ -119,7 +127,17 @@ describe('RedisStore on a three-master cluster', () => {
     const { outbox, checklists, meetings } = store.timeline;
     for (const id of ACCOUNTS) {
       const make = () =>
-        newNotification({ accountId: id, migrationId: 'm1', migrationStart: 5000, kind: 'scheduled', key: 'scheduled:m1', recipients: ['a@b.test'], subject: 'S', text: 'T', now: 1000 });
+        newNotification({
+          accountId: id,
+          migrationId: 'm1',
+          migrationStart: 5000,
+          kind: 'scheduled',
+          key: 'scheduled:m1',
+          recipients: ['a@b.test'],
+          subject: 'S',
+          text: 'T',
+          now: 1000,
+        });
       const results = await Promise.all([make(), make(), make()].map((n) => outbox.create(n)));
       expect(results.filter((r) => r.created)).toHaveLength(1);
       const stored = results[0].notification;
@@ -135,8 +153,24 @@ describe('RedisStore on a three-master cluster', () => {
       expect(await checklists.mark(id, 'dns', { done: true, at: 12, by: 'sa-1' })).toBe(true);
       expect(await checklists.get(id)).toMatchObject({ migrationId: 'm1', marks: { dns: { done: true } } });
 
-      await meetings.add({ id: `mr-${id}`, accountId: id, migrationId: 'm1', slug: 'intro', receivedAt: 20, fields: { name: 'Bo' }, excerpt: '' });
-      await meetings.add({ id: `mr-${id}`, accountId: id, migrationId: 'm1', slug: 'intro', receivedAt: 20, fields: { name: 'Bo' }, excerpt: '' });
+      await meetings.add({
+        id: `mr-${id}`,
+        accountId: id,
+        migrationId: 'm1',
+        slug: 'intro',
+        receivedAt: 20,
+        fields: { name: 'Bo' },
+        excerpt: '',
+      });
+      await meetings.add({
+        id: `mr-${id}`,
+        accountId: id,
+        migrationId: 'm1',
+        slug: 'intro',
+        receivedAt: 20,
+        fields: { name: 'Bo' },
+        excerpt: '',
+      });
       expect((await meetings.list(id, 'm1')).map((m) => m.id)).toEqual([`mr-${id}`]);
     }
   });
@@ -151,7 +185,11 @@ describe('RedisStore on a three-master cluster', () => {
       expect(await integrations.claimProbe(id, 'salesforce', 102, 1000)).toBe(false);
       expect(await integrations.claimProbe(id, 'salesforce', 2000, 1000)).toBe(true);
       await integrations.recordCrmUsage(id, 'salesforce', { used: 5, limit: 100 });
-      expect(await integrations.get(id, 'salesforce')).toMatchObject({ state: 'suspended', reason: 'CRM_API_DISABLED', crmUsage: { used: 5, limit: 100 } });
+      expect(await integrations.get(id, 'salesforce')).toMatchObject({
+        state: 'suspended',
+        reason: 'CRM_API_DISABLED',
+        crmUsage: { used: 5, limit: 100 },
+      });
       expect(await integrations.clear(id, 'salesforce')).toBe(true);
       await integrations.recordSuccess(id, 'salesforce');
       const calls = [];
@@ -168,7 +206,8 @@ describe('RedisStore on a three-master cluster', () => {
     const reader = clusterStore(prefix);
     const heard = new Set<string>();
     await reader.onInvalidate((id) => heard.add(id));
-    for (const id of ACCOUNTS) await writer.accounts.save(record(id, 0), 0, { at: 1, actor: 'sa-1', action: 'account.created', detail: {} });
+    for (const id of ACCOUNTS)
+      await writer.accounts.save(record(id, 0), 0, { at: 1, actor: 'sa-1', action: 'account.created', detail: {} });
     await until('every save announced', () => heard.size === ACCOUNTS.length, 5000);
     await reader.ping();
   });
@@ -212,12 +251,19 @@ describe('a gateway process on the cluster', () => {
     }
     expect(eu.requests).toHaveLength(0);
     for (const id of accounts) await closeWindow(gateway, id);
-    await until('every form replayed to the EU upstream', () => eu.requests.filter((r) => r.headers['idempotency-key']).length >= 20, 15_000);
+    await until(
+      'every form replayed to the EU upstream',
+      () => eu.requests.filter((r) => r.headers['idempotency-key']).length >= 20,
+      15_000,
+    );
     for (const id of accounts) {
       const replayed = eu.requests.filter((r) => r.path === `/forms/${id}/f1`).map((r) => r.body.toString());
       expect(replayed).toEqual(['n=0', 'n=1', 'n=2', 'n=3', 'n=4']);
       await until(`${id} drained`, async () => (await admin(gateway, 'GET', `/accounts/${id}/buffer`)).json().depth === 0, 5000);
-      expect((await admin(gateway, 'GET', `/accounts/${id}`)).json()).toMatchObject({ dataLocation: 'eu', migration: { status: 'completed' } });
+      expect((await admin(gateway, 'GET', `/accounts/${id}`)).json()).toMatchObject({
+        dataLocation: 'eu',
+        migration: { status: 'completed' },
+      });
     }
     expect((await (await fetch(`${gateway.url}/api/contacts?portalId=gw-a`)).json()) as unknown).toMatchObject({ upstream: 'eu' });
 

@@ -152,10 +152,14 @@ it('answers 502, 504 or a broken response to 5,000 failed upstream requests and 
   // Still serving, and back to the baseline of handles (a small slack for the keep-alive pool).
   us.setHandler(undefined);
   expect(tally(await many(50, 10))).toEqual({ 200: 50 });
-  await until('handles back to the baseline', async () => {
-    const after = await handles();
-    return after.fds <= before.fds + 10 && after.sockets <= before.sockets + 10 && after.upstream <= before.upstream + 10;
-  }, 5000);
+  await until(
+    'handles back to the baseline',
+    async () => {
+      const after = await handles();
+      return after.fds <= before.fds + 10 && after.sockets <= before.sockets + 10 && after.upstream <= before.upstream + 10;
+    },
+    5000,
+  );
   expect(gw.process.exitCode).toBeNull();
   expect((await request('/healthz')).status).toBe(200);
 });

@@ -27,7 +27,12 @@ describe('integrationView (pure)', () => {
   });
 
   it('shows a stored suspension with its message and remedy', () => {
-    const view = integrationView(acct, 'crm', { ...ACTIVE_STATE, state: 'suspended', reason: 'ORG_LOCKED', since: T0, crmUsage: { used: 1, limit: 9 } }, 0);
+    const view = integrationView(
+      acct,
+      'crm',
+      { ...ACTIVE_STATE, state: 'suspended', reason: 'ORG_LOCKED', since: T0, crmUsage: { used: 1, limit: 9 } },
+      0,
+    );
     expect(view).toMatchObject({
       state: 'suspended',
       reason: 'ORG_LOCKED',

@@ -112,7 +112,11 @@ describe.each(pairs)('rolling 24-hour allocation (%s)', (_name, makePair) => {
 
   it('never lets concurrent calls on both instances exceed the allocation', async () => {
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => request(instances[i % 2].app).get('/integrations/crm/x').set('X-Account-Id', 'a1')),
+      Array.from({ length: 12 }, (_, i) =>
+        request(instances[i % 2].app)
+          .get('/integrations/crm/x')
+          .set('X-Account-Id', 'a1'),
+      ),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(3);
     expect(results.filter((r) => r.status === 429)).toHaveLength(9);

@@ -15,15 +15,45 @@ const table: Row[] = [
   ['201 empty', { status: 201, headers: {}, body: null }, 'ok', null],
   ['204', { status: 204, headers: {} }, 'ok', null],
   ['302 redirect', { status: 302, headers: { location: '/x' } }, 'ok', null],
-  ['403 REQUEST_LIMIT_EXCEEDED', { status: 403, headers: json, body: sfError('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.') }, 'CRM_API_LIMIT_EXCEEDED', true],
+  [
+    '403 REQUEST_LIMIT_EXCEEDED',
+    { status: 403, headers: json, body: sfError('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.') },
+    'CRM_API_LIMIT_EXCEEDED',
+    true,
+  ],
   ['403 API_DISABLED_FOR_ORG', { status: 403, headers: json, body: sfError('API_DISABLED_FOR_ORG') }, 'CRM_API_DISABLED', true],
   ['403 API_CURRENTLY_DISABLED', { status: 403, headers: json, body: sfError('API_CURRENTLY_DISABLED') }, 'CRM_API_DISABLED', true],
-  ['400 INSUFFICIENT_ACCESS_OR_READONLY', { status: 400, headers: json, body: sfError('INSUFFICIENT_ACCESS_OR_READONLY') }, 'OBJECT_PERMISSIONS_MISSING', true],
-  ['400 INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY', { status: 400, headers: json, body: sfError('INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY') }, 'OBJECT_PERMISSIONS_MISSING', true],
+  [
+    '400 INSUFFICIENT_ACCESS_OR_READONLY',
+    { status: 400, headers: json, body: sfError('INSUFFICIENT_ACCESS_OR_READONLY') },
+    'OBJECT_PERMISSIONS_MISSING',
+    true,
+  ],
+  [
+    '400 INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY',
+    { status: 400, headers: json, body: sfError('INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY') },
+    'OBJECT_PERMISSIONS_MISSING',
+    true,
+  ],
   ['403 INSUFFICIENT_ACCESS', { status: 403, headers: json, body: sfError('INSUFFICIENT_ACCESS') }, 'OBJECT_PERMISSIONS_MISSING', true],
-  ['404 INVALID_TYPE (object not visible)', { status: 404, headers: json, body: sfError('INVALID_TYPE') }, 'OBJECT_PERMISSIONS_MISSING', true],
-  ['400 INVALID_FIELD', { status: 400, headers: json, body: sfError('INVALID_FIELD', "No such column 'Secret__c'", ['Secret__c']) }, 'FIELD_PERMISSIONS_MISSING', true],
-  ['400 INVALID_FIELD_FOR_INSERT_UPDATE', { status: 400, headers: json, body: sfError('INVALID_FIELD_FOR_INSERT_UPDATE') }, 'FIELD_PERMISSIONS_MISSING', true],
+  [
+    '404 INVALID_TYPE (object not visible)',
+    { status: 404, headers: json, body: sfError('INVALID_TYPE') },
+    'OBJECT_PERMISSIONS_MISSING',
+    true,
+  ],
+  [
+    '400 INVALID_FIELD',
+    { status: 400, headers: json, body: sfError('INVALID_FIELD', "No such column 'Secret__c'", ['Secret__c']) },
+    'FIELD_PERMISSIONS_MISSING',
+    true,
+  ],
+  [
+    '400 INVALID_FIELD_FOR_INSERT_UPDATE',
+    { status: 400, headers: json, body: sfError('INVALID_FIELD_FOR_INSERT_UPDATE') },
+    'FIELD_PERMISSIONS_MISSING',
+    true,
+  ],
   ['400 ORG_LOCKED', { status: 400, headers: json, body: sfError('ORG_LOCKED') }, 'ORG_LOCKED', false],
   ['400 UNABLE_TO_LOCK_ROW', { status: 400, headers: json, body: sfError('UNABLE_TO_LOCK_ROW') }, 'ORG_LOCKED', false],
   ['400 STORAGE_LIMIT_EXCEEDED', { status: 400, headers: json, body: sfError('STORAGE_LIMIT_EXCEEDED') }, 'STORAGE_LIMIT_EXCEEDED', true],
@@ -33,22 +63,61 @@ const table: Row[] = [
   ['502 no body', { status: 502, headers: {} }, 'ORG_UNAVAILABLE', false],
   // A gateway timeout in front of the CRM: the org did not answer in time (SPEC §6 "org unavailable").
   ['504 no body', { status: 504, headers: {} }, 'ORG_UNAVAILABLE', false],
-  ['504 plain text from a load balancer', { status: 504, headers: { 'content-type': 'text/plain' }, body: 'upstream request timeout' }, 'ORG_UNAVAILABLE', false],
   [
-    '503 HTML maintenance page',
-    { status: 503, headers: { 'content-type': 'text/html' }, body: '<!DOCTYPE html><html><body><h1>Down for maintenance</h1></body></html>' },
+    '504 plain text from a load balancer',
+    { status: 504, headers: { 'content-type': 'text/plain' }, body: 'upstream request timeout' },
     'ORG_UNAVAILABLE',
     false,
   ],
-  ['500 HTML page without content-type', { status: 500, headers: {}, body: Buffer.from('  <html><head><title>Error</title></head></html>') }, 'ORG_UNAVAILABLE', false],
-  ['500 UNKNOWN_EXCEPTION', { status: 500, headers: json, body: sfError('UNKNOWN_EXCEPTION', 'An unexpected error occurred.') }, 'CRM_SERVER_ERROR', false],
+  [
+    '503 HTML maintenance page',
+    {
+      status: 503,
+      headers: { 'content-type': 'text/html' },
+      body: '<!DOCTYPE html><html><body><h1>Down for maintenance</h1></body></html>',
+    },
+    'ORG_UNAVAILABLE',
+    false,
+  ],
+  [
+    '500 HTML page without content-type',
+    { status: 500, headers: {}, body: Buffer.from('  <html><head><title>Error</title></head></html>') },
+    'ORG_UNAVAILABLE',
+    false,
+  ],
+  [
+    '500 UNKNOWN_EXCEPTION',
+    { status: 500, headers: json, body: sfError('UNKNOWN_EXCEPTION', 'An unexpected error occurred.') },
+    'CRM_SERVER_ERROR',
+    false,
+  ],
   ['500 empty', { status: 500, headers: {} }, 'CRM_SERVER_ERROR', false],
   // The caller's own errors: relayed, never a failure of the integration.
-  ['404 NOT_FOUND', { status: 404, headers: json, body: sfError('NOT_FOUND', 'The requested resource does not exist') }, 'caller_error', null],
+  [
+    '404 NOT_FOUND',
+    { status: 404, headers: json, body: sfError('NOT_FOUND', 'The requested resource does not exist') },
+    'caller_error',
+    null,
+  ],
   ['400 MALFORMED_QUERY', { status: 400, headers: json, body: sfError('MALFORMED_QUERY') }, 'caller_error', null],
-  ['400 DUPLICATE_VALUE', { status: 400, headers: json, body: sfError('DUPLICATE_VALUE', 'duplicate value found: Email__c') }, 'caller_error', null],
-  ['400 REQUIRED_FIELD_MISSING', { status: 400, headers: json, body: sfError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [LastName]', ['LastName']) }, 'caller_error', null],
-  ['400 FIELD_CUSTOM_VALIDATION_EXCEPTION', { status: 400, headers: json, body: sfError('FIELD_CUSTOM_VALIDATION_EXCEPTION') }, 'caller_error', null],
+  [
+    '400 DUPLICATE_VALUE',
+    { status: 400, headers: json, body: sfError('DUPLICATE_VALUE', 'duplicate value found: Email__c') },
+    'caller_error',
+    null,
+  ],
+  [
+    '400 REQUIRED_FIELD_MISSING',
+    { status: 400, headers: json, body: sfError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [LastName]', ['LastName']) },
+    'caller_error',
+    null,
+  ],
+  [
+    '400 FIELD_CUSTOM_VALIDATION_EXCEPTION',
+    { status: 400, headers: json, body: sfError('FIELD_CUSTOM_VALIDATION_EXCEPTION') },
+    'caller_error',
+    null,
+  ],
   ['404 ENTITY_IS_DELETED', { status: 404, headers: json, body: sfError('ENTITY_IS_DELETED') }, 'caller_error', null],
   ['400 code nobody has seen before', { status: 400, headers: json, body: sfError('SOMETHING_NEW') }, 'caller_error', null],
   ['404 no body', { status: 404, headers: {} }, 'caller_error', null],
@@ -56,29 +125,93 @@ const table: Row[] = [
   ['412 empty', { status: 412, headers: {} }, 'caller_error', null],
   ['422 JSON without codes', { status: 422, headers: json, body: '{"message":"unprocessable"}' }, 'caller_error', null],
   ['405 METHOD_NOT_ALLOWED', { status: 405, headers: json, body: sfError('METHOD_NOT_ALLOWED') }, 'caller_error', null],
-  ['415 all codes per-request ones', { status: 415, headers: json, body: JSON.stringify([{ errorCode: 'JSON_PARSER_ERROR' }, { errorCode: 'MISSING_ARGUMENT' }]) }, 'caller_error', null],
-  ['400 per-record codes then a suspension code: the suspension code decides', { status: 400, headers: json, body: JSON.stringify([{ errorCode: 'DUPLICATE_VALUE' }, { errorCode: 'ORG_LOCKED' }]) }, 'ORG_LOCKED', false],
-  ['404 HTML page: something in front of the CRM answered', { status: 404, headers: { 'content-type': 'text/html' }, body: '<html><body>Not here</body></html>' }, 'ORG_UNAVAILABLE', false],
+  [
+    '415 all codes per-request ones',
+    { status: 415, headers: json, body: JSON.stringify([{ errorCode: 'JSON_PARSER_ERROR' }, { errorCode: 'MISSING_ARGUMENT' }]) },
+    'caller_error',
+    null,
+  ],
+  [
+    '400 per-record codes then a suspension code: the suspension code decides',
+    { status: 400, headers: json, body: JSON.stringify([{ errorCode: 'DUPLICATE_VALUE' }, { errorCode: 'ORG_LOCKED' }]) },
+    'ORG_LOCKED',
+    false,
+  ],
+  [
+    '404 HTML page: something in front of the CRM answered',
+    { status: 404, headers: { 'content-type': 'text/html' }, body: '<html><body>Not here</body></html>' },
+    'ORG_UNAVAILABLE',
+    false,
+  ],
   // Not the caller's: credentials, access, throttling and anything not known to be per-request.
-  ['401 INVALID_SESSION_ID (credentials may refresh)', { status: 401, headers: json, body: sfError('INVALID_SESSION_ID', 'Session expired or invalid') }, 'UNKNOWN_ERROR', false],
+  [
+    '401 INVALID_SESSION_ID (credentials may refresh)',
+    { status: 401, headers: json, body: sfError('INVALID_SESSION_ID', 'Session expired or invalid') },
+    'UNKNOWN_ERROR',
+    false,
+  ],
   ['403 unrecognised code', { status: 403, headers: json, body: sfError('SOMETHING_NEW') }, 'UNKNOWN_ERROR', false],
   ['403 per-request code still about access', { status: 403, headers: json, body: sfError('NOT_FOUND') }, 'UNKNOWN_ERROR', false],
   ['429 no body', { status: 429, headers: {} }, 'UNKNOWN_ERROR', false],
   ['408 per-request code', { status: 408, headers: json, body: sfError('MALFORMED_QUERY') }, 'UNKNOWN_ERROR', false],
-  ['405 one unknown code among per-request ones', { status: 405, headers: json, body: JSON.stringify([{ errorCode: 'METHOD_NOT_ALLOWED' }, { errorCode: 'SOMETHING_NEW' }]) }, 'UNKNOWN_ERROR', false],
+  [
+    '405 one unknown code among per-request ones',
+    { status: 405, headers: json, body: JSON.stringify([{ errorCode: 'METHOD_NOT_ALLOWED' }, { errorCode: 'SOMETHING_NEW' }]) },
+    'UNKNOWN_ERROR',
+    false,
+  ],
   ['418 plain text', { status: 418, headers: { 'content-type': 'text/plain' }, body: 'teapot' }, 'UNKNOWN_ERROR', false],
-  ['400 first recognised code of several wins', { status: 400, headers: json, body: JSON.stringify([{ errorCode: 'DUPLICATE_VALUE' }, { errorCode: 'STORAGE_LIMIT_EXCEEDED' }, { errorCode: 'ORG_LOCKED' }]) }, 'STORAGE_LIMIT_EXCEEDED', true],
-  ['400 single object instead of an array', { status: 400, headers: json, body: '{"message":"m","errorCode":"INVALID_FIELD"}' }, 'FIELD_PERMISSIONS_MISSING', true],
+  [
+    '400 first recognised code of several wins',
+    {
+      status: 400,
+      headers: json,
+      body: JSON.stringify([{ errorCode: 'DUPLICATE_VALUE' }, { errorCode: 'STORAGE_LIMIT_EXCEEDED' }, { errorCode: 'ORG_LOCKED' }]),
+    },
+    'STORAGE_LIMIT_EXCEEDED',
+    true,
+  ],
+  [
+    '400 single object instead of an array',
+    { status: 400, headers: json, body: '{"message":"m","errorCode":"INVALID_FIELD"}' },
+    'FIELD_PERMISSIONS_MISSING',
+    true,
+  ],
   ['400 lower-case code', { status: 400, headers: json, body: sfError('org_locked') }, 'ORG_LOCKED', false],
-  ['400 truncated JSON excerpt still names its code', { status: 400, headers: json, body: '[{"message":"very long ...","errorCode":"STORAGE_LIMIT_EXCEEDED","fields":["a' }, 'STORAGE_LIMIT_EXCEEDED', true],
-  ['503 status carrying a JSON limit code: the code decides', { status: 503, headers: json, body: sfError('REQUEST_LIMIT_EXCEEDED') }, 'CRM_API_LIMIT_EXCEEDED', true],
+  [
+    '400 truncated JSON excerpt still names its code',
+    { status: 400, headers: json, body: '[{"message":"very long ...","errorCode":"STORAGE_LIMIT_EXCEEDED","fields":["a' },
+    'STORAGE_LIMIT_EXCEEDED',
+    true,
+  ],
+  [
+    '503 status carrying a JSON limit code: the code decides',
+    { status: 503, headers: json, body: sfError('REQUEST_LIMIT_EXCEEDED') },
+    'CRM_API_LIMIT_EXCEEDED',
+    true,
+  ],
   ['500 carrying UNABLE_TO_LOCK_ROW', { status: 500, headers: json, body: sfError('UNABLE_TO_LOCK_ROW') }, 'ORG_LOCKED', false],
-  ['410 errorCode not a string', { status: 410, headers: json, body: '[{"errorCode":42},{"errorCode":null},null,7,"s"]' }, 'UNKNOWN_ERROR', false],
+  [
+    '410 errorCode not a string',
+    { status: 410, headers: json, body: '[{"errorCode":42},{"errorCode":null},null,7,"s"]' },
+    'UNKNOWN_ERROR',
+    false,
+  ],
   ['410 prototype names are not codes', { status: 410, headers: json, body: sfError('__proto__') }, 'UNKNOWN_ERROR', false],
   ['410 "constructor" is not a code', { status: 410, headers: json, body: sfError('constructor') }, 'UNKNOWN_ERROR', false],
   ['400 "constructor" is no suspension code', { status: 400, headers: json, body: sfError('constructor') }, 'caller_error', null],
-  ['400 binary garbage', { status: 400, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x7b]) }, 'caller_error', null],
-  ['410 binary garbage', { status: 410, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x7b]) }, 'UNKNOWN_ERROR', false],
+  [
+    '400 binary garbage',
+    { status: 400, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x7b]) },
+    'caller_error',
+    null,
+  ],
+  [
+    '410 binary garbage',
+    { status: 410, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x7b]) },
+    'UNKNOWN_ERROR',
+    false,
+  ],
   ['400 JSON null', { status: 400, headers: json, body: 'null' }, 'caller_error', null],
   ['400 header value as array', { status: 400, headers: { 'Content-Type': ['text/html'] }, body: 'oops' }, 'ORG_UNAVAILABLE', false],
   ['status 0 / nonsense', { status: Number.NaN, headers: {} }, 'UNKNOWN_ERROR', false],
@@ -122,7 +255,12 @@ describe('classifyCrmAnswer', () => {
     ['UNKNOWN_EXCEPTION', 'CRM_SERVER_ERROR', false],
   ];
   it.each(suspensionCodes)('410 %s: %s, at once = %s, naming the code', (code, reason, immediate) => {
-    expect(classifyCrmAnswer({ status: 410, headers: json, body: sfError(code) })).toEqual({ kind: 'failure', reason, immediate, errorCode: code });
+    expect(classifyCrmAnswer({ status: 410, headers: json, body: sfError(code) })).toEqual({
+      kind: 'failure',
+      reason,
+      immediate,
+      errorCode: code,
+    });
   });
 
   // Codes about one request or one record: relayed to the caller, named, and the integration left alone. 410 alone
@@ -155,7 +293,7 @@ describe('classifyCrmAnswer', () => {
     'PRECONDITION_FAILED',
     'CONFLICT',
   ];
-  it.each(callerCodes)('410 %s: the caller\'s error, named', (code) => {
+  it.each(callerCodes)("410 %s: the caller's error, named", (code) => {
     expect(classifyCrmAnswer({ status: 410, headers: json, body: sfError(code) })).toEqual({ kind: 'caller_error', errorCode: code });
   });
 
@@ -171,13 +309,25 @@ describe('classifyCrmAnswer', () => {
   it('names the deciding CRM code, upper-cased, or null when the status decided', () => {
     expect(classifyCrmAnswer({ status: 400, headers: json, body: sfError('org_locked') })).toMatchObject({ errorCode: 'ORG_LOCKED' });
     expect(classifyCrmAnswer({ status: 503, headers: {} })).toMatchObject({ errorCode: null });
-    expect(classifyCrmAnswer({ status: 400, headers: json, body: sfError('duplicate_value') })).toEqual({ kind: 'caller_error', errorCode: 'DUPLICATE_VALUE' });
+    expect(classifyCrmAnswer({ status: 400, headers: json, body: sfError('duplicate_value') })).toEqual({
+      kind: 'caller_error',
+      errorCode: 'DUPLICATE_VALUE',
+    });
     // An arbitrary string from the body is not named (it would reach the logs).
     expect(classifyCrmAnswer({ status: 400, headers: json, body: sfError('<script>') })).toEqual({ kind: 'caller_error', errorCode: null });
   });
 
   it('never throws, whatever the body', () => {
-    const bodies: (string | Buffer)[] = ['', '[', '{"errorCode":', '[[[[[[', '"str"', '1e999', '{"__proto__":{"errorCode":"ORG_LOCKED"}}', Buffer.alloc(70_000, 0xff)];
+    const bodies: (string | Buffer)[] = [
+      '',
+      '[',
+      '{"errorCode":',
+      '[[[[[[',
+      '"str"',
+      '1e999',
+      '{"__proto__":{"errorCode":"ORG_LOCKED"}}',
+      Buffer.alloc(70_000, 0xff),
+    ];
     for (let i = 0; i < 200; i++) bodies.push(Buffer.from(Array.from({ length: 64 }, (_, j) => (i * 31 + j * 17) % 256)));
     for (const body of bodies) {
       for (const status of [400, 403, 500, 503, 599]) {
@@ -198,9 +348,12 @@ describe('parseLimitInfo', () => {
     expect(parseLimitInfo(header)).toEqual(expected);
   });
 
-  it.each([undefined, '', 'per-app-api-usage=17/250(appName=x)', 'api-usage=abc/5000', 'api-usage=5000', 'xapi-usage=1/2'])('ignores %p', (header) => {
-    expect(parseLimitInfo(header)).toBeNull();
-  });
+  it.each([undefined, '', 'per-app-api-usage=17/250(appName=x)', 'api-usage=abc/5000', 'api-usage=5000', 'xapi-usage=1/2'])(
+    'ignores %p',
+    (header) => {
+      expect(parseLimitInfo(header)).toBeNull();
+    },
+  );
 });
 
 describe('REASONS', () => {

@@ -75,15 +75,15 @@ describe('integration guard', () => {
     expect(res.status).toBe(200);
     expect(crm.requests).toHaveLength(1);
     const forwarded = crm.requests[0].headers;
-    expect([forwarded['x-maintenance-replay'], forwarded['x-maintenance-original-received-at'], forwarded['x-maintenance-signature'], forwarded['idempotency-key']]).toEqual([
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
+    expect([
+      forwarded['x-maintenance-replay'],
+      forwarded['x-maintenance-original-received-at'],
+      forwarded['x-maintenance-signature'],
+      forwarded['idempotency-key'],
+    ]).toEqual([undefined, undefined, undefined, undefined]);
   });
 
-  it('never forwards the operator bypass token to the CRM (it is the gateway\'s own secret)', async () => {
+  it("never forwards the operator bypass token to the CRM (it is the gateway's own secret)", async () => {
     const res = await request(guard.app)
       .get('/integrations/crm/sobjects/Contact')
       .set('X-Account-Id', 'a1')
@@ -151,7 +151,11 @@ describe('integration guard', () => {
     // A fast-failed call is not counted against the allocation.
     expect(await store.integrations.callsInWindow('a1', 'crm', clock.now(), 86_400_000)).toBe(1);
     expect(guard.notified).toEqual([
-      { accountId: 'a1', reason: 'CRM_API_DISABLED', detail: expect.objectContaining({ integration: 'crm', crmErrorCode: 'API_DISABLED_FOR_ORG', since: T0 }) },
+      {
+        accountId: 'a1',
+        reason: 'CRM_API_DISABLED',
+        detail: expect.objectContaining({ integration: 'crm', crmErrorCode: 'API_DISABLED_FOR_ORG', since: T0 }),
+      },
     ]);
   });
 
@@ -274,18 +278,30 @@ describe('integration guard', () => {
     expect((await store.integrations.get('a1', 'crm')).crmUsage).toEqual({ used: 18, limit: 5000 });
     crm.setHandler(handlers.reply(403, sfError('REQUEST_LIMIT_EXCEEDED'), { 'Sforce-Limit-Info': 'api-usage=5001/5000' }));
     await call();
-    expect(await store.integrations.get('a1', 'crm')).toMatchObject({ reason: 'CRM_API_LIMIT_EXCEEDED', crmUsage: { used: 5001, limit: 5000 } });
+    expect(await store.integrations.get('a1', 'crm')).toMatchObject({
+      reason: 'CRM_API_LIMIT_EXCEEDED',
+      crmUsage: { used: 5001, limit: 5000 },
+    });
     const view = await request(guard.app).get('/admin/v1/accounts/a1/integrations/crm');
     expect(view.body.crmUsage).toEqual({ used: 5001, limit: 5000 });
   });
 
   it('suspends an integration without field mappings before any CRM call, and notifies only once and only if opted in', async () => {
-    guard.accounts.set('a1', account('a1', { crm: integration(crm.url, { fieldMappings: [] }), quiet: integration(crm.url, { fieldMappings: [], notifyOnSuspension: false }) }));
+    guard.accounts.set(
+      'a1',
+      account('a1', {
+        crm: integration(crm.url, { fieldMappings: [] }),
+        quiet: integration(crm.url, { fieldMappings: [], notifyOnSuspension: false }),
+      }),
+    );
     for (let i = 0; i < 2; i++) {
       const res = await call();
       expect(res.status).toBe(503);
       // SPEC §6: cleared by Clear Suspension once mappings exist.
-      expect(res.body).toMatchObject({ reason: 'MISSING_FIELD_MAPPINGS', remedy: expect.stringMatching(/^Add field mappings to the integration settings, then use Clear Suspension\./) });
+      expect(res.body).toMatchObject({
+        reason: 'MISSING_FIELD_MAPPINGS',
+        remedy: expect.stringMatching(/^Add field mappings to the integration settings, then use Clear Suspension\./),
+      });
     }
     expect((await call('/integrations/quiet/x')).body.reason).toBe('MISSING_FIELD_MAPPINGS');
     expect(crm.requests).toHaveLength(0);
@@ -362,7 +378,8 @@ describe('integration guard', () => {
     });
     await expect(call()).rejects.toThrow();
     const deadline = Date.now() + 2000;
-    while ((await store.integrations.get('a1', 'crm')).consecutiveFailures === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while ((await store.integrations.get('a1', 'crm')).consecutiveFailures === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
     expect((await store.integrations.get('a1', 'crm')).consecutiveFailures).toBe(1);
   });
 
@@ -384,7 +401,11 @@ describe('integration guard', () => {
     const handler = createIntegrationHandler({ store: broken, clock, logger: silentLogger, metrics: new Metrics() });
     const own = express();
     own.use('/integrations/:integration', (req, res) =>
-      handler(req, res, { account: account('a1', { crm: integration(crm.url) }), integration: req.params.integration, forwardPath: req.url }),
+      handler(req, res, {
+        account: account('a1', { crm: integration(crm.url) }),
+        integration: req.params.integration,
+        forwardPath: req.url,
+      }),
     );
     const res = await request(own).get('/integrations/crm/x');
     expect(res.status).toBe(503);

@@ -4,7 +4,12 @@ import express, { type Express } from 'express';
 import type { AccountRecord, AuditEntry, IntegrationSettings } from '../../src/domain/account';
 import { ManualClock } from '../../src/domain/clock';
 import { integrationAdminRouter } from '../../src/integrations/admin-routes';
-import { createIntegrationHandler, type IntegrationHandler, type IntegrationHandlerOptions, type SuspensionDetail } from '../../src/integrations/handler';
+import {
+  createIntegrationHandler,
+  type IntegrationHandler,
+  type IntegrationHandlerOptions,
+  type SuspensionDetail,
+} from '../../src/integrations/handler';
 import type { ReasonCode } from '../../src/domain/reason-codes';
 import { silentLogger } from '../../src/observability/logger';
 import { Metrics } from '../../src/observability/metrics';

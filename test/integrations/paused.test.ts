@@ -23,14 +23,19 @@ beforeEach(async () => {
   app = createGateway({ upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' }, store, clock, adminTokens: [ADMIN_TOKEN] });
   const integrations = { crm: { baseUrl: crm.url, dailyCallAllocation: 100, fieldMappings: [{ property: 'email', field: 'Email' }] } };
   await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ integrations })).expect(201);
-  await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+  await request(app)
+    .post('/admin/v1/accounts/acme/migration')
+    .set(auth)
+    .send({ start: new Date(START).toISOString() })
+    .expect(201);
 });
 afterEach(async () => {
   await app.gateway.close();
   await crm.close();
 });
 
-const sync = () => request(app).post('/integrations/crm/sobjects/Contact?portalId=acme').set('Accept', 'application/json').send({ Email: 'a@example.test' });
+const sync = () =>
+  request(app).post('/integrations/crm/sobjects/Contact?portalId=acme').set('Accept', 'application/json').send({ Email: 'a@example.test' });
 
 it('pauses integration calls in the window with 503 INTEGRATION_PAUSED, without reaching the CRM or counting the call', async () => {
   clock.set(START + HOUR);

@@ -79,7 +79,9 @@ const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string
 describe('Dockerfile', () => {
   it('is multi-stage, every stage on node:24-slim (the current LTS), and package.json engines accepts 24 and 20', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    expect(instructions.filter((instruction) => instruction.keyword === 'FROM').map((from) => from.args.split(/\s+/)[0])).toEqual(stages.map(() => 'node:24-slim'));
+    expect(instructions.filter((instruction) => instruction.keyword === 'FROM').map((from) => from.args.split(/\s+/)[0])).toEqual(
+      stages.map(() => 'node:24-slim'),
+    );
     // The image runs 24; the machines here run 20 and the code stays compatible with it.
     const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
     expect(engines).toBe('^20 || ^22 || ^24');
@@ -106,14 +108,23 @@ describe('Dockerfile', () => {
     expect(stages).toContain(buildStage);
     expect(inStage(buildStage, 'RUN').some((run) => run.args.includes('npm run build'))).toBe(true);
 
-    const workdir = inStage(buildStage, 'WORKDIR').map((w) => w.args).pop();
+    const workdir = inStage(buildStage, 'WORKDIR')
+      .map((w) => w.args)
+      .pop();
     const buildConfig = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: { outDir: string; rootDir: string } };
     expect(sources).toEqual([path.posix.join(workdir ?? '/', buildConfig.compilerOptions.outDir)]);
     expect(pkg.scripts.build).toBe('node scripts/build.js');
     expect(read('scripts/build.js')).toContain('tsconfig.build.json');
     // Every file the build stage compiles from is copied into it.
     const copiedIntoBuild = inStage(buildStage, 'COPY').flatMap((copy) => copyParts(copy.args).sources);
-    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts', buildConfig.compilerOptions.rootDir]) {
+    for (const needed of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'scripts',
+      buildConfig.compilerOptions.rootDir,
+    ]) {
       expect(copiedIntoBuild).toContain(needed);
     }
   });
@@ -182,13 +193,19 @@ describe('docker-compose.yml', () => {
     const command = JSON.parse(line) as string[];
     const option = (name: string): string | undefined => command[command.indexOf(`--${name}`) + 1];
     expect(command[0]).toBe('redis-server');
-    expect({ appendonly: option('appendonly'), appendfsync: option('appendfsync'), 'maxmemory-policy': option('maxmemory-policy') }).toEqual({
+    expect({
+      appendonly: option('appendonly'),
+      appendfsync: option('appendfsync'),
+      'maxmemory-policy': option('maxmemory-policy'),
+    }).toEqual({
       appendonly: 'yes',
       appendfsync: 'always',
       'maxmemory-policy': 'noeviction',
     });
     // The README promises exactly this setting (Durable buffering and replay).
-    expect(read('README.md').replace(/\s+/g, ' ')).toContain('`appendonly yes`, `appendfsync always` and `maxmemory-policy noeviction` (the compose file does)');
+    expect(read('README.md').replace(/\s+/g, ' ')).toContain(
+      '`appendonly yes`, `appendfsync always` and `maxmemory-policy noeviction` (the compose file does)',
+    );
   });
 
   it('builds the gateway from this Dockerfile and gives it every setting of the interface contract', () => {

@@ -4,7 +4,11 @@ import { startGatewayProcess } from '../support/gateway-process';
 describe('start-up log', () => {
   it('names the upstreams without the user name and password an operator put in their URLs', async () => {
     const gateway = await startGatewayProcess({
-      env: { UPSTREAM_US: 'http://gw:us-s3cret@127.0.0.1:9001/base', UPSTREAM_EU: 'https://gw:eu-s3cret@127.0.0.1:9002', LOG_LEVEL: 'info' },
+      env: {
+        UPSTREAM_US: 'http://gw:us-s3cret@127.0.0.1:9001/base',
+        UPSTREAM_EU: 'https://gw:eu-s3cret@127.0.0.1:9002',
+        LOG_LEVEL: 'info',
+      },
     });
     try {
       const listening = await gateway.waitForLog((l) => l.json?.msg === 'maintenance-gateway listening');

@@ -173,7 +173,9 @@ describe('startGatewayProcess (the real src/server.ts)', () => {
     const upstream = await startUpstream({ name: 'us' });
     const gateway = await startGatewayProcess({ env: { UPSTREAM_US: upstream.url, UPSTREAM_EU: upstream.url, ADMIN_TOKENS: 'tok' } });
     try {
-      const listening = await gateway.waitForLog((line) => typeof line.json?.msg === 'string' && (line.json.msg as string).includes('listening'));
+      const listening = await gateway.waitForLog(
+        (line) => typeof line.json?.msg === 'string' && (line.json.msg as string).includes('listening'),
+      );
       expect(listening.json?.port).toBe(gateway.port);
       // No REDIS_URL: the embedded store is announced loudly.
       expect(gateway.logs.some((line) => /REDIS_URL/.test(String(line.json?.msg ?? '')))).toBe(true);

@@ -39,7 +39,12 @@ function get(url: string): Promise<Answer> {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? null, body, workerPid: res.headers['x-mg-test-worker-pid'] as string | undefined, error: res.complete ? null : 'incomplete' }),
+        resolve({
+          status: res.statusCode ?? null,
+          body,
+          workerPid: res.headers['x-mg-test-worker-pid'] as string | undefined,
+          error: res.complete ? null : 'incomplete',
+        }),
       );
     });
     req.on('error', (error) => resolve({ status: null, body: '', workerPid: undefined, error: error.message }));

@@ -26,16 +26,30 @@ afterAll(async () => {
 interface Running {
   app: GatewayApp;
   clock: ManualClock;
-  send(path: string, headers?: OutgoingHttpHeaders, method?: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>;
+  send(
+    path: string,
+    headers?: OutgoingHttpHeaders,
+    method?: string,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>;
   close(): Promise<void>;
 }
 
 /** A gateway on a real port (listening on IPv4 127.0.0.1, as the server does with HOST=0.0.0.0), with an account in its window. */
 async function running(trustedHeaderSources: string[], host = '127.0.0.1'): Promise<Running> {
   const clock = new ManualClock(NOW);
-  const app = createGateway({ upstreams: { us: us.url, eu: eu.url }, store: new MemoryStore(), clock, adminTokens: [ADMIN_TOKEN], config: { account: { trustedHeaderSources } } });
+  const app = createGateway({
+    upstreams: { us: us.url, eu: eu.url },
+    store: new MemoryStore(),
+    clock,
+    adminTokens: [ADMIN_TOKEN],
+    config: { account: { trustedHeaderSources } },
+  });
   await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
-  await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+  await request(app)
+    .post('/admin/v1/accounts/acme/migration')
+    .set(auth)
+    .send({ start: new Date(START).toISOString() })
+    .expect(201);
   clock.set(START + H);
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
@@ -157,7 +171,12 @@ describe('forwarded headers', () => {
       expect(seen['x-forwarded-proto']).toBe('http');
       expect(seen['x-forwarded-host']).toBe('help.acme.example');
       // A client cannot pass itself off as another host or scheme; a chain it claims is kept but the real peer is last.
-      await gw.send('/kb/article', { Host: 'help.acme.example', 'X-Forwarded-For': '203.0.113.9', 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https' });
+      await gw.send('/kb/article', {
+        Host: 'help.acme.example',
+        'X-Forwarded-For': '203.0.113.9',
+        'X-Forwarded-Host': 'evil.example',
+        'X-Forwarded-Proto': 'https',
+      });
       seen = us.requests.at(-1)?.headers ?? {};
       expect(seen['x-forwarded-for']).toMatch(/^203\.0\.113\.9, ?(::ffff:)?127\.0\.0\.1$/);
       expect(seen['x-forwarded-host']).toBe('help.acme.example');

@@ -94,7 +94,14 @@ const INJECTIONS = [
 ];
 
 const PROTO_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
-const PROTO_VALUES: Json[] = [{ polluted: 'yes' }, { prototype: { polluted: 'yes' } }, { __proto__: { polluted: 'yes' } }, 'polluted', [1, 2], null];
+const PROTO_VALUES: Json[] = [
+  { polluted: 'yes' },
+  { prototype: { polluted: 'yes' } },
+  { __proto__: { polluted: 'yes' } },
+  'polluted',
+  [1, 2],
+  null,
+];
 
 const BAD_IDS = [
   '..%2F..%2Fetc%2Fpasswd',
@@ -198,11 +205,20 @@ const BAD_CONTENT_TYPES = [
 
 function validSettings(): Record<string, Json> {
   // A deep copy: the shared fixtures (SUPER_ADMIN) must not be planted with keys.
-  return structuredClone(accountSettings({
-    integrations: { crm: { baseUrl: 'https://crm.example', dailyCallAllocation: 1000, fieldMappings: [{ property: 'email', field: 'Email' }], notifyOnSuspension: true } },
-    meetingLinks: { ada: { ownerName: 'Ada', ownerEmail: 'ada@example.test' } },
-    connectedApps: [{ name: 'Video', kind: 'video_meetings', linkedAccountIds: ['acme'] }],
-  }));
+  return structuredClone(
+    accountSettings({
+      integrations: {
+        crm: {
+          baseUrl: 'https://crm.example',
+          dailyCallAllocation: 1000,
+          fieldMappings: [{ property: 'email', field: 'Email' }],
+          notifyOnSuspension: true,
+        },
+      },
+      meetingLinks: { ada: { ownerName: 'Ada', ownerEmail: 'ada@example.test' } },
+      connectedApps: [{ name: 'Video', kind: 'video_meetings', linkedAccountIds: ['acme'] }],
+    }),
+  );
 }
 
 function setOwn(target: Record<string, Json>, key: string, value: Json): void {
@@ -230,10 +246,33 @@ function levels(s: Obj): Obj[] {
 /** Each makes the settings invalid. */
 const INVALIDATE: ((g: Gen, s: Obj) => string)[] = [
   (g, s) => {
-    const field = g.pick(['dataLocation', 'timezone', 'contactName', 'superAdmins', 'paymentsEnabled', 'ssoEnabled', 'hasSandbox', 'integrations', 'meetingLinks', 'connectedApps']);
-    const kind = ['dataLocation', 'timezone', 'contactName'].includes(field) ? 'string' : field === 'superAdmins' || field === 'connectedApps' ? 'array' : field === 'integrations' || field === 'meetingLinks' ? 'record' : 'boolean';
+    const field = g.pick([
+      'dataLocation',
+      'timezone',
+      'contactName',
+      'superAdmins',
+      'paymentsEnabled',
+      'ssoEnabled',
+      'hasSandbox',
+      'integrations',
+      'meetingLinks',
+      'connectedApps',
+    ]);
+    const kind = ['dataLocation', 'timezone', 'contactName'].includes(field)
+      ? 'string'
+      : field === 'superAdmins' || field === 'connectedApps'
+        ? 'array'
+        : field === 'integrations' || field === 'meetingLinks'
+          ? 'record'
+          : 'boolean';
     const wrong = WRONG_TYPES.filter((v) =>
-      kind === 'string' ? typeof v !== 'string' : kind === 'boolean' ? typeof v !== 'boolean' : kind === 'array' ? !Array.isArray(v) || v.length > 0 : !(v && typeof v === 'object' && !Array.isArray(v)),
+      kind === 'string'
+        ? typeof v !== 'string'
+        : kind === 'boolean'
+          ? typeof v !== 'boolean'
+          : kind === 'array'
+            ? !Array.isArray(v) || v.length > 0
+            : !(v && typeof v === 'object' && !Array.isArray(v)),
     );
     // [null] is the one non-empty array here: a wrong item type for both array fields.
     const value = g.pick(wrong);
@@ -251,7 +290,11 @@ const INVALIDATE: ((g: Gen, s: Obj) => string)[] = [
   },
   (g, s) => {
     const level = g.pick(levels(s));
-    setOwn(level, g.pick(['colour', 'isAdmin', 'role', '$where', 'a'.repeat(300), INJECTIONS[g.int(INJECTIONS.length)] as string]), g.pick(WRONG_TYPES));
+    setOwn(
+      level,
+      g.pick(['colour', 'isAdmin', 'role', '$where', 'a'.repeat(300), INJECTIONS[g.int(INJECTIONS.length)] as string]),
+      g.pick(WRONG_TYPES),
+    );
     return 'unknown field';
   },
   (g, s) => {
@@ -271,11 +314,25 @@ const INVALIDATE: ((g: Gen, s: Obj) => string)[] = [
     return 'bad dataLocation';
   },
   (g, s) => {
-    s.timezone = g.pick(['Mars/Olympus', 'UTC<script>', 'Europe/Berlin\u0000', '../../etc/localtime', '+25:00', 'GMT+99', 'America/New_York; DROP TABLE', '', ' ', ...INJECTIONS]);
+    s.timezone = g.pick([
+      'Mars/Olympus',
+      'UTC<script>',
+      'Europe/Berlin\u0000',
+      '../../etc/localtime',
+      '+25:00',
+      'GMT+99',
+      'America/New_York; DROP TABLE',
+      '',
+      ' ',
+      ...INJECTIONS,
+    ]);
     return `bad timezone`;
   },
   (g, s) => {
-    (s.superAdmins as Obj[])[0] = { ...SUPER_ADMIN, email: g.pick(['nope', 'a@', '@b.example', 'x@y.com<script>', 'a b@c.example', '', `${'a'.repeat(250)}@x.example`]) };
+    (s.superAdmins as Obj[])[0] = {
+      ...SUPER_ADMIN,
+      email: g.pick(['nope', 'a@', '@b.example', 'x@y.com<script>', 'a b@c.example', '', `${'a'.repeat(250)}@x.example`]),
+    };
     return 'bad email';
   },
   (g, s) => {
@@ -283,7 +340,15 @@ const INVALIDATE: ((g: Gen, s: Obj) => string)[] = [
     return 'super admin count';
   },
   (g, s) => {
-    ((s.integrations as Obj).crm as Obj).baseUrl = g.pick(['javascript:alert(1)', 'file:///etc/passwd', 'ftp://x.example', 'http://', 'not a url', 'gopher://x', `https://x.example/${'a'.repeat(2100)}`]);
+    ((s.integrations as Obj).crm as Obj).baseUrl = g.pick([
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'ftp://x.example',
+      'http://',
+      'not a url',
+      'gopher://x',
+      `https://x.example/${'a'.repeat(2100)}`,
+    ]);
     return 'bad baseUrl';
   },
   (g, s) => {
@@ -415,7 +480,13 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
       const route = g.pick(ROUTES);
       const bad = g.pick(BAD_AUTH);
       const headers: Record<string, string> = { 'X-Actor-Id': SUPER_ADMIN.id, 'Content-Type': 'application/json', ...(bad ?? {}) };
-      return { label: `bad auth ${JSON.stringify(bad).slice(0, 60)}`, method: route.method, path: base + route.path('acme'), headers, body: validBodyFor(route) };
+      return {
+        label: `bad auth ${JSON.stringify(bad).slice(0, 60)}`,
+        method: route.method,
+        path: base + route.path('acme'),
+        headers,
+        body: validBodyFor(route),
+      };
     },
   },
   {
@@ -424,7 +495,13 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
     make: (g) => {
       const route = g.pick(ROUTES);
       const actor = g.pick(BAD_ACTORS);
-      return { label: `bad actor ${JSON.stringify(actor).slice(0, 40)}`, method: route.method, path: base + route.path(g.pick(['acme', 'beta'])), headers: { ...jsonHeaders, 'X-Actor-Id': actor }, body: validBodyFor(route) };
+      return {
+        label: `bad actor ${JSON.stringify(actor).slice(0, 40)}`,
+        method: route.method,
+        path: base + route.path(g.pick(['acme', 'beta'])),
+        headers: { ...jsonHeaders, 'X-Actor-Id': actor },
+        body: validBodyFor(route),
+      };
     },
   },
   {
@@ -433,7 +510,13 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
     make: (g) => {
       const route = g.pick(ROUTES);
       const id = g.pick(BAD_IDS);
-      return { label: `bad id ${id.slice(0, 40)}`, method: route.method, path: base + route.path(id), headers: jsonHeaders, body: validBodyFor(route) };
+      return {
+        label: `bad id ${id.slice(0, 40)}`,
+        method: route.method,
+        path: base + route.path(id),
+        headers: jsonHeaders,
+        body: validBodyFor(route),
+      };
     },
   },
   {
@@ -442,14 +525,26 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
     make: (g) => {
       const route = g.pick(ROUTES.filter((r) => r.method !== 'PUT'));
       const id = g.pick(UNKNOWN_IDS);
-      return { label: `unknown account ${id}`, method: route.method, path: base + route.path(id), headers: jsonHeaders, body: validBodyFor(route) };
+      return {
+        label: `unknown account ${id}`,
+        method: route.method,
+        path: base + route.path(id),
+        headers: jsonHeaders,
+        body: validBodyFor(route),
+      };
     },
   },
   {
     weight: 8,
     make: (g) => {
       const { body, what } = invalidSettingsBody(g);
-      return { label: `PUT settings: ${what}`, method: 'PUT', path: `${base}/accounts/${g.pick(['acme', 'beta', 'new-account'])}`, headers: jsonHeaders, body };
+      return {
+        label: `PUT settings: ${what}`,
+        method: 'PUT',
+        path: `${base}/accounts/${g.pick(['acme', 'beta', 'new-account'])}`,
+        headers: jsonHeaders,
+        body,
+      };
     },
   },
   {
@@ -457,14 +552,26 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
     weight: 2,
     make: (g) => {
       const type = g.pick(BAD_CONTENT_TYPES);
-      return { label: `PUT settings as ${type}`, method: 'PUT', path: `${base}/accounts/new-account`, headers: { ...auth, 'Content-Type': type }, body: JSON.stringify(validSettings()) };
+      return {
+        label: `PUT settings as ${type}`,
+        method: 'PUT',
+        path: `${base}/accounts/new-account`,
+        headers: { ...auth, 'Content-Type': type },
+        body: JSON.stringify(validSettings()),
+      };
     },
   },
   {
     weight: 1,
     make: (g) => {
       const encoding = g.pick(['gzip', 'deflate', 'br', 'compress', 'x-unknown']);
-      return { label: `PUT settings with Content-Encoding ${encoding} (not encoded)`, method: 'PUT', path: `${base}/accounts/new-account`, headers: { ...jsonHeaders, 'Content-Encoding': encoding }, body: JSON.stringify(validSettings()) };
+      return {
+        label: `PUT settings with Content-Encoding ${encoding} (not encoded)`,
+        method: 'PUT',
+        path: `${base}/accounts/new-account`,
+        headers: { ...jsonHeaders, 'Content-Encoding': encoding },
+        body: JSON.stringify(validSettings()),
+      };
     },
   },
   {
@@ -472,7 +579,13 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
     make: (g) => {
       const route = g.pick(ROUTES.filter((r) => r.needsBody));
       const body = g.pick(MALFORMED_JSON);
-      return { label: `malformed JSON to ${route.method} ${route.needsBody}: ${JSON.stringify(body.slice(0, 30))}`, method: route.method, path: base + route.path(g.pick(['acme', 'new-account'])), headers: jsonHeaders, body };
+      return {
+        label: `malformed JSON to ${route.method} ${route.needsBody}: ${JSON.stringify(body.slice(0, 30))}`,
+        method: route.method,
+        path: base + route.path(g.pick(['acme', 'new-account'])),
+        headers: jsonHeaders,
+        body,
+      };
     },
   },
   {
@@ -482,7 +595,13 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
       const route = g.pick(ROUTES.filter((r) => r.needsBody));
       const s = validSettings();
       s.contactName = 'x'.repeat(LIMIT + g.int(200_000));
-      return { label: `oversized body to ${route.method} ${route.needsBody}`, method: route.method, path: base + route.path('acme'), headers: jsonHeaders, body: JSON.stringify(s) };
+      return {
+        label: `oversized body to ${route.method} ${route.needsBody}`,
+        method: route.method,
+        path: base + route.path('acme'),
+        headers: jsonHeaders,
+        body: JSON.stringify(s),
+      };
     },
   },
   {
@@ -493,7 +612,13 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
       const body: Obj = { start, target: g.pick(['eu', 'us', 'EU', 'ap', 1, null]) };
       if (g.chance(0.2)) setOwn(body, g.pick(['extra', ...PROTO_KEYS]), g.pick(PROTO_VALUES));
       const actor = g.pick([SUPER_ADMIN.id, SUPER_ADMIN.id, 'mallory']);
-      return { label: `schedule ${JSON.stringify(body).slice(0, 80)} by ${actor}`, method: 'POST', path: `${base}/accounts/${g.pick(['acme', 'beta'])}/migration`, headers: { ...jsonHeaders, 'X-Actor-Id': actor }, body: JSON.stringify(body) };
+      return {
+        label: `schedule ${JSON.stringify(body).slice(0, 80)} by ${actor}`,
+        method: 'POST',
+        path: `${base}/accounts/${g.pick(['acme', 'beta'])}/migration`,
+        headers: { ...jsonHeaders, 'X-Actor-Id': actor },
+        body: JSON.stringify(body),
+      };
     },
   },
   {
@@ -503,7 +628,13 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
       const id = g.pick(['acme', 'acme', 'beta']);
       const body: Obj = { start: id === 'beta' ? g.pick(BAD_DATES) : g.pick(RESCHEDULE_DATES) };
       if (g.chance(0.2)) setOwn(body, g.pick(['target', 'extra', ...PROTO_KEYS]), g.pick(PROTO_VALUES));
-      return { label: `reschedule ${id} ${JSON.stringify(body).slice(0, 80)}`, method: 'PATCH', path: `${base}/accounts/${id}/migration`, headers: jsonHeaders, body: JSON.stringify(body) };
+      return {
+        label: `reschedule ${id} ${JSON.stringify(body).slice(0, 80)}`,
+        method: 'PATCH',
+        path: `${base}/accounts/${id}/migration`,
+        headers: jsonHeaders,
+        body: JSON.stringify(body),
+      };
     },
   },
   {
@@ -515,7 +646,13 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
         ['acme', 'SA-1'],
         ['beta', SUPER_ADMIN.id],
       ] as const);
-      return { label: `cancel ${id} by ${actor}`, method: 'DELETE', path: `${base}/accounts/${id}/migration`, headers: { ...auth, 'X-Actor-Id': actor }, body: g.chance(0.3) ? g.pick(MALFORMED_JSON) : undefined };
+      return {
+        label: `cancel ${id} by ${actor}`,
+        method: 'DELETE',
+        path: `${base}/accounts/${id}/migration`,
+        headers: { ...auth, 'X-Actor-Id': actor },
+        body: g.chance(0.3) ? g.pick(MALFORMED_JSON) : undefined,
+      };
     },
   },
   {
@@ -529,7 +666,13 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
         ['acme', 'complete'],
         ['acme', 'fail'],
       ] as const);
-      return { label: `${verb} ${id}`, method: 'POST', path: `${base}/accounts/${id}/migration/${verb}`, headers: jsonHeaders, body: g.chance(0.5) ? g.pick(MALFORMED_JSON.slice(0, 12)) : undefined };
+      return {
+        label: `${verb} ${id}`,
+        method: 'POST',
+        path: `${base}/accounts/${id}/migration/${verb}`,
+        headers: jsonHeaders,
+        body: g.chance(0.5) ? g.pick(MALFORMED_JSON.slice(0, 12)) : undefined,
+      };
     },
   },
   {
@@ -538,7 +681,13 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
       const ttl = g.pick([0, -1, 86_401, 1e12, 1.5, '600', null, true, [], {}, 'P1D', 1e308]);
       const body: Obj = { ttlSeconds: ttl };
       if (g.chance(0.3)) setOwn(body, g.pick(['account', 'exp', ...PROTO_KEYS]), g.pick(PROTO_VALUES));
-      return { label: `bypass token ${JSON.stringify(body)}`, method: 'POST', path: `${base}/accounts/acme/bypass-token`, headers: jsonHeaders, body: JSON.stringify(body) };
+      return {
+        label: `bypass token ${JSON.stringify(body)}`,
+        method: 'POST',
+        path: `${base}/accounts/acme/bypass-token`,
+        headers: jsonHeaders,
+        body: JSON.stringify(body),
+      };
     },
   },
   {
@@ -568,9 +717,26 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
   {
     weight: 2,
     make: (g) => {
-      const item = g.pick(['constructor', '__proto__', 'toString', 'hasOwnProperty', '..%2F..%2Fx', encodeURIComponent('<script>'), 'a'.repeat(300), CHECKLIST_ITEM.toUpperCase(), 'dedicated-ip', '%00']);
+      const item = g.pick([
+        'constructor',
+        '__proto__',
+        'toString',
+        'hasOwnProperty',
+        '..%2F..%2Fx',
+        encodeURIComponent('<script>'),
+        'a'.repeat(300),
+        CHECKLIST_ITEM.toUpperCase(),
+        'dedicated-ip',
+        '%00',
+      ]);
       const body = g.pick([{ done: true }, { done: 'yes' }, { done: 1 }, {}, { done: null }]);
-      return { label: `checklist item ${item.slice(0, 30)} ${JSON.stringify(body)}`, method: 'PATCH', path: `${base}/accounts/acme/checklist/${item}`, headers: jsonHeaders, body: JSON.stringify(body) };
+      return {
+        label: `checklist item ${item.slice(0, 30)} ${JSON.stringify(body)}`,
+        method: 'PATCH',
+        path: `${base}/accounts/acme/checklist/${item}`,
+        headers: jsonHeaders,
+        body: JSON.stringify(body),
+      };
     },
   },
   {
@@ -581,17 +747,47 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
       if (g.chance(0.4)) setOwn(body, g.pick(PROTO_KEYS), g.pick(PROTO_VALUES));
       // A boolean "done" passes the body's validation and meets the closed checklist; anything else is an invalid body.
       const errorCode = typeof body.done === 'boolean' ? 'CHECKLIST_NOT_OPEN' : 'INVALID_BODY';
-      return { label: `checklist ${JSON.stringify(body)}`, method: 'PATCH', path: `${base}/accounts/acme/checklist/${CHECKLIST_ITEM}`, headers: jsonHeaders, body: JSON.stringify(body), errorCode };
+      return {
+        label: `checklist ${JSON.stringify(body)}`,
+        method: 'PATCH',
+        path: `${base}/accounts/acme/checklist/${CHECKLIST_ITEM}`,
+        headers: jsonHeaders,
+        body: JSON.stringify(body),
+        errorCode,
+      };
     },
   },
   {
     // Integration names that do not exist (some named like Object.prototype members); crm has no mappings, so clearing it is refused.
     weight: 2,
     make: (g) => {
-      const name = g.pick(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'nope', 'CRM', '..%2Fcrm', encodeURIComponent('<script>'), '%00', 'crm%20']);
+      const name = g.pick([
+        'constructor',
+        '__proto__',
+        'toString',
+        'hasOwnProperty',
+        'valueOf',
+        'nope',
+        'CRM',
+        '..%2Fcrm',
+        encodeURIComponent('<script>'),
+        '%00',
+        'crm%20',
+      ]);
       const clear = g.chance(0.5);
-      if (clear && g.chance(0.3)) return { label: 'clear crm (no mappings)', method: 'POST', path: `${base}/accounts/acme/integrations/crm/clear-suspension`, headers: auth };
-      return { label: `integration ${name} ${clear ? 'clear' : 'view'}`, method: clear ? 'POST' : 'GET', path: `${base}/accounts/acme/integrations/${name}${clear ? '/clear-suspension' : ''}`, headers: auth };
+      if (clear && g.chance(0.3))
+        return {
+          label: 'clear crm (no mappings)',
+          method: 'POST',
+          path: `${base}/accounts/acme/integrations/crm/clear-suspension`,
+          headers: auth,
+        };
+      return {
+        label: `integration ${name} ${clear ? 'clear' : 'view'}`,
+        method: clear ? 'POST' : 'GET',
+        path: `${base}/accounts/acme/integrations/${name}${clear ? '/clear-suspension' : ''}`,
+        headers: auth,
+      };
     },
   },
   {
@@ -624,7 +820,13 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
         ['GET', '/ACCOUNTS/acme/buffer/x'],
       ] as const);
       const useAuth = g.chance(0.7);
-      return { label: `${method} ${path}`, method, path: base + path, headers: useAuth ? jsonHeaders : { 'Content-Type': 'application/json' }, body: method === 'GET' || method === 'OPTIONS' || method === 'TRACE' ? undefined : validBodyFor(ROUTES[0] as Route) };
+      return {
+        label: `${method} ${path}`,
+        method,
+        path: base + path,
+        headers: useAuth ? jsonHeaders : { 'Content-Type': 'application/json' },
+        body: method === 'GET' || method === 'OPTIONS' || method === 'TRACE' ? undefined : validBodyFor(ROUTES[0] as Route),
+      };
     },
   },
   {
@@ -638,18 +840,77 @@ const GENERATORS: { weight: number; make: (g: Gen) => FuzzCase }[] = [
     make: (g) => {
       const body = JSON.stringify(validSettings());
       const variants: [string, Buffer][] = [
-        ['CR in a header value', Buffer.from(`PUT ${base}/accounts/new-account HTTP/1.1\r\nHost: x\r\nX-Actor-Id: a\rAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)],
-        ['NUL in a header value', Buffer.from(`GET ${base}/accounts/acme HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\u0000\r\nConnection: close\r\n\r\n`)],
-        ['CRLF-split token header', Buffer.from(`GET ${base}/accounts/acme HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer\r\n ${ADMIN_TOKEN}\r\nConnection: close\r\n\r\n`)],
-        ['unknown method', Buffer.from(`FROB ${base}/accounts/acme HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nConnection: close\r\n\r\n`)],
-        ['UTF-8 actor', Buffer.concat([Buffer.from(`PUT ${base}/accounts/new-account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nX-Actor-Id: `), Buffer.from('Zoë😀', 'utf8'), Buffer.from(`\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)])],
-        ['UTF-8 in the path', Buffer.concat([Buffer.from(`GET ${base}/accounts/`), Buffer.from('äcme', 'utf8'), Buffer.from(` HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nConnection: close\r\n\r\n`)])],
-        ['header folding', Buffer.from(`GET ${base}/accounts/acme HTTP/1.1\r\nHost: x\r\nX-Actor-Id: a\r\n\tb\r\nConnection: close\r\n\r\n`)],
-        ['two Content-Length', Buffer.from(`PUT ${base}/accounts/new-account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)],
-        ['Content-Length and chunked', Buffer.from(`PUT ${base}/accounts/new-account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n`)],
-        ['huge header', Buffer.from(`GET ${base}/accounts/acme HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nX-Pad: ${'p'.repeat(20_000)}\r\nConnection: close\r\n\r\n`)],
+        [
+          'CR in a header value',
+          Buffer.from(
+            `PUT ${base}/accounts/new-account HTTP/1.1\r\nHost: x\r\nX-Actor-Id: a\rAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+          ),
+        ],
+        [
+          'NUL in a header value',
+          Buffer.from(
+            `GET ${base}/accounts/acme HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\u0000\r\nConnection: close\r\n\r\n`,
+          ),
+        ],
+        [
+          'CRLF-split token header',
+          Buffer.from(
+            `GET ${base}/accounts/acme HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer\r\n ${ADMIN_TOKEN}\r\nConnection: close\r\n\r\n`,
+          ),
+        ],
+        [
+          'unknown method',
+          Buffer.from(
+            `FROB ${base}/accounts/acme HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nConnection: close\r\n\r\n`,
+          ),
+        ],
+        [
+          'UTF-8 actor',
+          Buffer.concat([
+            Buffer.from(`PUT ${base}/accounts/new-account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nX-Actor-Id: `),
+            Buffer.from('Zoë😀', 'utf8'),
+            Buffer.from(
+              `\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+            ),
+          ]),
+        ],
+        [
+          'UTF-8 in the path',
+          Buffer.concat([
+            Buffer.from(`GET ${base}/accounts/`),
+            Buffer.from('äcme', 'utf8'),
+            Buffer.from(` HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nConnection: close\r\n\r\n`),
+          ]),
+        ],
+        [
+          'header folding',
+          Buffer.from(`GET ${base}/accounts/acme HTTP/1.1\r\nHost: x\r\nX-Actor-Id: a\r\n\tb\r\nConnection: close\r\n\r\n`),
+        ],
+        [
+          'two Content-Length',
+          Buffer.from(
+            `PUT ${base}/accounts/new-account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+          ),
+        ],
+        [
+          'Content-Length and chunked',
+          Buffer.from(
+            `PUT ${base}/accounts/new-account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n`,
+          ),
+        ],
+        [
+          'huge header',
+          Buffer.from(
+            `GET ${base}/accounts/acme HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nX-Pad: ${'p'.repeat(20_000)}\r\nConnection: close\r\n\r\n`,
+          ),
+        ],
         ['HTTP/0.9 style', Buffer.from(`GET ${base}/accounts/acme\r\n\r\n`)],
-        ['absolute-form target to another host', Buffer.from(`GET http://evil.example${base}/accounts/nobody HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nConnection: close\r\n\r\n`)],
+        [
+          'absolute-form target to another host',
+          Buffer.from(
+            `GET http://evil.example${base}/accounts/nobody HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nConnection: close\r\n\r\n`,
+          ),
+        ],
       ];
       const [label, raw] = g.pick(variants);
       const gatewayCategory = label.startsWith('absolute-form') ? 'BAD_REQUEST_TARGET' : undefined;
@@ -683,7 +944,14 @@ function sendHttp(port: number, agent: http.Agent, c: FuzzCase): Promise<Answer>
     const req = http.request({ host: '127.0.0.1', port, method: c.method, path: c.path, headers, agent, localAddress }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString(), parserRefusal: false }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          body: Buffer.concat(chunks).toString(),
+          parserRefusal: false,
+        }),
+      );
       res.on('error', reject);
     });
     // A server that answers 413 early may close before the whole body is written: the answer still counts.
@@ -746,8 +1014,16 @@ describe(`admin API fuzz (seed ${SEED}, ${CASES} cases; FUZZ_SEED / FUZZ_CASES t
       config: { bypassSecret: 'fuzz-bypass-secret-0123456789abcdef' },
     });
     const crmWithoutMappings = { crm: { baseUrl: 'https://crm.example', dailyCallAllocation: 100, fieldMappings: [] } };
-    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ integrations: crmWithoutMappings })).expect(201);
-    await request(app).put('/admin/v1/accounts/beta').set(auth).send(accountSettings({ paymentsEnabled: true })).expect(201);
+    await request(app)
+      .put('/admin/v1/accounts/acme')
+      .set(auth)
+      .send(accountSettings({ integrations: crmWithoutMappings }))
+      .expect(201);
+    await request(app)
+      .put('/admin/v1/accounts/beta')
+      .set(auth)
+      .send(accountSettings({ paymentsEnabled: true }))
+      .expect(201);
     await request(app)
       .post('/admin/v1/accounts/acme/migration')
       .set(auth)
@@ -792,7 +1068,8 @@ describe(`admin API fuzz (seed ${SEED}, ${CASES} cases; FUZZ_SEED / FUZZ_CASES t
         else if (answer.status < 400) failures.push(`${where}: accepted with ${answer.status} — the generator or the validation is wrong`);
         else if (answer.parserRefusal) parserRefusals++;
         else if (c.gatewayCategory) {
-          if (!answer.body.includes(`"category":"${c.gatewayCategory}"`)) failures.push(`${where}: ${answer.status} without category ${c.gatewayCategory}: ${answer.body.slice(0, 120)}`);
+          if (!answer.body.includes(`"category":"${c.gatewayCategory}"`))
+            failures.push(`${where}: ${answer.status} without category ${c.gatewayCategory}: ${answer.body.slice(0, 120)}`);
         } else if (c.method !== 'HEAD') {
           let shape = false;
           try {
@@ -801,8 +1078,12 @@ describe(`admin API fuzz (seed ${SEED}, ${CASES} cases; FUZZ_SEED / FUZZ_CASES t
           } catch {
             shape = false;
           }
-          if (!shape) failures.push(`${where}: ${answer.status} without {"error":{"code","message"}}: ${answer.contentType} ${answer.body.slice(0, 120)}`);
-          else if (c.errorCode && !answer.body.includes(`"code":"${c.errorCode}"`)) failures.push(`${where}: ${answer.status} not ${c.errorCode}: ${answer.body.slice(0, 120)}`);
+          if (!shape)
+            failures.push(
+              `${where}: ${answer.status} without {"error":{"code","message"}}: ${answer.contentType} ${answer.body.slice(0, 120)}`,
+            );
+          else if (c.errorCode && !answer.body.includes(`"code":"${c.errorCode}"`))
+            failures.push(`${where}: ${answer.status} not ${c.errorCode}: ${answer.body.slice(0, 120)}`);
         }
       }
     };

@@ -21,7 +21,11 @@ describe('admin settings validation', () => {
   it('still takes names with any printable Unicode, and the id a super admin acts with', async () => {
     const app = adminApp();
     const admin = { id: 'zoe.o-brien_1', name: 'Zoë O’Brien 😀 <script>', email: 'zoe@example.test' };
-    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings({ contactName: 'Zoë "Z" <b>O’Brien</b>', superAdmins: [admin] })).expect(201);
+    await request(app)
+      .put('/admin/v1/accounts/acme')
+      .set(auth)
+      .send(accountSettings({ contactName: 'Zoë "Z" <b>O’Brien</b>', superAdmins: [admin] }))
+      .expect(201);
     await request(app)
       .post('/admin/v1/accounts/acme/migration')
       .set({ Authorization: `Bearer ${ADMIN_TOKEN}`, 'X-Actor-Id': admin.id })

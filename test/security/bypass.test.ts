@@ -55,7 +55,13 @@ async function inWindow(options: { secret?: string } = {}): Promise<{ app: Gatew
   });
   await expectDocumented(await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201));
   await expectDocumented(await request(app).put('/admin/v1/accounts/other').set(auth).send(accountSettings()).expect(201));
-  await expectDocumented(await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201));
+  await expectDocumented(
+    await request(app)
+      .post('/admin/v1/accounts/acme/migration')
+      .set(auth)
+      .send({ start: new Date(START).toISOString() })
+      .expect(201),
+  );
   clock.set(START + H);
   return { app, clock, store };
 }
@@ -80,7 +86,16 @@ describe('bypass tokens', () => {
     // A payload rewritten to another account or a later expiry keeps the old MAC: refused.
     const forged = Buffer.from(JSON.stringify({ account: 'acme', exp: NOW / 1000 + 10 ** 6 })).toString('base64url');
     expect(verifyBypassToken(SECRET, `${forged}.${mac}`, 'acme', NOW)).toBe(false);
-    for (const bad of ['', '.', `${payload}`, `${payload}.`, `${payload}.${mac}.x`, `${payload}.${mac.slice(1)}`, 'x'.repeat(10_000), `${payload}.${'A'.repeat(43)}`]) {
+    for (const bad of [
+      '',
+      '.',
+      `${payload}`,
+      `${payload}.`,
+      `${payload}.${mac}.x`,
+      `${payload}.${mac.slice(1)}`,
+      'x'.repeat(10_000),
+      `${payload}.${'A'.repeat(43)}`,
+    ]) {
       expect(verifyBypassToken(SECRET, bad, 'acme', NOW)).toBe(false);
     }
   });
@@ -119,7 +134,13 @@ describe('bypass in the window', () => {
 
   it('goes to the EU upstream once the account lives there', async () => {
     const { app, clock } = await inWindow();
-    await expectDocumented(await request(app).put('/admin/v1/accounts/other').set(auth).send(accountSettings({ dataLocation: 'eu' })).expect(200));
+    await expectDocumented(
+      await request(app)
+        .put('/admin/v1/accounts/other')
+        .set(auth)
+        .send(accountSettings({ dataLocation: 'eu' }))
+        .expect(200),
+    );
     const token = createBypassToken(SECRET, 'other', 60, clock.now());
     const res = await request(app).get('/api/x?portalId=other').set(BYPASS_HEADER, token).expect(200);
     expect(res.body.upstream).toBe('eu');
@@ -143,7 +164,9 @@ describe('bypass in the window', () => {
     const { app } = await inWindow({ secret: '' });
     const token = createBypassToken(SECRET, 'acme', 3600, START + H);
     await request(app).get('/api/contacts?portalId=acme').set(BYPASS_HEADER, token).expect(477);
-    const mint = await expectDocumented(await request(app).post('/admin/v1/accounts/acme/bypass-token').set(auth).send({ ttlSeconds: 60 }).expect(409));
+    const mint = await expectDocumented(
+      await request(app).post('/admin/v1/accounts/acme/bypass-token').set(auth).send({ ttlSeconds: 60 }).expect(409),
+    );
     expect(mint.body.error.code).toBe('BYPASS_DISABLED');
   });
 
@@ -167,13 +190,19 @@ describe('bypass in the window', () => {
 describe('POST /admin/v1/accounts/:id/bypass-token', () => {
   it('mints a token for the account (201), records the audit entry without the token, and the token works', async () => {
     const { app, clock } = await inWindow();
-    const res = await expectDocumented(await request(app).post('/admin/v1/accounts/acme/bypass-token').set(auth).send({ ttlSeconds: 900 }).expect(201));
+    const res = await expectDocumented(
+      await request(app).post('/admin/v1/accounts/acme/bypass-token').set(auth).send({ ttlSeconds: 900 }).expect(201),
+    );
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toMatchObject({ account: 'acme', header: BYPASS_HEADER, expiresAt: new Date(clock.now() + 900_000).toISOString() });
     expect(verifyBypassToken(SECRET, res.body.token, 'acme', clock.now())).toBe(true);
     const shown = await expectDocumented(await request(app).get('/admin/v1/accounts/acme').set(auth).expect(200));
     const entry = shown.body.audit.at(-1);
-    expect(entry).toMatchObject({ actor: 'sa-1', action: 'bypass.token_issued', detail: { ttlSeconds: 900, fingerprint: res.body.fingerprint } });
+    expect(entry).toMatchObject({
+      actor: 'sa-1',
+      action: 'bypass.token_issued',
+      detail: { ttlSeconds: 900, fingerprint: res.body.fingerprint },
+    });
     expect(JSON.stringify(shown.body)).not.toContain(res.body.token);
     await request(app).get('/api/contacts?portalId=acme').set(BYPASS_HEADER, res.body.token).expect(200);
     clock.advance(900_000);
@@ -199,9 +228,17 @@ describe('POST /admin/v1/accounts/:id/bypass-token', () => {
   it('needs an admin token, a named actor and a known account', async () => {
     const { app } = await inWindow();
     await expectDocumented(await request(app).post('/admin/v1/accounts/acme/bypass-token').send({ ttlSeconds: 60 }).expect(401));
-    const noActor = await expectDocumented(await request(app).post('/admin/v1/accounts/acme/bypass-token').set({ Authorization: `Bearer ${ADMIN_TOKEN}` }).send({ ttlSeconds: 60 }).expect(400));
+    const noActor = await expectDocumented(
+      await request(app)
+        .post('/admin/v1/accounts/acme/bypass-token')
+        .set({ Authorization: `Bearer ${ADMIN_TOKEN}` })
+        .send({ ttlSeconds: 60 })
+        .expect(400),
+    );
     expect(noActor.body.error.code).toBe('MISSING_ACTOR');
-    await expectDocumented(await request(app).post('/admin/v1/accounts/nobody/bypass-token').set(auth).send({ ttlSeconds: 60 }).expect(404));
+    await expectDocumented(
+      await request(app).post('/admin/v1/accounts/nobody/bypass-token').set(auth).send({ ttlSeconds: 60 }).expect(404),
+    );
   });
 });
 
@@ -227,9 +264,17 @@ describe('never logged', () => {
       config: { bypassSecret: SECRET },
     });
     await expectDocumented(await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201));
-    await expectDocumented(await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201));
+    await expectDocumented(
+      await request(app)
+        .post('/admin/v1/accounts/acme/migration')
+        .set(auth)
+        .send({ start: new Date(START).toISOString() })
+        .expect(201),
+    );
     clock.set(START + H);
-    const minted = await expectDocumented(await request(app).post('/admin/v1/accounts/acme/bypass-token').set(auth).send({ ttlSeconds: 60 }).expect(201));
+    const minted = await expectDocumented(
+      await request(app).post('/admin/v1/accounts/acme/bypass-token').set(auth).send({ ttlSeconds: 60 }).expect(201),
+    );
     await request(app).get('/app/x?portalId=acme').set(BYPASS_HEADER, minted.body.token).expect(502);
     expect(sink.lines.length).toBeGreaterThan(0);
     expect(sink.lines.join('')).not.toContain(minted.body.token);

@@ -15,10 +15,19 @@ function documentedOperations(doc: OpenApiDocument): string[] {
   return ops.sort();
 }
 
-type Operation = { operationId: string; parameters?: { name: string; in: string; schema: { enum?: string[] } }[]; responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }> };
+type Operation = {
+  operationId: string;
+  parameters?: { name: string; in: string; schema: { enum?: string[] } }[];
+  responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
+};
 const operation = (doc: OpenApiDocument, method: string, path: string): Operation => doc.paths[path]?.[method] as unknown as Operation;
 const codesOf = (op: Operation, status: string): string[] =>
-  ((op.responses[status]?.content?.['application/json']?.schema as { properties: { error: { properties: { code: { enum: string[] } } } } }).properties.error.properties.code.enum ?? []).slice().sort();
+  (
+    (op.responses[status]?.content?.['application/json']?.schema as { properties: { error: { properties: { code: { enum: string[] } } } } })
+      .properties.error.properties.code.enum ?? []
+  )
+    .slice()
+    .sort();
 
 /** @seriousme/openapi-schema-validator (ESM only, so in a child process): the OpenAPI 3.1 JSON schema plus its own checks. */
 function validateOpenApi(doc: unknown): { valid: boolean; errors?: unknown } {
@@ -26,7 +35,13 @@ function validateOpenApi(doc: unknown): { valid: boolean; errors?: unknown } {
 const chunks = []; for await (const chunk of process.stdin) chunks.push(chunk);
 const result = await new Validator().validate(JSON.parse(Buffer.concat(chunks).toString('utf8')));
 process.stdout.write(JSON.stringify(result));`;
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { input: JSON.stringify(doc), cwd: `${__dirname}/../..`, encoding: 'utf8' })) as { valid: boolean; errors?: unknown };
+  return JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      input: JSON.stringify(doc),
+      cwd: `${__dirname}/../..`,
+      encoding: 'utf8',
+    }),
+  ) as { valid: boolean; errors?: unknown };
 }
 
 describe('GET /admin/v1/openapi.json', () => {
@@ -57,7 +72,14 @@ describe('GET /admin/v1/openapi.json', () => {
     const app = adminApp();
     const mounted = adminRoutes(app);
     // The walker must see the core routes and the parts' routes, else the comparison proves nothing.
-    expect(mounted).toEqual(expect.arrayContaining(['PUT /accounts/{id}', 'GET /accounts/{id}/buffer', 'GET /accounts/{id}/checklist', 'GET /accounts/{id}/integrations/{name}']));
+    expect(mounted).toEqual(
+      expect.arrayContaining([
+        'PUT /accounts/{id}',
+        'GET /accounts/{id}/buffer',
+        'GET /accounts/{id}/checklist',
+        'GET /accounts/{id}/integrations/{name}',
+      ]),
+    );
     expect(documentedOperations(await servedAdminOpenApi())).toEqual(mounted);
     await app.gateway.close();
   });
@@ -86,13 +108,25 @@ describe('GET /admin/v1/openapi.json', () => {
 
   it('describes requests from the schemas that validate them: body fields, required ones, path and query parameters', async () => {
     const doc = await servedAdminOpenApi();
-    const put = doc.paths['/accounts/{id}']?.put as unknown as { requestBody: { content: { 'application/json': { schema: { required: string[]; properties: Record<string, { enum?: string[] }>; additionalProperties: boolean } } } } };
+    const put = doc.paths['/accounts/{id}']?.put as unknown as {
+      requestBody: {
+        content: {
+          'application/json': {
+            schema: { required: string[]; properties: Record<string, { enum?: string[] }>; additionalProperties: boolean };
+          };
+        };
+      };
+    };
     const settings = put.requestBody.content['application/json'].schema;
     expect(settings.required.sort()).toEqual(['contactName', 'dataLocation', 'superAdmins', 'timezone']);
     expect(settings.properties.dataLocation?.enum).toEqual(['us', 'eu']);
     expect(settings.additionalProperties).toBe(false);
     const list = operation(doc, 'get', '/accounts');
-    expect(list.parameters?.find((p) => p.name === 'state')).toMatchObject({ in: 'query', required: true, schema: { enum: ['in_window', 'upcoming', 'suspended', 'dead_letters'] } });
+    expect(list.parameters?.find((p) => p.name === 'state')).toMatchObject({
+      in: 'query',
+      required: true,
+      schema: { enum: ['in_window', 'upcoming', 'suspended', 'dead_letters'] },
+    });
   });
 
   it('lists for each operation the error codes it answers, by status', async () => {
@@ -101,7 +135,9 @@ describe('GET /admin/v1/openapi.json', () => {
     expect(codesOf(schedule, '422')).toEqual(['DATE_UNAVAILABLE', 'INVALID_DIRECTION', 'PAYMENTS_ENABLED', 'START_TOO_SOON']);
     expect(codesOf(schedule, '401')).toEqual(['ADMIN_API_DISABLED', 'UNAUTHORIZED']);
     expect(codesOf(schedule, '404')).toEqual(['ACCOUNT_NOT_FOUND']);
-    expect(codesOf(operation(doc, 'post', '/accounts/{id}/integrations/{name}/clear-suspension'), '422')).toEqual(['MISSING_FIELD_MAPPINGS']);
+    expect(codesOf(operation(doc, 'post', '/accounts/{id}/integrations/{name}/clear-suspension'), '422')).toEqual([
+      'MISSING_FIELD_MAPPINGS',
+    ]);
     expect(codesOf(operation(doc, 'get', '/accounts/{id}/buffer'), '503')).toEqual(['STORE_UNAVAILABLE', 'UNAVAILABLE']);
     expect(Object.keys(operation(doc, 'get', '/openapi.json').responses)).toEqual(['200']);
   });
@@ -125,7 +161,8 @@ describe('GET /admin/v1/openapi.json', () => {
     const app = adminApp();
     const created = await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
     await expectDocumented(created);
-    const forged = (status: number, body: unknown) => Object.assign(Object.create(created) as typeof created, { status, body, text: JSON.stringify(body) });
+    const forged = (status: number, body: unknown) =>
+      Object.assign(Object.create(created) as typeof created, { status, body, text: JSON.stringify(body) });
     await expect(expectDocumented(forged(202, created.body))).rejects.toThrow('does not list');
     await expect(expectDocumented(forged(201, { ...created.body, version: 'one' }))).rejects.toThrow('version');
     await expect(expectDocumented(forged(201, { ...created.body, colour: 'red' }))).rejects.toThrow('additional');

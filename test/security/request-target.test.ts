@@ -52,7 +52,11 @@ describe('through the gateway, in the window', () => {
     const clock = new ManualClock(NOW);
     app = createGateway({ upstreams: { us: us.url, eu: us.url }, store: new MemoryStore(), clock, adminTokens: [ADMIN_TOKEN] });
     await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
-    await request(app).post('/admin/v1/accounts/acme/migration').set(auth).send({ start: new Date(START).toISOString() }).expect(201);
+    await request(app)
+      .post('/admin/v1/accounts/acme/migration')
+      .set(auth)
+      .send({ start: new Date(START).toISOString() })
+      .expect(201);
     clock.set(START + H);
     server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -86,18 +90,24 @@ describe('through the gateway, in the window', () => {
     });
   }
 
-  it.each(['/kb/../api/contacts?portalId=acme', '/kb/%2e%2e/api/contacts?portalId=acme', '//api/contacts?portalId=acme', '/./api/contacts?portalId=acme'])(
-    '%s is the API: 477, and the upstream never sees it',
-    async (target) => {
-      const before = us.requests.length;
-      const res = await raw(target);
-      expect(res.status).toBe(477);
-      expect(res.text).toContain('ACCOUNT_MIGRATION_IN_PROGRESS');
-      expect(us.requests.length).toBe(before);
-    },
-  );
+  it.each([
+    '/kb/../api/contacts?portalId=acme',
+    '/kb/%2e%2e/api/contacts?portalId=acme',
+    '//api/contacts?portalId=acme',
+    '/./api/contacts?portalId=acme',
+  ])('%s is the API: 477, and the upstream never sees it', async (target) => {
+    const before = us.requests.length;
+    const res = await raw(target);
+    expect(res.status).toBe(477);
+    expect(res.text).toContain('ACCOUNT_MIGRATION_IN_PROGRESS');
+    expect(us.requests.length).toBe(before);
+  });
 
-  it.each(['http://evil.example/api/contacts?portalId=acme', 'http://evil.example/admin/v1/accounts/acme', 'http://evil.example/forms/acme/f1'])(
+  it.each([
+    'http://evil.example/api/contacts?portalId=acme',
+    'http://evil.example/admin/v1/accounts/acme',
+    'http://evil.example/forms/acme/f1',
+  ])(
     'refuses the absolute form %s (400): it is neither proxied past the window nor to the upstream with an admin token',
     async (target) => {
       const before = us.requests.length;

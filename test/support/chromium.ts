@@ -1,6 +1,16 @@
 // Launches headless Chromium for browser tests: the system's (/usr/bin/chromium or `chromium` on PATH) when present, else the one bundled in the @sparticuz/chromium devDependency (never a download).
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { brotliDecompressSync, createBrotliDecompress } from 'node:zlib';
@@ -10,7 +20,16 @@ const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 // Inside node_modules so `npm ci` starts it afresh and no other checkout on the machine shares (or races on) it.
 const CACHE_ROOT = path.join(__dirname, '..', '..', 'node_modules', '.cache');
 // Flags for a sandbox-less container run as root; no background traffic, since the machine has no network.
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface ChromiumBinary {
   executablePath: string;
@@ -53,7 +72,11 @@ async function bundled(): Promise<ChromiumBinary> {
       execFileSync('tar', ['-x', '--no-same-owner', '-C', into], { input: brotliDecompressSync(readFileSync(path.join(bin, archive))) });
     };
     try {
-      await pipeline(createReadStream(path.join(bin, 'chromium.br')), createBrotliDecompress(), createWriteStream(path.join(scratch, 'chromium'), { mode: 0o755 }));
+      await pipeline(
+        createReadStream(path.join(bin, 'chromium.br')),
+        createBrotliDecompress(),
+        createWriteStream(path.join(scratch, 'chromium'), { mode: 0o755 }),
+      );
       untar('swiftshader.tar.br', scratch);
       untar('fonts.tar.br', path.join(scratch, 'fonts'));
       untar('al2023.tar.br', path.join(scratch, 'al2023'));

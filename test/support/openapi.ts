@@ -8,7 +8,10 @@ import { adminApp } from '../security/admin-app';
 
 export interface OpenApiDocument {
   openapi: string;
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> } & Record<string, unknown>>>;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> } & Record<string, unknown>>
+  >;
   components?: Record<string, unknown>;
   [key: string]: unknown;
 }
@@ -36,7 +39,8 @@ const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
 function templateOf(doc: OpenApiDocument, method: string, url: string): string {
   const path = url.replace(/^\/admin\/v1/, '').split('?')[0] ?? '';
   const candidates = Object.keys(doc.paths).filter(
-    (template) => doc.paths[template]?.[method] && new RegExp(`^${template.replace(/[.]/g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`).test(path),
+    (template) =>
+      doc.paths[template]?.[method] && new RegExp(`^${template.replace(/[.]/g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`).test(path),
   );
   // A literal segment beats a parameter (…/migration/start over …/{x}/start).
   candidates.sort((a, b) => (a.match(/\{/g)?.length ?? 0) - (b.match(/\{/g)?.length ?? 0));
@@ -55,7 +59,10 @@ export async function expectDocumented(res: Response): Promise<Response> {
   const template = templateOf(doc, verb, path);
   const documented = doc.paths[template]?.[verb]?.responses[String(res.status)];
   if (process.env.OPENAPI_CHECKED_LOG) appendFileSync(process.env.OPENAPI_CHECKED_LOG, `${method} ${template} ${res.status}\n`);
-  if (!documented) throw new Error(`${method} ${template} answered ${res.status}, which the OpenAPI document does not list (body ${JSON.stringify(res.body)})`);
+  if (!documented)
+    throw new Error(
+      `${method} ${template} answered ${res.status}, which the OpenAPI document does not list (body ${JSON.stringify(res.body)})`,
+    );
   const schema = documented.content?.['application/json']?.schema;
   if (!schema) {
     if (res.text) throw new Error(`${method} ${template} ${res.status} is documented without a body but answered ${res.text}`);
@@ -65,7 +72,9 @@ export async function expectDocumented(res: Response): Promise<Response> {
   const validate = compiled.get(key) ?? ajv.compile({ ...schema, components: doc.components });
   compiled.set(key, validate);
   if (!validate(res.body)) {
-    throw new Error(`${method} ${template} ${res.status}: the body does not match the documented schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(res.body).slice(0, 2000)}`);
+    throw new Error(
+      `${method} ${template} ${res.status}: the body does not match the documented schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(res.body).slice(0, 2000)}`,
+    );
   }
   return res;
 }

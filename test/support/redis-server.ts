@@ -48,12 +48,18 @@ export async function startRedis(options: { appendonly?: boolean; port?: number;
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mg-redis-'));
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', options.appendonly ? 'yes' : 'no',
-    '--appendfsync', 'always',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.appendonly ? 'yes' : 'no',
+    '--appendfsync',
+    'always',
     ...(options.extraArgs ?? []),
   ];
   const launch = async (): Promise<ChildProcess> => {

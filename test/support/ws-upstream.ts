@@ -44,4 +44,3 @@ export function upgrade(port: number, path: string): Promise<{ status: number; e
     req.end();
   });
 }
-

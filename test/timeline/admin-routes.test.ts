@@ -95,7 +95,9 @@ describe('timeline admin routes', () => {
     expect(res.body.open).toBe(false);
     expect(res.body.items).toHaveLength(CHECKLIST_ITEMS.length);
     expect(res.body.items.every((i: { done: boolean }) => i.done === false)).toBe(true);
-    const patch = await expectDocumented(await request(app).patch('/admin/v1/accounts/acc1/checklist/connect-dedicated-ip').send({ done: true }).expect(409));
+    const patch = await expectDocumented(
+      await request(app).patch('/admin/v1/accounts/acc1/checklist/connect-dedicated-ip').send({ done: true }).expect(409),
+    );
     expect(patch.body.error.code).toBe('CHECKLIST_NOT_OPEN');
   });
 
@@ -103,15 +105,24 @@ describe('timeline admin routes', () => {
     const { store, clock, app } = await setup();
     await store.timeline.checklists.open('acc1', 'm1', T0);
     clock.advance(60_000);
-    const patch = await expectDocumented(await request(app).patch('/admin/v1/accounts/acc1/checklist/update-smtp-host-and-port').send({ done: true }).expect(200));
-    expect(patch.body.item).toMatchObject({ id: 'update-smtp-host-and-port', done: true, doneBy: 'operator-7', doneAt: new Date(T0 + 60_000).toISOString() });
+    const patch = await expectDocumented(
+      await request(app).patch('/admin/v1/accounts/acc1/checklist/update-smtp-host-and-port').send({ done: true }).expect(200),
+    );
+    expect(patch.body.item).toMatchObject({
+      id: 'update-smtp-host-and-port',
+      done: true,
+      doneBy: 'operator-7',
+      doneAt: new Date(T0 + 60_000).toISOString(),
+    });
     const res = await expectDocumented(await request(app).get('/admin/v1/accounts/acc1/checklist').expect(200));
     expect(res.body).toMatchObject({ open: true, migrationId: 'm1' });
     const items = res.body.items as { id: string; title: string; description: string; done: boolean }[];
     expect(items.map((i) => i.id)).toEqual(CHECKLIST_ITEMS.map((i) => i.id));
     expect(items.filter((i) => i.done).map((i) => i.id)).toEqual(['update-smtp-host-and-port']);
     expect(items[0]).toMatchObject({ id: 'connect-dedicated-ip', title: expect.any(String), description: expect.any(String) });
-    await expectDocumented(await request(app).patch('/admin/v1/accounts/acc1/checklist/update-smtp-host-and-port').send({ done: false }).expect(200));
+    await expectDocumented(
+      await request(app).patch('/admin/v1/accounts/acc1/checklist/update-smtp-host-and-port').send({ done: false }).expect(200),
+    );
     const after = await expectDocumented(await request(app).get('/admin/v1/accounts/acc1/checklist').expect(200));
     expect(after.body.items.some((i: { done: boolean }) => i.done)).toBe(false);
   });
@@ -120,11 +131,15 @@ describe('timeline admin routes', () => {
     const { store, app } = await setup();
     await store.timeline.checklists.open('acc1', 'm1', T0);
     for (const body of [{}, { done: 'yes' }, { done: 1 }]) {
-      const res = await expectDocumented(await request(app).patch('/admin/v1/accounts/acc1/checklist/connect-dedicated-ip').send(body).expect(400));
+      const res = await expectDocumented(
+        await request(app).patch('/admin/v1/accounts/acc1/checklist/connect-dedicated-ip').send(body).expect(400),
+      );
       expect(res.body.error.code).toBe('INVALID_BODY');
       expect(res.body.error.message).toContain('"done"');
     }
-    const unknown = await expectDocumented(await request(app).patch('/admin/v1/accounts/acc1/checklist/no-such-item').send({ done: true }).expect(404));
+    const unknown = await expectDocumented(
+      await request(app).patch('/admin/v1/accounts/acc1/checklist/no-such-item').send({ done: true }).expect(404),
+    );
     expect(unknown.body.error.code).toBe('CHECKLIST_ITEM_NOT_FOUND');
   });
 });
@@ -140,7 +155,9 @@ describe('the checklist ids people are told to use', () => {
     expect(walked.length).toBeGreaterThan(0);
     for (const id of walked) expect(known).toContain(id);
     expect(listedIds).toEqual(known);
-    const doc = (await servedAdminOpenApi()) as unknown as { paths: Record<string, { patch: { parameters: { name: string; schema: { enum?: string[] } }[] } }> };
+    const doc = (await servedAdminOpenApi()) as unknown as {
+      paths: Record<string, { patch: { parameters: { name: string; schema: { enum?: string[] } }[] } }>;
+    };
     const documented = doc.paths['/accounts/{id}/checklist/{item}']?.patch.parameters.find((p) => p.name === 'item')?.schema.enum;
     expect(documented).toEqual(known);
   });

@@ -53,7 +53,8 @@ afterEach(async () => {
 
 it('an idle pass over thousands of accounts, none migrating, reads no account and lists none', async () => {
   const store = new MemoryStore();
-  for (let i = 0; i < 2000; i += 1) await store.accounts.save(accountRecord(`a${i}`), 0, { at: 1, actor: 'op', action: 'create', detail: {} });
+  for (let i = 0; i < 2000; i += 1)
+    await store.accounts.save(accountRecord(`a${i}`), 0, { at: 1, actor: 'op', action: 'create', detail: {} });
   const get = jest.spyOn(store.accounts, 'get');
   const list = jest.spyOn(store.accounts, 'list');
   const delivery = new Delivery({ smtpUrl: smtp.url, logger: silentLogger });
@@ -123,7 +124,11 @@ it('two schedulers on one Redis split 120 due accounts between them and send eve
     expect(perNotification.size).toBe(3 * 120);
     expect([...perNotification.values()].every((count) => count === 1)).toBe(true);
     for (const id of ids) {
-      expect((await stores[0].timeline.outbox.list(id)).map((n) => `${n.kind}:${n.status}`)).toEqual(['scheduled:sent', 'week_of:sent', 'day_before:sent']);
+      expect((await stores[0].timeline.outbox.list(id)).map((n) => `${n.kind}:${n.status}`)).toEqual([
+        'scheduled:sent',
+        'week_of:sent',
+        'day_before:sent',
+      ]);
     }
     const [first, second] = await Promise.all(metrics.map(sentBy));
     expect((first as number) + (second as number)).toBe(3 * 120);
@@ -149,7 +154,14 @@ describe('a started scheduler (real time)', () => {
   it('looks at a stored change within a fraction of a tick: a migration scheduled with no event listener is notified at once', async () => {
     const store = new MemoryStore();
     const delivery = new Delivery({ smtpUrl: smtp.url, logger: silentLogger });
-    const s = new TimelineScheduler({ store, clock: systemClock, logger: silentLogger, metrics: new Metrics(), transitions: { start: async () => undefined }, delivery });
+    const s = new TimelineScheduler({
+      store,
+      clock: systemClock,
+      logger: silentLogger,
+      metrics: new Metrics(),
+      transitions: { start: async () => undefined },
+      delivery,
+    });
     s.start(60_000);
     try {
       const service = new MigrationService(store, systemClock, { migrationsPerDay: 10, unavailableDates: [] }, silentLogger);
@@ -173,9 +185,27 @@ describe('a started scheduler (real time)', () => {
     const delivery = new Delivery({ smtpUrl: smtp.url, logger: silentLogger });
     const dueAt = Date.now() + 1500;
     await store.timeline.outbox.create(
-      newNotification({ accountId: 'acc', migrationId: null, migrationStart: null, kind: 'integration_suspended', key: 'k1', recipients: ['ada@example.test'], subject: 'S', text: 'T', now: dueAt }),
+      newNotification({
+        accountId: 'acc',
+        migrationId: null,
+        migrationStart: null,
+        kind: 'integration_suspended',
+        key: 'k1',
+        recipients: ['ada@example.test'],
+        subject: 'S',
+        text: 'T',
+        now: dueAt,
+      }),
     );
-    const s = new TimelineScheduler({ store, clock: systemClock, logger: silentLogger, metrics: new Metrics(), transitions: { start: async () => undefined }, delivery, touchGraceMs: 0 });
+    const s = new TimelineScheduler({
+      store,
+      clock: systemClock,
+      logger: silentLogger,
+      metrics: new Metrics(),
+      transitions: { start: async () => undefined },
+      delivery,
+      touchGraceMs: 0,
+    });
     s.start(60_000);
     try {
       await waitFor(() => smtp.mails.length === 1, 15_000);
@@ -201,7 +231,15 @@ it('builds the index once from accounts stored before it existed, and a second i
   expect(await store.timeline.due.scoreOf('old')).toBeNull();
 
   const delivery = new Delivery({ smtpUrl: smtp.url, logger: silentLogger });
-  const first = new TimelineScheduler({ store, clock: systemClock, logger: silentLogger, metrics: new Metrics(), transitions: { start: async () => undefined }, delivery, instanceId: 'gw1' });
+  const first = new TimelineScheduler({
+    store,
+    clock: systemClock,
+    logger: silentLogger,
+    metrics: new Metrics(),
+    transitions: { start: async () => undefined },
+    delivery,
+    instanceId: 'gw1',
+  });
   const get = jest.spyOn(store.accounts, 'get');
   first.start(60_000);
   try {
@@ -212,7 +250,15 @@ it('builds the index once from accounts stored before it existed, and a second i
     expect(await store.timeline.due.scoreOf('plain')).toBeNull();
 
     get.mockClear();
-    const second = new TimelineScheduler({ store, clock: systemClock, logger: silentLogger, metrics: new Metrics(), transitions: { start: async () => undefined }, delivery, instanceId: 'gw2' });
+    const second = new TimelineScheduler({
+      store,
+      clock: systemClock,
+      logger: silentLogger,
+      metrics: new Metrics(),
+      transitions: { start: async () => undefined },
+      delivery,
+      instanceId: 'gw2',
+    });
     second.start(60_000);
     await new Promise((r) => setTimeout(r, 500));
     await second.stop();
@@ -247,6 +293,7 @@ it('an instance that claimed accounts and died leaves them to another once the c
   await survivor.tick();
   await survivor.settled();
   expect(smtp.mails.map((m) => m.to).sort()).toEqual([['ada@example.test'], ['ada@example.test'], ['ada@example.test']]);
-  for (const id of ['a', 'b', 'c']) expect((await store.timeline.outbox.list(id)).map((n) => `${n.kind}:${n.status}`)).toEqual(['scheduled:sent']);
+  for (const id of ['a', 'b', 'c'])
+    expect((await store.timeline.outbox.list(id)).map((n) => `${n.kind}:${n.status}`)).toEqual(['scheduled:sent']);
   delivery.close();
 });

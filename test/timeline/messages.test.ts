@@ -50,7 +50,8 @@ describe('composeMessage', () => {
     expect(text).toContain('until Tuesday, 10 March 2026 at 21:00 EDT (America/New_York)');
     expect(text).toContain('From Sunday, 8 March 2026 at 09:00 EDT (America/New_York): CRM imports are unavailable');
     expect(text).toContain('From Monday, 9 March 2026 at 08:00 EDT (America/New_York): live chat and chatbots are hidden');
-    for (const phrase of ['status 477', 'documents are unavailable', 'knowledge base', 'cannot be saved', 'meeting requests']) expect(text).toContain(phrase);
+    for (const phrase of ['status 477', 'documents are unavailable', 'knowledge base', 'cannot be saved', 'meeting requests'])
+      expect(text).toContain(phrase);
     expect(text).toContain('Account: acc-ny');
   });
 
@@ -65,7 +66,9 @@ describe('composeMessage', () => {
     const moved = { ...migration, start: START + 7 * 24 * HOUR, expectedEnd: START + 7 * 24 * HOUR + 36 * HOUR };
     const { subject, text } = composeMessage({ kind: 'rescheduled', account, migration: moved, previousStart: START });
     expect(subject).toBe('Data migration moved to Monday, 16 March 2026');
-    expect(text).toContain('was moved from Monday, 9 March 2026 at 09:00 EDT (America/New_York) to Monday, 16 March 2026 at 09:00 EDT (America/New_York)');
+    expect(text).toContain(
+      'was moved from Monday, 9 March 2026 at 09:00 EDT (America/New_York) to Monday, 16 March 2026 at 09:00 EDT (America/New_York)',
+    );
   });
 
   it('lists the checklist on completion, and says the account stays put on failure or cancel', () => {
@@ -94,14 +97,23 @@ describe('meeting requests', () => {
   });
 
   it('reads name, email, time and message from JSON and form bodies, by common aliases', () => {
-    expect(parseMeetingRequest(item('{"fullName":"Dee","email":"d@example.test","start":"10:00","notes":"hi"}', 'application/json; charset=utf-8'), 'm1', 0)).toMatchObject({
+    expect(
+      parseMeetingRequest(
+        item('{"fullName":"Dee","email":"d@example.test","start":"10:00","notes":"hi"}', 'application/json; charset=utf-8'),
+        'm1',
+        0,
+      ),
+    ).toMatchObject({
       slug: 'sales',
       migrationId: 'm1',
       receivedAt: START + HOUR,
       fields: { name: 'Dee', email: 'd@example.test', time: '10:00', message: 'hi' },
       excerpt: '',
     });
-    expect(parseMeetingRequest(item('first_name=Eve&slot=Fri%2010%3A00', 'application/x-www-form-urlencoded'), 'm1', 0).fields).toEqual({ name: 'Eve', time: 'Fri 10:00' });
+    expect(parseMeetingRequest(item('first_name=Eve&slot=Fri%2010%3A00', 'application/x-www-form-urlencoded'), 'm1', 0).fields).toEqual({
+      name: 'Eve',
+      time: 'Fri 10:00',
+    });
   });
 
   it('keeps a printable excerpt of anything else, without control characters', () => {
@@ -115,7 +127,11 @@ describe('meeting requests', () => {
 
   it('takes the slug from the path and groups requests by owner, falling back to the super admins', () => {
     const sales = parseMeetingRequest(item('name=A', 'application/x-www-form-urlencoded'), 'm1', 0);
-    const other = parseMeetingRequest({ ...item('name=B', 'application/x-www-form-urlencoded', '/meetings/acc-ny/team%20call/book?x=1'), id: 'b2' }, 'm1', 0);
+    const other = parseMeetingRequest(
+      { ...item('name=B', 'application/x-www-form-urlencoded', '/meetings/acc-ny/team%20call/book?x=1'), id: 'b2' },
+      'm1',
+      0,
+    );
     expect(other.slug).toBe('team call');
     const digests = meetingDigests(account, [sales, other, { ...sales, id: 'b3' }]);
     expect(digests.map((d) => [d.ownerEmail, d.meetings.length])).toEqual([
@@ -123,7 +139,13 @@ describe('meeting requests', () => {
       ['ada@example.test', 1],
       ['bo@example.test', 1],
     ]);
-    const text = composeMessage({ kind: 'meetings_requested', account, migration, ownerName: 'Cy', meetings: digests[0]?.meetings ?? [] }).text;
+    const text = composeMessage({
+      kind: 'meetings_requested',
+      account,
+      migration,
+      ownerName: 'Cy',
+      meetings: digests[0]?.meetings ?? [],
+    }).text;
     expect(text).toContain('NOT put in your calendar');
     expect(text).toContain('- sales, received Monday, 9 March 2026 at 10:00 EDT (America/New_York): from A');
   });

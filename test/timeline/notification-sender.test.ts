@@ -50,7 +50,17 @@ function setup(record: { migration: Migration | null }, results: DeliveryResult[
   });
   async function claimed(owner = 'me'): Promise<Notification> {
     const { notification } = await store.timeline.outbox.create(
-      newNotification({ accountId: 'acc1', migrationId: 'm1', migrationStart: START, kind: 'day_before', key: 'k', recipients: ['ada@example.test'], subject: 's', text: 't', now: T0 }),
+      newNotification({
+        accountId: 'acc1',
+        migrationId: 'm1',
+        migrationStart: START,
+        kind: 'day_before',
+        key: 'k',
+        recipients: ['ada@example.test'],
+        subject: 's',
+        text: 't',
+        now: T0,
+      }),
     );
     const held = await claimForDelivery(store.timeline.outbox, notification, owner, { now: T0, leaseNow: 0, leaseMs: 60_000 });
     if (!held) throw new Error('not claimed');
@@ -71,16 +81,32 @@ it('voids a start-bound notice whose migration was rescheduled, without sending 
 
 it('voids it once the migration is cancelled or gone', async () => {
   const cancelled = setup({ migration: { ...migration, status: 'cancelled' } }, []);
-  expect(await cancelled.sender.send(await cancelled.claimed(), {})).toMatchObject({ status: 'void', lastError: 'void: the migration is cancelled' });
+  expect(await cancelled.sender.send(await cancelled.claimed(), {})).toMatchObject({
+    status: 'void',
+    lastError: 'void: the migration is cancelled',
+  });
   const gone = setup({ migration: null }, []);
-  expect(await gone.sender.send(await gone.claimed(), {})).toMatchObject({ status: 'void', lastError: 'void: the migration no longer exists' });
+  expect(await gone.sender.send(await gone.claimed(), {})).toMatchObject({
+    status: 'void',
+    lastError: 'void: the migration no longer exists',
+  });
 });
 
 it('leaves a failed attempt pending a backoff later, then fails it at the attempt limit', async () => {
   const rig = setup({ migration }, [failed, failed]);
   const first = await rig.sender.send(await rig.claimed(), {});
-  expect(first).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: T0 + 60_000, leaseOwner: null, lastError: 'smtp: 451 try later' });
-  const again = await claimForDelivery(rig.store.timeline.outbox, first as Notification, 'me', { now: T0 + 60_000, leaseNow: 0, leaseMs: 60_000 });
+  expect(first).toMatchObject({
+    status: 'pending',
+    attempts: 1,
+    nextAttemptAt: T0 + 60_000,
+    leaseOwner: null,
+    lastError: 'smtp: 451 try later',
+  });
+  const again = await claimForDelivery(rig.store.timeline.outbox, first as Notification, 'me', {
+    now: T0 + 60_000,
+    leaseNow: 0,
+    leaseMs: 60_000,
+  });
   const second = await rig.sender.send(again as Notification, {});
   expect(second).toMatchObject({ status: 'failed', attempts: 2, lastError: 'smtp: 451 try later' });
   const text = await rig.metrics.registry.metrics();
@@ -90,7 +116,12 @@ it('leaves a failed attempt pending a backoff later, then fails it at the attemp
 
 it('marks it sent with the channels that took it', async () => {
   const rig = setup({ migration }, [{ delivered: ['smtp', 'webhook'], complete: true, error: null }]);
-  expect(await rig.sender.send(await rig.claimed(), {})).toMatchObject({ status: 'sent', sentAt: T0, attempts: 1, delivered: ['smtp', 'webhook'] });
+  expect(await rig.sender.send(await rig.claimed(), {})).toMatchObject({
+    status: 'sent',
+    sentAt: T0,
+    attempts: 1,
+    delivered: ['smtp', 'webhook'],
+  });
 });
 
 it('when another instance holds the lease by the time it is sent, records only the channel that took it', async () => {

@@ -6,7 +6,17 @@ import { storeFactories } from '../support/stores';
 const policy = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 5000 };
 
 const make = (key: string, migrationId: string | null = 'm1') =>
-  newNotification({ accountId: 'acc1', migrationId, migrationStart: 0, kind: 'scheduled', key, recipients: ['a@example.test'], subject: 's', text: 't', now: 100 });
+  newNotification({
+    accountId: 'acc1',
+    migrationId,
+    migrationStart: 0,
+    kind: 'scheduled',
+    key,
+    recipients: ['a@example.test'],
+    subject: 's',
+    text: 't',
+    now: 100,
+  });
 
 /** Fails `n` attempts in a row at time 0 and answers the wait before each next attempt (null once it failed for good). */
 function waitsAfterFailures(retry: typeof policy, n: number): (number | null)[] {
@@ -39,7 +49,9 @@ describe.each(storeFactories)('outbox operations (%s)', (_name, makeStore) => {
   it('lets exactly one of many claimers hold a due notification', async () => {
     const { notification } = await store.timeline.outbox.create(make('k'));
     const times = { now: 100, leaseNow: 0, leaseMs: 1000 };
-    const claims = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => claimForDelivery(store.timeline.outbox, notification, owner, times)));
+    const claims = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((owner) => claimForDelivery(store.timeline.outbox, notification, owner, times)),
+    );
     expect(claims.filter(Boolean)).toHaveLength(1);
     expect(await claimForDelivery(store.timeline.outbox, notification, 'e', { ...times, now: 99 })).toBeNull();
   });
@@ -51,7 +63,9 @@ describe.each(storeFactories)('outbox operations (%s)', (_name, makeStore) => {
     const [current] = await store.timeline.outbox.due('acc1', 100);
     if (!current) throw new Error('not due');
     expect(await claimForDelivery(store.timeline.outbox, current, 'b', { now: 100, leaseNow: 999, leaseMs: 1000 })).toBeNull();
-    expect((await claimForDelivery(store.timeline.outbox, current, 'b', { now: 100, leaseNow: 1000, leaseMs: 1000 }))?.leaseOwner).toBe('b');
+    expect((await claimForDelivery(store.timeline.outbox, current, 'b', { now: 100, leaseNow: 1000, leaseMs: 1000 }))?.leaseOwner).toBe(
+      'b',
+    );
   });
 
   it('settles an attempt: retry later, then failed with the error, never dropped', async () => {
@@ -60,7 +74,9 @@ describe.each(storeFactories)('outbox operations (%s)', (_name, makeStore) => {
     let n = await rewrite(store.timeline.outbox, 'acc1', notification.id, (c) => afterAttempt(c, fail, policy, 1000));
     expect(n).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: 2000, lastError: 'webhook: answered 500' });
     expect(await store.timeline.outbox.due('acc1', 1999)).toEqual([]);
-    n = await rewrite(store.timeline.outbox, 'acc1', notification.id, (c) => afterAttempt(c, { ...fail, delivered: ['smtp'] }, policy, 2000));
+    n = await rewrite(store.timeline.outbox, 'acc1', notification.id, (c) =>
+      afterAttempt(c, { ...fail, delivered: ['smtp'] }, policy, 2000),
+    );
     expect(n).toMatchObject({ status: 'pending', attempts: 2, nextAttemptAt: 4000, delivered: ['smtp'] });
     n = await rewrite(store.timeline.outbox, 'acc1', notification.id, (c) => afterAttempt(c, fail, policy, 4000));
     expect(n).toMatchObject({ status: 'failed', attempts: 3, lastError: 'webhook: answered 500', delivered: ['smtp'] });
@@ -76,7 +92,11 @@ describe.each(storeFactories)('outbox operations (%s)', (_name, makeStore) => {
     const inFlight = await claimForDelivery(store.timeline.outbox, a, 'x', { now: 100, leaseNow: 0, leaseMs: 1000 });
     expect((await voidPending(store.timeline.outbox, 'acc1', 'm1', 'void: the migration was cancelled')).map((n) => n.key)).toEqual(['a']);
     const statuses = (await store.timeline.outbox.list('acc1')).map((n) => [n.key, n.status]);
-    expect(statuses).toEqual([['a', 'void'], ['b', 'sent'], ['other', 'pending']]);
+    expect(statuses).toEqual([
+      ['a', 'void'],
+      ['b', 'sent'],
+      ['other', 'pending'],
+    ]);
     // The holder finishes after the void: the record stays void and shows where it went anyway.
     const settled = await rewrite(store.timeline.outbox, 'acc1', inFlight?.id ?? '', (c) =>
       afterAttempt(c, { delivered: ['webhook'], complete: true, error: null }, policy, 200),

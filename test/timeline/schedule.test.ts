@@ -37,23 +37,77 @@ interface Case {
 
 const cases: Case[] = [
   // Stockholm springs forward on Sunday 2026-03-29 02:00 → 03:00: the day before is CET, the Monday CEST.
-  { name: 'Stockholm, start the Monday after the spring change', tz: 'Europe/Stockholm', start: '2026-03-30T08:00:00Z', weekOf: '2026-03-29T22:00:00Z', dayBefore: '2026-03-28T23:00:00Z' },
+  {
+    name: 'Stockholm, start the Monday after the spring change',
+    tz: 'Europe/Stockholm',
+    start: '2026-03-30T08:00:00Z',
+    weekOf: '2026-03-29T22:00:00Z',
+    dayBefore: '2026-03-28T23:00:00Z',
+  },
   // Stockholm falls back on Sunday 2026-10-25: a Tuesday start has both reminders at Monday 00:00 CET.
-  { name: 'Stockholm, Tuesday start after the autumn change', tz: 'Europe/Stockholm', start: '2026-10-27T09:00:00Z', weekOf: '2026-10-25T23:00:00Z', dayBefore: '2026-10-25T23:00:00Z' },
+  {
+    name: 'Stockholm, Tuesday start after the autumn change',
+    tz: 'Europe/Stockholm',
+    start: '2026-10-27T09:00:00Z',
+    weekOf: '2026-10-25T23:00:00Z',
+    dayBefore: '2026-10-25T23:00:00Z',
+  },
   // New York springs forward on Sunday 2026-03-08: the day before is EST (−5), the Monday EDT (−4).
-  { name: 'New York, start the Monday after the spring change', tz: 'America/New_York', start: '2026-03-09T13:00:00Z', weekOf: '2026-03-09T04:00:00Z', dayBefore: '2026-03-08T05:00:00Z' },
+  {
+    name: 'New York, start the Monday after the spring change',
+    tz: 'America/New_York',
+    start: '2026-03-09T13:00:00Z',
+    weekOf: '2026-03-09T04:00:00Z',
+    dayBefore: '2026-03-08T05:00:00Z',
+  },
   // New York falls back on Sunday 2026-11-01: the day before is EDT, the Monday EST.
-  { name: 'New York, start the Monday after the autumn change', tz: 'America/New_York', start: '2026-11-02T14:00:00Z', weekOf: '2026-11-02T05:00:00Z', dayBefore: '2026-11-01T04:00:00Z' },
+  {
+    name: 'New York, start the Monday after the autumn change',
+    tz: 'America/New_York',
+    start: '2026-11-02T14:00:00Z',
+    weekOf: '2026-11-02T05:00:00Z',
+    dayBefore: '2026-11-01T04:00:00Z',
+  },
   // A Sunday start: its week began six days earlier (weeks run Monday to Sunday).
-  { name: 'New York, Sunday start on the autumn change day', tz: 'America/New_York', start: '2026-11-01T20:00:00Z', weekOf: '2026-10-26T04:00:00Z', dayBefore: '2026-10-31T04:00:00Z' },
+  {
+    name: 'New York, Sunday start on the autumn change day',
+    tz: 'America/New_York',
+    start: '2026-11-01T20:00:00Z',
+    weekOf: '2026-10-26T04:00:00Z',
+    dayBefore: '2026-10-31T04:00:00Z',
+  },
   // Late in the local evening the UTC date is already the next day: the local calendar must win.
-  { name: 'New York, Monday 23:30 local start (Tuesday in UTC)', tz: 'America/New_York', start: '2026-06-09T03:30:00Z', weekOf: '2026-06-08T04:00:00Z', dayBefore: '2026-06-07T04:00:00Z' },
+  {
+    name: 'New York, Monday 23:30 local start (Tuesday in UTC)',
+    tz: 'America/New_York',
+    start: '2026-06-09T03:30:00Z',
+    weekOf: '2026-06-08T04:00:00Z',
+    dayBefore: '2026-06-07T04:00:00Z',
+  },
   // Santiago springs forward at midnight: Sunday 2026-09-06 has no 00:00 and begins at 01:00 (−3), not on Saturday 23:00.
-  { name: 'Santiago, start the day after a skipped midnight', tz: 'America/Santiago', start: '2026-09-07T12:00:00Z', weekOf: '2026-09-07T03:00:00Z', dayBefore: '2026-09-06T04:00:00Z' },
-  { name: 'Stockholm, Monday 00:30 local start (Sunday in UTC)', tz: 'Europe/Stockholm', start: '2026-06-07T22:30:00Z', weekOf: '2026-06-07T22:00:00Z', dayBefore: '2026-06-06T22:00:00Z' },
+  {
+    name: 'Santiago, start the day after a skipped midnight',
+    tz: 'America/Santiago',
+    start: '2026-09-07T12:00:00Z',
+    weekOf: '2026-09-07T03:00:00Z',
+    dayBefore: '2026-09-06T04:00:00Z',
+  },
+  {
+    name: 'Stockholm, Monday 00:30 local start (Sunday in UTC)',
+    tz: 'Europe/Stockholm',
+    start: '2026-06-07T22:30:00Z',
+    weekOf: '2026-06-07T22:00:00Z',
+    dayBefore: '2026-06-06T22:00:00Z',
+  },
   // Monday 2026-03-30 00:30 CEST, the day after the spring change: the day before is Sunday, which began at 00:00 CET.
   // "The local date of start − 24 h" would land on Saturday 23:30 CET and put the reminder on Saturday (2026-03-27T23:00Z).
-  { name: 'Stockholm, Monday 00:30 local start the day after the spring change', tz: 'Europe/Stockholm', start: '2026-03-29T22:30:00Z', weekOf: '2026-03-29T22:00:00Z', dayBefore: '2026-03-28T23:00:00Z' },
+  {
+    name: 'Stockholm, Monday 00:30 local start the day after the spring change',
+    tz: 'Europe/Stockholm',
+    start: '2026-03-29T22:30:00Z',
+    weekOf: '2026-03-29T22:00:00Z',
+    dayBefore: '2026-03-28T23:00:00Z',
+  },
 ];
 
 describe.each(cases)('$name', ({ tz, start, weekOf, dayBefore }) => {

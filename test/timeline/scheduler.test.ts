@@ -170,7 +170,9 @@ describe('TimelineScheduler', () => {
     await r.service.reschedule('acc1', 'u1', { start: newStart });
     await r.scheduler.settled();
     expect(kinds()).toEqual(['scheduled', 'rescheduled']);
-    expect(webhook.hooks[1]?.body.text).toContain('was moved from Thursday, 11 June 2026 at 10:00 GMT+2 (Europe/Stockholm) to Thursday, 18 June 2026 at 10:00 GMT+2');
+    expect(webhook.hooks[1]?.body.text).toContain(
+      'was moved from Thursday, 11 June 2026 at 10:00 GMT+2 (Europe/Stockholm) to Thursday, 18 June 2026 at 10:00 GMT+2',
+    );
     const voided = (await r.outbox()).find((n) => n.kind === 'week_of');
     expect(voided).toMatchObject({ status: 'void', lastError: 'void: the migration was rescheduled' });
 
@@ -206,7 +208,10 @@ describe('TimelineScheduler', () => {
     await r.store.accounts.save(moved, record.version, { at: r.clock.now(), actor: 'elsewhere', action: 'moved', detail: {} });
     await r.tickAt(WEEK_OF + HOUR);
     expect(kinds()).toEqual(['scheduled']);
-    expect((await r.outbox()).find((n) => n.kind === 'week_of')).toMatchObject({ status: 'void', lastError: 'void: the migration was rescheduled' });
+    expect((await r.outbox()).find((n) => n.kind === 'week_of')).toMatchObject({
+      status: 'void',
+      lastError: 'void: the migration was rescheduled',
+    });
   });
 
   it('tells the super admins when the migration fails, and opens no checklist', async () => {
@@ -263,7 +268,14 @@ describe('TimelineScheduler', () => {
     await scheduled(r);
     await r.tickAt(START + HOUR);
     const book = (id: string, slug: string, body: string, contentType: string) =>
-      r.scheduler.recordMeetingRequest({ id, accountId: 'acc1', path: `/meetings/acc1/${slug}/book`, body: Buffer.from(body), contentType, receivedAt: r.clock.now() });
+      r.scheduler.recordMeetingRequest({
+        id,
+        accountId: 'acc1',
+        path: `/meetings/acc1/${slug}/book`,
+        body: Buffer.from(body),
+        contentType,
+        receivedAt: r.clock.now(),
+      });
     await book('b1', 'demo-call', JSON.stringify({ name: 'Dee', email: 'dee@example.test', time: '2026-06-15T10:00' }), 'application/json');
     await book('b2', 'demo-call', 'name=Eve&email=eve%40example.test&notes=Hi%0Athere', 'application/x-www-form-urlencoded');
     await book('b3', 'no-owner', 'call me \u0007maybe', 'text/plain');
@@ -289,7 +301,9 @@ describe('TimelineScheduler', () => {
     await r.service.putAccount('acc1', settings(), 'op');
     const detail = { reason: 'ORG_LOCKED', message: 'The CRM org is locked.', remedy: 'Unlock it, then Clear Suspension.', since: T0 };
     expect(await r.scheduler.notify('acc1', 'integration_suspended', { ...detail, integration: 'quiet' })).toBeNull();
-    expect(await r.scheduler.notify('acc1', 'integration_suspended', { ...detail, integration: 'crm' })).toMatchObject({ kind: 'integration_suspended' });
+    expect(await r.scheduler.notify('acc1', 'integration_suspended', { ...detail, integration: 'crm' })).toMatchObject({
+      kind: 'integration_suspended',
+    });
     await r.scheduler.notify('acc1', 'integration_suspended', { ...detail, integration: 'crm' });
     await r.scheduler.settled();
     expect(kinds()).toEqual(['integration_suspended']);

@@ -73,7 +73,10 @@ async function started(h: Harness, maxEntries = 100_000): Promise<AccountDirecto
 }
 
 describe('limits.directoryCacheEntries', () => {
-  const base = { upstreams: { us: 'http://us.test', eu: 'http://eu.test' }, routes: [{ path: '/a', surface: 'api' }] as [{ path: string; surface: 'api' }] };
+  const base = {
+    upstreams: { us: 'http://us.test', eu: 'http://eu.test' },
+    routes: [{ path: '/a', surface: 'api' }] as [{ path: string; surface: 'api' }],
+  };
   it('defaults to 100,000 and refuses a size that is not a positive integer, naming the key', () => {
     expect(parseConfig(base).limits.directoryCacheEntries).toBe(100_000);
     expect(parseConfig({ ...base, limits: { directoryCacheEntries: 5000 } }).limits.directoryCacheEntries).toBe(5000);

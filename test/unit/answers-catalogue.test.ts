@@ -11,12 +11,14 @@ describe('createCatalogue', () => {
     for (const locale of ['sv', 'da', 'de']) {
       const texts = catalogue.texts(locale);
       for (const [key, value] of Object.entries(texts)) {
-        if (typeof value === 'string' && key !== 'dateLocale') expect([locale, key, value]).not.toEqual([locale, key, (en as unknown as Record<string, string>)[key]]);
+        if (typeof value === 'string' && key !== 'dateLocale')
+          expect([locale, key, value]).not.toEqual([locale, key, (en as unknown as Record<string, string>)[key]]);
       }
       for (const group of ['titles', 'accepted', 'pages'] as const) {
         for (const [key, value] of Object.entries(texts[group])) {
           // "Reference: {reference}" reads the same in Danish.
-          if (!(locale === 'da' && key === 'reference')) expect([locale, group, key, value]).not.toEqual([locale, group, key, (en[group] as Record<string, string>)[key]]);
+          if (!(locale === 'da' && key === 'reference'))
+            expect([locale, group, key, value]).not.toEqual([locale, group, key, (en[group] as Record<string, string>)[key]]);
         }
       }
     }

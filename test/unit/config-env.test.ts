@@ -104,7 +104,12 @@ describe('parseEnv', () => {
           recheckMs: 1000,
         },
         timeline: { tickIntervalMs: 2000, retry: { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 60_000 } },
-        notify: { smtpUrl: 'smtp://127.0.0.1:2525', from: 'gateway@example.test', webhookUrl: 'https://hooks.test/n', operatorEmail: 'ops@example.test' },
+        notify: {
+          smtpUrl: 'smtp://127.0.0.1:2525',
+          from: 'gateway@example.test',
+          webhookUrl: 'https://hooks.test/n',
+          operatorEmail: 'ops@example.test',
+        },
       },
       warnings: [],
     });
@@ -201,11 +206,15 @@ describe('parseEnv', () => {
 
 describe('parsePartsEnv (createGateway’s env option)', () => {
   it('reads only the parts’ variables, through the same rules', () => {
-    expect(parsePartsEnv({ PORT: 'not read', WORKERS: 'not read', REPLAY_CONCURRENCY: '2', TIMELINE_TICK_MS: '500', SMTP_URL: 'smtp://m.test' })).toEqual({
+    expect(
+      parsePartsEnv({ PORT: 'not read', WORKERS: 'not read', REPLAY_CONCURRENCY: '2', TIMELINE_TICK_MS: '500', SMTP_URL: 'smtp://m.test' }),
+    ).toEqual({
       replay: { concurrency: 2 },
       timeline: { tickIntervalMs: 500, retry: {} },
       notify: { smtpUrl: 'smtp://m.test' },
     });
-    expect(() => parsePartsEnv({ NOTIFY_BACKOFF_MAX_MS: 'soon' })).toThrow('invalid environment: NOTIFY_BACKOFF_MAX_MS: must be a whole number of milliseconds, 1 or more (got "soon")');
+    expect(() => parsePartsEnv({ NOTIFY_BACKOFF_MAX_MS: 'soon' })).toThrow(
+      'invalid environment: NOTIFY_BACKOFF_MAX_MS: must be a whole number of milliseconds, 1 or more (got "soon")',
+    );
   });
 });

@@ -38,7 +38,10 @@ describe('a partial config file', () => {
     expect(config.routes).toHaveLength(16);
     expect(config.routes[0]).toEqual(SHIPPED_FIRST);
     expect(config.routes[15]).toEqual(SHIPPED_LAST);
-    expect(config.upstreams).toEqual({ us: { url: 'http://us.test', preserveHost: false }, eu: { url: 'http://eu.test', preserveHost: false } });
+    expect(config.upstreams).toEqual({
+      us: { url: 'http://us.test', preserveHost: false },
+      eu: { url: 'http://eu.test', preserveHost: false },
+    });
     expect(config.account.sources).toEqual(['path', 'host', 'token', 'header', 'query', 'cookie']);
     expect(config.defaultRegion).toBe('us');
   });
@@ -63,11 +66,20 @@ describe('a partial config file', () => {
   });
 
   it('still refuses what it sets wrongly, naming the entry', () => {
-    const error = refusal(() => load({ GATEWAY_CONFIG: configFile({ limits: { upstreamTimeoutMs: 'soon' } }), UPSTREAM_US: 'http://us.test', UPSTREAM_EU: 'http://eu.test' }));
+    const error = refusal(() =>
+      load({
+        GATEWAY_CONFIG: configFile({ limits: { upstreamTimeoutMs: 'soon' } }),
+        UPSTREAM_US: 'http://us.test',
+        UPSTREAM_EU: 'http://eu.test',
+      }),
+    );
     expect(error.code).toBe('ERR_CONFIG');
     expect(error.message).toContain('limits.upstreamTimeoutMs');
     expect(refusal(() => load({ GATEWAY_CONFIG: configFile({ upstreams: 'http://us.test' }) })).message).toContain('upstreams:');
-    expect(refusal(() => load({ GATEWAY_CONFIG: configFile({ routes: [] }), UPSTREAM_US: 'http://us.test', UPSTREAM_EU: 'http://eu.test' })).message).toContain('routes:');
+    expect(
+      refusal(() => load({ GATEWAY_CONFIG: configFile({ routes: [] }), UPSTREAM_US: 'http://us.test', UPSTREAM_EU: 'http://eu.test' }))
+        .message,
+    ).toContain('routes:');
   });
 
   it('must hold a JSON object', () => {
@@ -88,7 +100,10 @@ describe('the environment over the file', () => {
 
   it('replaces an upstream’s address, keeping the file’s preserveHost', () => {
     const config = load({ GATEWAY_CONFIG: fileWithEverything(), UPSTREAM_US: 'http://env-us.test' });
-    expect(config.upstreams).toEqual({ us: { url: 'http://env-us.test', preserveHost: true }, eu: { url: 'http://file-eu.test', preserveHost: false } });
+    expect(config.upstreams).toEqual({
+      us: { url: 'http://env-us.test', preserveHost: true },
+      eu: { url: 'http://file-eu.test', preserveHost: false },
+    });
   });
 
   it('replaces the bypass secret and adds admin tokens', () => {
@@ -107,7 +122,11 @@ describe('the environment over the file', () => {
 
 describe('createGateway options', () => {
   it('take a config that only sets a limit', async () => {
-    const app = createGateway({ config: { limits: { upstreamTimeoutMs: 5000 } }, upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' }, background: false });
+    const app = createGateway({
+      config: { limits: { upstreamTimeoutMs: 5000 } },
+      upstreams: { us: 'http://127.0.0.1:9', eu: 'http://127.0.0.1:9' },
+      background: false,
+    });
     expect(app.gateway.config.limits.upstreamTimeoutMs).toBe(5000);
     expect(app.gateway.config.routes).toHaveLength(16);
     expect((await request(app).get('/healthz')).status).toBe(200);

@@ -48,7 +48,11 @@ describe('the documented defaults', () => {
     const settings = parseEnv({});
     expect(settings.port).toBe(number('PORT'));
     expect(settings.host).toBe(ENV_DOCS.HOST.default);
-    expect(parseEnv({ REDIS_URL: 'redis://r:1' }).redis).toEqual({ url: 'redis://r:1', cluster: false, prefix: ENV_DOCS.REDIS_PREFIX.default });
+    expect(parseEnv({ REDIS_URL: 'redis://r:1' }).redis).toEqual({
+      url: 'redis://r:1',
+      cluster: false,
+      prefix: ENV_DOCS.REDIS_PREFIX.default,
+    });
     expect(settings.workers).toBe(number('WORKERS'));
     expect(settings.shutdownGraceMs).toBe(number('SHUTDOWN_GRACE_MS'));
     expect(settings.logLevel).toBe(ENV_DOCS.LOG_LEVEL.default);
@@ -82,6 +86,10 @@ describe('the documented defaults', () => {
       recheckMs: DEFAULT_REPLAYER_OPTIONS.recheckMs,
     });
     expect(number('TIMELINE_TICK_MS')).toBe(DEFAULT_TICK_INTERVAL_MS);
-    expect({ maxAttempts: number('NOTIFY_MAX_ATTEMPTS'), baseDelayMs: number('NOTIFY_BACKOFF_BASE_MS'), maxDelayMs: number('NOTIFY_BACKOFF_MAX_MS') }).toEqual(DEFAULT_RETRY);
+    expect({
+      maxAttempts: number('NOTIFY_MAX_ATTEMPTS'),
+      baseDelayMs: number('NOTIFY_BACKOFF_BASE_MS'),
+      maxDelayMs: number('NOTIFY_BACKOFF_MAX_MS'),
+    }).toEqual(DEFAULT_RETRY);
   });
 });

@@ -32,7 +32,10 @@ describe('config', () => {
     const file = path.join(dir, 'gw.json');
     writeFileSync(file, JSON.stringify({ ...base, routes: [{ path: '/x/**', surface: 'api' }], adminTokens: ['a'] }));
     const config = load({ GATEWAY_CONFIG: file, UPSTREAM_EU: 'http://eu2.test', ADMIN_TOKENS: 'b, c' });
-    expect(config.upstreams).toEqual({ us: { url: 'http://us.test', preserveHost: false }, eu: { url: 'http://eu2.test', preserveHost: false } });
+    expect(config.upstreams).toEqual({
+      us: { url: 'http://us.test', preserveHost: false },
+      eu: { url: 'http://eu2.test', preserveHost: false },
+    });
     expect(config.adminTokens).toEqual(['a', 'b', 'c']);
     expect(config.limits.maxBodyBytes).toBe(1024 * 1024);
     expect(() => load({ GATEWAY_CONFIG: path.join(dir, 'missing.json') })).toThrow('cannot read config file');
@@ -77,5 +80,3 @@ describe('default route table', () => {
     expect(table.match('GET', '/integrations/crm/sobjects/Lead/1')?.rest).toBe('/sobjects/Lead/1');
   });
 });
-
-

@@ -8,7 +8,18 @@ const H = 3600_000;
 const S = Date.parse('2026-12-08T21:00:00Z');
 
 function migration(status: Migration['status'] = 'scheduled', start = S): Migration {
-  return { id: 'm1', status, source: 'us', target: 'eu', start, expectedEnd: start + 36 * H, scheduledAt: start - 10 * 24 * H, scheduledBy: 'u1', startedAt: null, endedAt: null };
+  return {
+    id: 'm1',
+    status,
+    source: 'us',
+    target: 'eu',
+    start,
+    expectedEnd: start + 36 * H,
+    scheduledAt: start - 10 * 24 * H,
+    scheduledBy: 'u1',
+    startedAt: null,
+    endedAt: null,
+  };
 }
 
 const READS = ['GET', 'HEAD', 'OPTIONS'];
@@ -46,7 +57,8 @@ const label = (a: Action): string => (a.kind === 'answer' ? `answer:${a.answer}`
 
 describe('decideForStage: every surface, method and stage', () => {
   const rows: [Surface, string, Stage][] = [];
-  for (const surface of SURFACES) for (const method of [...READS, ...WRITES]) for (const stage of STAGES) rows.push([surface, method, stage]);
+  for (const surface of SURFACES)
+    for (const method of [...READS, ...WRITES]) for (const stage of STAGES) rows.push([surface, method, stage]);
 
   it.each(rows)('%s %s during %s', (surface, method, stage) => {
     expect(label(decideForStage(surface, method, stage, false))).toBe(expected(surface, method, stage));
@@ -104,11 +116,13 @@ describe('phase boundaries at ±1 s', () => {
 
   it('the migration day is the start day in the account time zone (±1 s around local midnight)', () => {
     // S = 2026-12-08T21:00Z is 22:00 on 8 December in Stockholm, 16:00 on 8 December in New York.
-    const sthlm = (sendAt: number) => label(decide({ surface: 'email', method: 'POST', migration: m, timeZone: 'Europe/Stockholm', now: S - 10 * 24 * H, sendAt }));
+    const sthlm = (sendAt: number) =>
+      label(decide({ surface: 'email', method: 'POST', migration: m, timeZone: 'Europe/Stockholm', now: S - 10 * 24 * H, sendAt }));
     const midnightSthlm = Date.parse('2026-12-07T23:00:00Z');
     expect(sthlm(midnightSthlm - 1000)).toBe('proxy');
     expect(sthlm(midnightSthlm)).toBe('answer:email_migration_day');
-    const ny = (sendAt: number) => label(decide({ surface: 'email', method: 'POST', migration: m, timeZone: 'America/New_York', now: S - 10 * 24 * H, sendAt }));
+    const ny = (sendAt: number) =>
+      label(decide({ surface: 'email', method: 'POST', migration: m, timeZone: 'America/New_York', now: S - 10 * 24 * H, sendAt }));
     const midnightNy = Date.parse('2026-12-08T05:00:00Z');
     expect(ny(midnightNy - 1000)).toBe('proxy');
     expect(ny(midnightNy)).toBe('answer:email_migration_day');
@@ -128,7 +142,11 @@ describe('CORS preflights (SPEC §10)', () => {
       for (const asked of [...READS.filter((r) => r !== 'OPTIONS'), ...WRITES]) {
         const real = expected(surface, asked, 'window');
         const handled = real.startsWith('answer:') || real.startsWith('buffer:');
-        expect([surface, asked, preflight(surface, asked, S)]).toEqual([surface, asked, handled ? 'answer:cors_preflight' : expected(surface, 'OPTIONS', 'window')]);
+        expect([surface, asked, preflight(surface, asked, S)]).toEqual([
+          surface,
+          asked,
+          handled ? 'answer:cors_preflight' : expected(surface, 'OPTIONS', 'window'),
+        ]);
       }
     }
   });
@@ -138,7 +156,18 @@ describe('CORS preflights (SPEC §10)', () => {
     expect(preflight('import', 'POST', S - 2 * H)).toBe('answer:import_unavailable');
     expect(preflight('api', 'GET', S - 1000)).toBe('proxy');
     expect(preflight('integration', 'POST', S - 1000)).toBe('integration');
-    expect(label(decide({ surface: 'form', method: 'OPTIONS', migration: migration('completed'), timeZone: 'UTC', now: S + H, preflightMethod: 'POST' }))).toBe('proxy');
+    expect(
+      label(
+        decide({
+          surface: 'form',
+          method: 'OPTIONS',
+          migration: migration('completed'),
+          timeZone: 'UTC',
+          now: S + H,
+          preflightMethod: 'POST',
+        }),
+      ),
+    ).toBe('proxy');
   });
 
   it('an OPTIONS request that is no preflight stays a read', () => {

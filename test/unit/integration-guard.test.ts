@@ -39,7 +39,10 @@ describe('failFast', () => {
   });
 
   it('tells the client when the next trial call can pass: a cool-down after the suspension, then after each trial', () => {
-    expect(failFast(suspended('ORG_UNAVAILABLE'), 'ORG_UNAVAILABLE', T0 + 15_000, COOLDOWN)).toEqual({ status: 503, retryAfterSeconds: 45 });
+    expect(failFast(suspended('ORG_UNAVAILABLE'), 'ORG_UNAVAILABLE', T0 + 15_000, COOLDOWN)).toEqual({
+      status: 503,
+      retryAfterSeconds: 45,
+    });
     const probed = suspended('ORG_UNAVAILABLE', { lastProbeAt: T0 + 90_000 });
     expect(failFast(probed, 'ORG_UNAVAILABLE', T0 + 100_000, COOLDOWN)).toEqual({ status: 503, retryAfterSeconds: 50 });
     // Due already (another instance's trial is under way): at least one second.
@@ -56,7 +59,12 @@ describe('allocationStep', () => {
   });
 
   it('keeps an allocation suspension going from when it began', () => {
-    expect(allocationStep(suspended('API_ALLOCATION_EXCEEDED', { since: T0 - 5000 }), refused, T0)).toEqual({ kind: 'refuse', suspend: false, since: T0 - 5000, retryAfterSeconds: 21 * 3600 });
+    expect(allocationStep(suspended('API_ALLOCATION_EXCEEDED', { since: T0 - 5000 }), refused, T0)).toEqual({
+      kind: 'refuse',
+      suspend: false,
+      since: T0 - 5000,
+      retryAfterSeconds: 21 * 3600,
+    });
   });
 
   it('leaves another reason in place when its trial call meets a full allocation', () => {
@@ -73,11 +81,41 @@ describe('allocationStep', () => {
 describe('answerEffect', () => {
   const failure = { kind: 'failure', reason: 'ORG_LOCKED', immediate: false, errorCode: 'ORG_LOCKED' } as const;
   it.each([
-    ['a successful trial call lifts the suspension', { kind: 'ok' } as const, suspended('ORG_LOCKED'), true, { result: 'success', effect: 'lift_suspension' }],
-    ['a success ends a run of failures', { kind: 'ok' } as const, { ...ACTIVE_STATE, consecutiveFailures: 2 }, false, { result: 'success', effect: 'reset_failures' }],
-    ['a success with no failures before writes nothing', { kind: 'ok' } as const, ACTIVE_STATE, false, { result: 'success', effect: 'none' }],
-    ["the caller's own error changes nothing", { kind: 'caller_error', errorCode: 'NOT_FOUND' } as const, { ...ACTIVE_STATE, consecutiveFailures: 2 }, false, { result: 'caller_error', effect: 'none' }],
-    ["nor does it lift a suspension on a trial call", { kind: 'caller_error', errorCode: null } as const, suspended('ORG_LOCKED'), true, { result: 'caller_error', effect: 'none' }],
+    [
+      'a successful trial call lifts the suspension',
+      { kind: 'ok' } as const,
+      suspended('ORG_LOCKED'),
+      true,
+      { result: 'success', effect: 'lift_suspension' },
+    ],
+    [
+      'a success ends a run of failures',
+      { kind: 'ok' } as const,
+      { ...ACTIVE_STATE, consecutiveFailures: 2 },
+      false,
+      { result: 'success', effect: 'reset_failures' },
+    ],
+    [
+      'a success with no failures before writes nothing',
+      { kind: 'ok' } as const,
+      ACTIVE_STATE,
+      false,
+      { result: 'success', effect: 'none' },
+    ],
+    [
+      "the caller's own error changes nothing",
+      { kind: 'caller_error', errorCode: 'NOT_FOUND' } as const,
+      { ...ACTIVE_STATE, consecutiveFailures: 2 },
+      false,
+      { result: 'caller_error', effect: 'none' },
+    ],
+    [
+      'nor does it lift a suspension on a trial call',
+      { kind: 'caller_error', errorCode: null } as const,
+      suspended('ORG_LOCKED'),
+      true,
+      { result: 'caller_error', effect: 'none' },
+    ],
     ['a CRM failure is recorded', failure, ACTIVE_STATE, false, { result: 'crm_error', effect: 'record_failure' }],
   ])('%s', (_label, classification, state, probe, expected) => {
     expect(answerEffect(classification, state, probe)).toEqual(expected);

@@ -5,7 +5,11 @@ import { uniquePrefix } from '../support/stores';
 
 describe('RedisStore connection options', () => {
   it('gives the cluster nodes the user name and password of REDIS_URL (managed clusters require AUTH)', async () => {
-    const store = new RedisStore({ url: 'redis://gw-user:s3cret@127.0.0.1:1,redis://gw-user:s3cret@127.0.0.1:2', cluster: true, prefix: uniquePrefix() });
+    const store = new RedisStore({
+      url: 'redis://gw-user:s3cret@127.0.0.1:1,redis://gw-user:s3cret@127.0.0.1:2',
+      cluster: true,
+      prefix: uniquePrefix(),
+    });
     try {
       const options = (store.client as Cluster).options.redisOptions ?? {};
       expect(options).toMatchObject({ username: 'gw-user', password: 's3cret' });

@@ -2,7 +2,9 @@
 import { safeErrorText } from '../../src/observability/safe-error-text';
 
 it('hides URLs, which may carry credentials', () => {
-  expect(safeErrorText(new Error('connect failed: smtp://user:s3cret@mail.example.test:587 refused'))).toBe('connect failed: <url> refused');
+  expect(safeErrorText(new Error('connect failed: smtp://user:s3cret@mail.example.test:587 refused'))).toBe(
+    'connect failed: <url> refused',
+  );
   expect(safeErrorText('POST https://hooks.example.test/abc?token=x answered 500')).toBe('POST <url> answered 500');
 });
 

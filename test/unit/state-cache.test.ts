@@ -7,9 +7,19 @@ import { StateCache } from '../../src/state/state-cache';
 import { MemoryStore } from '../../src/store/memory/memory-store';
 import { accountRecord } from '../support/accounts';
 
-const record = (contactName: string, version = 0): AccountRecord => ({ ...accountRecord('acme', { timezone: 'UTC', contactName, superAdmins: [] }), version, updatedAt: 0 });
+const record = (contactName: string, version = 0): AccountRecord => ({
+  ...accountRecord('acme', { timezone: 'UTC', contactName, superAdmins: [] }),
+  version,
+  updatedAt: 0,
+});
 
-async function setup(): Promise<{ store: MemoryStore; cache: StateCache; clock: ManualClock; resync: () => void; storeDown: (down: boolean) => void }> {
+async function setup(): Promise<{
+  store: MemoryStore;
+  cache: StateCache;
+  clock: ManualClock;
+  resync: () => void;
+  storeDown: (down: boolean) => void;
+}> {
   const store = new MemoryStore();
   const clock = new ManualClock(0);
   let resync: () => void = () => undefined;

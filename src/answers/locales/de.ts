@@ -24,7 +24,8 @@ export const de: LocaleTexts = {
     'Marketing-E-Mails können während der Datenmigration weder gesendet noch geplant werden. Planen Sie sie für die Zeit nach der Migration ein.',
   emailMigrationDay:
     'Marketing-E-Mails können nicht für den Versand am Migrationstag ({migrationDay}) oder während der Migration geplant werden. Wählen Sie einen anderen Sendezeitpunkt.',
-  integrationPaused: 'Die Synchronisierung der Integration ist pausiert, während die Kontodaten migriert werden; sie wird nach der Migration fortgesetzt.',
+  integrationPaused:
+    'Die Synchronisierung der Integration ist pausiert, während die Kontodaten migriert werden; sie wird nach der Migration fortgesetzt.',
   titles: {
     apiMigration: 'Kontomigration läuft',
     documentUnavailable: 'Dokument vorübergehend nicht verfügbar',

@@ -8,8 +8,7 @@ export const en: LocaleTexts = {
   apiMigration:
     "This account's data is being migrated to the EU data centre. API calls are unavailable until the migration is done (expected by {endIso}).",
   apiMigrationOverrun: `This account's data is being migrated to the EU data centre. ${overrun}: API calls are unavailable until it is done, and the account's super admins will be emailed when it is done.`,
-  documentUnavailable:
-    'This document is temporarily unavailable due to scheduled system updates. It will be available again on {endDate}.',
+  documentUnavailable: 'This document is temporarily unavailable due to scheduled system updates. It will be available again on {endDate}.',
   documentUnavailableOverrun: `This document is temporarily unavailable due to scheduled system updates. ${overrun}; the account's super admins will be emailed when it is done, and the document will be available again then.`,
   readOnly: 'Changes cannot be saved until the data migration is done. The content stays readable for every visitor in the meantime.',
   appMigration:

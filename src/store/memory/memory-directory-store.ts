@@ -1,5 +1,13 @@
 // In-process account directory (domains, API-token digests): the embedded store's twin of the Redis one.
-import { tokenIdOf, type ApiTokenRecord, type ClaimResult, type DirectoryChange, type DirectoryListener, type DirectoryStore, type RegisterResult } from '../directory-store';
+import {
+  tokenIdOf,
+  type ApiTokenRecord,
+  type ClaimResult,
+  type DirectoryChange,
+  type DirectoryListener,
+  type DirectoryStore,
+  type RegisterResult,
+} from '../directory-store';
 
 export class MemoryDirectoryStore implements DirectoryStore {
   private readonly domainOwner = new Map<string, string>();
@@ -94,10 +102,12 @@ export class MemoryDirectoryStore implements DirectoryStore {
 
   async tokensOf(accountId: string): Promise<ApiTokenRecord[]> {
     const digests = [...(this.accountTokens.get(accountId)?.values() ?? [])];
-    return digests.flatMap((digest) => {
-      const token = this.tokens.get(digest);
-      return token ? [{ ...token }] : [];
-    }).sort((a, b) => a.createdAt - b.createdAt || a.digest.localeCompare(b.digest));
+    return digests
+      .flatMap((digest) => {
+        const token = this.tokens.get(digest);
+        return token ? [{ ...token }] : [];
+      })
+      .sort((a, b) => a.createdAt - b.createdAt || a.digest.localeCompare(b.digest));
   }
 
   async tokenOwner(digest: string): Promise<string | null> {
@@ -109,6 +119,9 @@ export class MemoryDirectoryStore implements DirectoryStore {
       for (let i = 0; i < entries.length; i += batchSize) onBatch(kind, entries.slice(i, i + batchSize));
     };
     emit('domain', [...this.domainOwner.entries()]);
-    emit('token', [...this.tokens.values()].map((token): [string, string] => [token.digest, token.accountId]));
+    emit(
+      'token',
+      [...this.tokens.values()].map((token): [string, string] => [token.digest, token.accountId]),
+    );
   }
 }

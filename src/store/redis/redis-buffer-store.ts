@@ -124,16 +124,15 @@ export class RedisBufferStore implements BufferStore {
     const from = options.after !== undefined && compareIds(options.after, cursor) > 0 ? options.after : cursor;
     if (options.maxBytes !== undefined) {
       // defineCommand also defines <name>Buffer, which answers with raw bytes: bodies come back untouched.
-      const bounded = (await run(this.client, 'mgBufferPendingBuffer', [this.key(accountId, 'buffer')], [from, options.limit, options.maxBytes])) as RawEntry[];
+      const bounded = (await run(
+        this.client,
+        'mgBufferPendingBuffer',
+        [this.key(accountId, 'buffer')],
+        [from, options.limit, options.maxBytes],
+      )) as RawEntry[];
       return bounded.map((entry) => decode(accountId, entry));
     }
-    const entries = (await this.client.xrangeBuffer(
-      this.key(accountId, 'buffer'),
-      `(${from}`,
-      '+',
-      'COUNT',
-      options.limit,
-    )) as RawEntry[];
+    const entries = (await this.client.xrangeBuffer(this.key(accountId, 'buffer'), `(${from}`, '+', 'COUNT', options.limit)) as RawEntry[];
     return entries.map((entry) => decode(accountId, entry));
   }
 
@@ -195,7 +194,6 @@ export class RedisBufferStore implements BufferStore {
     });
   }
 
-
   async acquireLease(accountId: string, owner: string, ttlMs: number): Promise<BufferLease | null> {
     const token = Number(
       await run(
@@ -209,10 +207,12 @@ export class RedisBufferStore implements BufferStore {
   }
 
   async renewLease(lease: BufferLease, ttlMs: number): Promise<boolean> {
-    const renewed = await run(this.client, 'mgBufferLeaseRenew', [this.key(lease.accountId, 'buffer:lease')], [
-      lease.token,
-      Math.ceil(ttlMs),
-    ]);
+    const renewed = await run(
+      this.client,
+      'mgBufferLeaseRenew',
+      [this.key(lease.accountId, 'buffer:lease')],
+      [lease.token, Math.ceil(ttlMs)],
+    );
     return renewed === 1;
   }
 
@@ -259,7 +259,12 @@ export class RedisBufferStore implements BufferStore {
 
   async rejectedNotified(lease: BufferLease, itemId: string): Promise<FencedResult> {
     const a = lease.accountId;
-    const done = await run(this.client, 'mgBufferRejectedNotified', [this.key(a, 'buffer:lease'), this.key(a, 'buffer:rejected')], [lease.token, itemId]);
+    const done = await run(
+      this.client,
+      'mgBufferRejectedNotified',
+      [this.key(a, 'buffer:lease'), this.key(a, 'buffer:rejected')],
+      [lease.token, itemId],
+    );
     return done === 1 ? 'ok' : 'fenced';
   }
 
@@ -270,7 +275,13 @@ export class RedisBufferStore implements BufferStore {
     const done = await run(
       this.client,
       'mgBufferKeep',
-      [this.key(a, 'buffer:lease'), this.key(a, 'buffer'), this.key(a, 'buffer:stats'), this.key(a, 'buffer:dead'), this.key(a, 'buffer:kept')],
+      [
+        this.key(a, 'buffer:lease'),
+        this.key(a, 'buffer'),
+        this.key(a, 'buffer:stats'),
+        this.key(a, 'buffer:dead'),
+        this.key(a, 'buffer:kept'),
+      ],
       [lease.token, item.id, item.surface, JSON.stringify(summary)],
     );
     return done === 1 ? 'ok' : 'fenced';

@@ -1,5 +1,12 @@
 // The account directory in Redis: every key in the `{directory}` slot, so one Lua script can claim domains atomically.
-import { tokenIdOf, type ApiTokenRecord, type ClaimResult, type DirectoryChange, type DirectoryStore, type RegisterResult } from '../directory-store';
+import {
+  tokenIdOf,
+  type ApiTokenRecord,
+  type ClaimResult,
+  type DirectoryChange,
+  type DirectoryStore,
+  type RegisterResult,
+} from '../directory-store';
 import { defineScript, runScript, type RedisClient } from './scripts';
 
 /**
@@ -60,13 +67,23 @@ export class RedisDirectoryStore implements DirectoryStore {
 
   async claimDomains(accountId: string, domains: string[]): Promise<ClaimResult> {
     if (domains.length === 0) return { ok: true };
-    const result = (await runScript(this.client, 'mgDirectoryClaimDomains', [this.domains, this.accountDomainsKey(accountId)], [accountId, this.channel, ...domains])) as [number, string?, string?];
+    const result = (await runScript(
+      this.client,
+      'mgDirectoryClaimDomains',
+      [this.domains, this.accountDomainsKey(accountId)],
+      [accountId, this.channel, ...domains],
+    )) as [number, string?, string?];
     if (result[0] === 1) return { ok: true };
     return { ok: false, domain: String(result[1]), owner: String(result[2]) };
   }
 
   async syncDomains(accountId: string, version: number, domains: string[]): Promise<boolean> {
-    const applied = await runScript(this.client, 'mgDirectorySyncDomains', [this.domains, this.accountDomainsKey(accountId), this.versions], [accountId, version, this.channel, ...domains]);
+    const applied = await runScript(
+      this.client,
+      'mgDirectorySyncDomains',
+      [this.domains, this.accountDomainsKey(accountId), this.versions],
+      [accountId, version, this.channel, ...domains],
+    );
     return applied === 1;
   }
 
@@ -95,7 +112,12 @@ export class RedisDirectoryStore implements DirectoryStore {
   }
 
   async deleteToken(accountId: string, tokenId: string): Promise<boolean> {
-    const deleted = await runScript(this.client, 'mgDirectoryDeleteToken', [this.tokens, this.accountTokensKey(accountId)], [accountId, tokenId, this.channel]);
+    const deleted = await runScript(
+      this.client,
+      'mgDirectoryDeleteToken',
+      [this.tokens, this.accountTokensKey(accountId)],
+      [accountId, tokenId, this.channel],
+    );
     return deleted === 1;
   }
 
@@ -112,7 +134,10 @@ export class RedisDirectoryStore implements DirectoryStore {
 
   async scan(batchSize: number, onBatch: (kind: DirectoryChange['kind'], entries: [string, string][]) => void): Promise<void> {
     const count = Math.max(SCAN_COUNT_MIN, batchSize);
-    for (const [kind, key] of [['domain', this.domains], ['token', this.tokens]] as const) {
+    for (const [kind, key] of [
+      ['domain', this.domains],
+      ['token', this.tokens],
+    ] as const) {
       let cursor = '0';
       do {
         const [next, flat] = await this.client.hscan(key, cursor, 'COUNT', count);

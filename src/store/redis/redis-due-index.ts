@@ -34,7 +34,13 @@ export class RedisDueIndex implements DueIndex {
   }
 
   async settle(claim: DueClaim, next: number | null, now: number, graceMs: number): Promise<SettleResult> {
-    return (await runScript(this.client, 'mgDueSettle', this.keys, [claim.accountId, claim.lease, next ?? '', now, graceMs])) as SettleResult;
+    return (await runScript(this.client, 'mgDueSettle', this.keys, [
+      claim.accountId,
+      claim.lease,
+      next ?? '',
+      now,
+      graceMs,
+    ])) as SettleResult;
   }
 
   async scoreOf(accountId: string): Promise<number | null> {

@@ -26,7 +26,12 @@ export class RedisOutboxStore implements OutboxStore {
       this.client,
       'mgOutboxCreate',
       [this.key(a, 'outbox'), this.key(a, 'outbox:keys'), this.key(a, 'outbox:order'), this.key(a, 'outbox:due')],
-      [notification.key, notification.id, JSON.stringify(notification), notification.status === 'pending' ? notification.nextAttemptAt : ''],
+      [
+        notification.key,
+        notification.id,
+        JSON.stringify(notification),
+        notification.status === 'pending' ? notification.nextAttemptAt : '',
+      ],
     )) as [number, string];
     return { created: reply[0] === 1, notification: JSON.parse(reply[1]) as Notification };
   }

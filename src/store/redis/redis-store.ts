@@ -132,11 +132,14 @@ export class RedisStore implements Store {
       // ioredis renews on reconnect only the subscriptions Redis confirmed: one that failed (Redis down at start)
       // must be asked for again, or no invalidation would ever arrive.
       for (const channel of [...this.unconfirmed]) {
-        sub.subscribe(channel).then(() => {
-          this.unconfirmed.delete(channel);
-          this.subscribed.add(channel);
-          resync();
-        }, () => undefined);
+        sub.subscribe(channel).then(
+          () => {
+            this.unconfirmed.delete(channel);
+            this.subscribed.add(channel);
+            resync();
+          },
+          () => undefined,
+        );
       }
     });
     sub.on('message', (channel: string, message: string) => {
