@@ -20,6 +20,10 @@ const SCAN_BATCH = 1000;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 const MAX_HOST_LENGTH = 253;
+/** Distinct Host values remembered as naming no account (see AccountDirectory.freeHosts). */
+const FREE_HOSTS = 10_000;
+/** An IPv4 literal: never a domain of an account (the admin API refuses IP addresses as domains). */
+const IPV4 = /^[0-9.]+$/;
 
 type Kind = DirectoryChange['kind'];
 type Answer = string | null;
@@ -41,7 +45,7 @@ export function hostCandidates(hostHeader: string): string[] {
     host = host.slice(0, colon);
   }
   if (host.endsWith('.')) host = host.slice(0, -1);
-  if (host === '' || host.length > MAX_HOST_LENGTH || !/^[a-z0-9.-]+$/.test(host)) return [];
+  if (host === '' || host.length > MAX_HOST_LENGTH || IPV4.test(host) || !/^[a-z0-9.-]+$/.test(host)) return [];
   const labels = host.split('.');
   if (labels.some((label) => label === '')) return [];
   // `*.example.com` matches one more label, so only a host of at least three labels has a wildcard parent.
@@ -78,6 +82,14 @@ export class AccountDirectory {
   private generation = 0;
   private closed = false;
   private readonly lookups: Counter<'kind' | 'source'>;
+  /** One labelled child per (kind, source): prom-client hashes the labels of every inc() otherwise. */
+  private readonly counted = new Map<string, { inc(by?: number): void }>();
+  /**
+   * Host header values known to name no account until the next domain change: the gateway's own host names and
+   * IP addresses arrive on most requests and would otherwise cost two filter hashes each. Bounded; cleared by any
+   * domain change or resync, so it can never hide a domain registered later.
+   */
+  private readonly freeHosts = new LRUCache<string, true>({ max: FREE_HOSTS });
   private readonly entries: Gauge;
   private readonly filterKeys: Gauge;
 
@@ -94,7 +106,7 @@ export class AccountDirectory {
       () =>
         new Counter({
           name: 'mg_directory_lookups_total',
-          help: 'Domain and token lookups by where the answer came from (cache, filter = certainly unknown, store)',
+          help: 'Domain and token lookups by where the answer came from (cache, filter = certainly unknown, free-host = a Host known to name no account, store)',
           labelNames: ['kind', 'source'],
           registers: [metrics.registry],
         }),
@@ -131,6 +143,11 @@ export class AccountDirectory {
 
   /** The account owning this Host header value (port and case ignored; exact domain first, then the `*.` parent), null when none. A plain value when answerable in-process, a Promise only when the store must be asked. */
   accountForHost(hostHeader: string): string | null | Promise<string | null> {
+    if (this.freeHosts.has(hostHeader)) {
+      this.count('domain', 'free-host');
+      return null;
+    }
+    const generation = this.generation;
     const keys: string[] = [];
     const known: (Answer | undefined)[] = [];
     // Most specific first, and no further than the first owner: a known exact domain costs one LRU lookup.
@@ -141,6 +158,7 @@ export class AccountDirectory {
       if (typeof owner === 'string') break;
     }
     const answer = AccountDirectory.firstOwner(known);
+    if (answer === null && generation === this.generation) this.freeHosts.set(hostHeader, true);
     if (answer !== undefined) return answer;
     const missing = keys.filter((_key, i) => known[i] === undefined);
     return this.ask('domain', missing).then(
@@ -159,6 +177,7 @@ export class AccountDirectory {
 
   close(): void {
     this.closed = true;
+    this.freeHosts.clear();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.cache.clear();
@@ -178,11 +197,11 @@ export class AccountDirectory {
   private known(kind: Kind, key: string): Answer | undefined {
     const cached = this.cache.get(cacheKey(kind, key));
     if (cached !== undefined) {
-      this.lookups.inc({ kind, source: 'cache' });
+      this.count(kind, 'cache');
       return cached === NONE ? null : cached;
     }
     if (this.filter && !this.filter.mayContain(filterHash(kind, key))) {
-      this.lookups.inc({ kind, source: 'filter' });
+      this.count(kind, 'filter');
       return null;
     }
     return undefined;
@@ -192,7 +211,7 @@ export class AccountDirectory {
   private async ask(kind: Kind, keys: string[]): Promise<Map<string, Answer>> {
     const toFetch = keys.filter((key) => !this.inFlight.has(cacheKey(kind, key)));
     if (toFetch.length > 0) {
-      this.lookups.inc({ kind, source: 'store' }, toFetch.length);
+      this.count(kind, 'store', toFetch.length);
       const generation = this.generation;
       const directory = this.store.directory;
       const read = (
@@ -222,9 +241,20 @@ export class AccountDirectory {
     this.entries.set(this.cache.size);
   }
 
+  private count(kind: Kind, source: string, by = 1): void {
+    const key = `${kind}|${source}`;
+    let child = this.counted.get(key);
+    if (!child) {
+      child = this.lookups.labels(kind, source);
+      this.counted.set(key, child);
+    }
+    child.inc(by);
+  }
+
   private apply(changes: DirectoryChange[]): void {
     if (this.closed) return;
     this.generation++;
+    if (changes.some((change) => change.kind === 'domain')) this.freeHosts.clear();
     for (const change of changes) {
       if (change.accountId !== null) {
         const hash = filterHash(change.kind, change.key);
@@ -241,6 +271,7 @@ export class AccountDirectory {
     if (this.closed) return;
     this.generation++;
     this.cache.clear();
+    this.freeHosts.clear();
     this.entries.set(0);
     // A scan already running may have passed keys added while announcements were lost: scan again after it.
     if (this.rebuilding) this.rebuildAgain = true;

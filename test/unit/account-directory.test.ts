@@ -171,6 +171,20 @@ describe('AccountDirectory', () => {
     expect(directory.accountForHost('kb.acme.io')).toBeNull();
   });
 
+  it('remembers a Host that names no account until a domain changes, then sees the new owner at once', async () => {
+    directory = await started(h);
+    expect(directory.accountForHost('help.acme.io')).toBeNull();
+    expect(directory.accountForHost('help.acme.io')).toBeNull();
+    await h.store.directory.claimDomains('acme', ['help.acme.io']);
+    expect(directory.accountForHost('help.acme.io')).toBe('acme');
+    expect(h.lookups()).toBe(0);
+  });
+
+  it('never takes an IP address for a domain', () => {
+    expect(hostCandidates('127.0.0.1:8080')).toEqual([]);
+    expect(hostCandidates('10.0.0.5')).toEqual([]);
+  });
+
   it('asks the store once for a key the LRU evicted, then answers from memory again', async () => {
     for (let i = 0; i < 5; i++) await register(h.store, `pat-na1-secret-number-${i}`, `acct-${i}`);
     directory = await started(h, 2);
