@@ -27,6 +27,27 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtm
   return new SafeHtml(out);
 }
 
+/** A data table: column headers (scope="col" for screen readers), rows already built, an optional caption. */
+export function dataTable(headers: string[], rows: Value, caption?: string): SafeHtml {
+  return html`<table>
+    ${
+      caption === undefined
+        ? null
+        : html`<caption class="muted">
+            ${caption}
+          </caption>`
+    }
+    <thead>
+      <tr>
+        ${headers.map((h) => html`<th scope="col">${h}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>`;
+}
+
 const STYLE = `
   :root { color-scheme: light; }
   body { font-family: system-ui, sans-serif; margin: 0; background: #f5f7fa; color: #1f2933; line-height: 1.45; }

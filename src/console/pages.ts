@@ -10,7 +10,7 @@ import type { BufferStats, DeadLetter } from '../store/buffer-store';
 import type { Notification } from '../store/outbox-store';
 import type { ChecklistState } from '../store/timeline-store';
 import type { ChecklistItem } from '../timeline/checklist';
-import { html, layout, type SafeHtml } from './html';
+import { dataTable, html, layout, type SafeHtml } from './html';
 import { eventLabel, timelineSvg, type NotificationState } from './timeline-svg';
 
 export interface PageFrame {
@@ -70,20 +70,7 @@ function listTable(page: AccountListPage): SafeHtml {
       <td>${detail}</td>
     </tr>`;
   });
-  return html`<table>
-    <thead>
-      <tr>
-        <th scope="col">Account</th>
-        <th scope="col">Contact</th>
-        <th scope="col">Migration / phase</th>
-        <th scope="col">Start (account time)</th>
-        <th scope="col">Detail</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${rows}
-    </tbody>
-  </table>`;
+  return dataTable(['Account', 'Contact', 'Migration / phase', 'Start (account time)', 'Detail'], rows);
 }
 
 export function listPage(frame: PageFrame, pages: AccountListPage[], flash?: string): string {
@@ -136,22 +123,7 @@ function timelineTable(events: TimelineEvent[], states: Map<string, Notification
         <td>${e.kind.startsWith('notification.') ? (states.get(e.kind) ?? 'not_yet').replace('_', ' ') : e.passed ? 'passed' : 'ahead'}</td>
       </tr>`,
   );
-  return html`<table>
-    <caption class="muted">
-      Every phase boundary and notification moment
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">Moment</th>
-        <th scope="col">UTC</th>
-        <th scope="col">Account time</th>
-        <th scope="col">State</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${rows}
-    </tbody>
-  </table>`;
+  return dataTable(['Moment', 'UTC', 'Account time', 'State'], rows, 'Every phase boundary and notification moment');
 }
 
 function previewForm(record: AccountRecord, value: string, zone: 'account' | 'utc'): SafeHtml {
@@ -291,22 +263,7 @@ export function accountPage(frame: PageFrame, d: AccountPageData, previewValue: 
         <h2 id="h-dead">Dead letters <span class="tag ${deadCount ? 'bad' : ''}">${deadCount}</span></h2>
         ${
           deadCount
-            ? html`<table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Item</th>
-                      <th scope="col">Surface</th>
-                      <th scope="col">Request</th>
-                      <th scope="col">Received</th>
-                      <th scope="col">Last answer</th>
-                      <th scope="col">Answer body</th>
-                      <th scope="col">Attempts</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${deadRows}
-                  </tbody>
-                </table>
+            ? html`${dataTable(['Item', 'Surface', 'Request', 'Received', 'Last answer', 'Answer body', 'Attempts'], deadRows)}
                 <form method="post" action="${base}/redrive">
                   ${csrf}
                   <p><button type="submit">Re-drive ${deadCount} dead letter${deadCount === 1 ? '' : 's'}</button></p>
@@ -318,20 +275,7 @@ export function accountPage(frame: PageFrame, d: AccountPageData, previewValue: 
         <h2 id="h-integrations">Integrations</h2>
         ${
           d.integrations.length
-            ? html`<table>
-                <thead>
-                  <tr>
-                    <th scope="col">Integration</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Reason and remedy</th>
-                    <th scope="col">Calls (24 h) / allocation</th>
-                    <th scope="col">Action</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${integrationRows}
-                </tbody>
-              </table>`
+            ? dataTable(['Integration', 'State', 'Reason and remedy', 'Calls (24 h) / allocation', 'Action'], integrationRows)
             : html`<p class="muted">None configured.</p>`
         }
       </section>
@@ -347,47 +291,25 @@ export function accountPage(frame: PageFrame, d: AccountPageData, previewValue: 
         <h2 id="h-notifications">Notifications</h2>
         ${
           d.notifications.length
-            ? html`<table>
-                <thead>
-                  <tr>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Sent</th>
-                    <th scope="col">Subject</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${d.notifications.map(
-                    (n) =>
-                      html`<tr>
-                        <td>${n.kind}</td>
-                        <td>${n.status}</td>
-                        <td>${iso(n.createdAt)}</td>
-                        <td>${iso(n.sentAt)}</td>
-                        <td>${n.subject}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
+            ? dataTable(
+                ['Kind', 'Status', 'Created', 'Sent', 'Subject'],
+                d.notifications.map(
+                  (n) =>
+                    html`<tr>
+                      <td>${n.kind}</td>
+                      <td>${n.status}</td>
+                      <td>${iso(n.createdAt)}</td>
+                      <td>${iso(n.sentAt)}</td>
+                      <td>${n.subject}</td>
+                    </tr>`,
+                ),
+              )
             : html`<p class="muted">None yet.</p>`
         }
       </section>
       <section aria-labelledby="h-audit">
         <h2 id="h-audit">Audit trail (latest first)</h2>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">When (UTC)</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${auditRows}
-          </tbody>
-        </table>
+        ${dataTable(['When (UTC)', 'Who', 'What', 'Detail'], auditRows)}
       </section>`,
   });
 }
