@@ -3,12 +3,15 @@
 // so a crash leaves the index over-inclusive; the list (account-list.ts) checks each entry and drops stale ones.
 import type { AccountRecord } from '../domain/account';
 import type { Clock } from '../domain/clock';
-import type { MigrationListener } from '../migration/events';
+import type { MigrationListener, MigrationPreparer } from '../migration/events';
 import type { AttentionStore } from '../store/attention-store';
 import type { BufferStore } from '../store/buffer-store';
 import type { IntegrationStore } from '../store/integration-store';
 
 export interface AttentionTracker {
+  /** Before a migration change is stored: adds what it needs to the lists. */
+  migrationPreparer: MigrationPreparer;
+  /** After it is stored: removes what an ended migration no longer needs. */
   migrationListener: MigrationListener;
   /** After an account's settings were saved: an integration without field mappings is suspended from then on. */
   accountSaved: (record: AccountRecord) => Promise<void>;
@@ -30,7 +33,8 @@ function decorate<T extends object>(inner: T, overrides: Partial<T>): T {
 }
 
 export function createAttentionTracker(attention: AttentionStore, clock: Clock): AttentionTracker {
-  const migrationListener: MigrationListener = async ({ kind, account, migration }) => {
+  /** Before the change is stored: the entries a scheduled or started migration needs (over-inclusive if it is not stored). */
+  const migrationPreparer: MigrationPreparer = async ({ kind, account, migration }) => {
     const id = account.id;
     switch (kind) {
       case 'scheduled':
@@ -42,6 +46,16 @@ export function createAttentionTracker(attention: AttentionStore, clock: Clock):
       case 'started':
         await attention.add('in_window', id, migration.startedAt ?? migration.start);
         return;
+      default:
+        return;
+    }
+  };
+
+  /** After the change is stored: the entries an ended migration no longer needs (a lost removal is dropped when listed). */
+  const migrationListener: MigrationListener = async (event) => {
+    const { kind, account, migration } = event;
+    const id = account.id;
+    switch (kind) {
       case 'completed':
       case 'failed':
       case 'cancelled':
@@ -49,6 +63,10 @@ export function createAttentionTracker(attention: AttentionStore, clock: Clock):
         await attention.remove('upcoming', id, migration.start);
         await attention.remove('in_window', id, migration.start);
         if (migration.startedAt !== null) await attention.remove('in_window', id, migration.startedAt);
+        return;
+      default:
+        // Written before the change; writing again is idempotent and heals an index that lost the entry.
+        await migrationPreparer(event);
         return;
     }
   };
@@ -80,5 +98,5 @@ export function createAttentionTracker(attention: AttentionStore, clock: Clock):
       },
     });
 
-  return { migrationListener, accountSaved, trackIntegrations, trackBuffer };
+  return { migrationPreparer, migrationListener, accountSaved, trackIntegrations, trackBuffer };
 }

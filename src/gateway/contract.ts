@@ -6,7 +6,7 @@ import type { Clock } from '../domain/clock';
 import type { GatewayConfig } from '../config/schema';
 import type { StateCache } from '../state/state-cache';
 import type { MigrationService } from '../migration/service';
-import type { MigrationListener } from '../migration/events';
+import type { MigrationListener, MigrationPreparer } from '../migration/events';
 import type { AccountExtras } from '../domain/account';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -24,6 +24,8 @@ export interface GatewayParts {
   adminRouters?: Router[];
   accountExtras?: AccountExtras[];
   migrationListeners?: MigrationListener[];
+  /** Run before a migration change is stored; a rejection refuses the change (MigrationPreparer). */
+  migrationPreparers?: MigrationPreparer[];
   /** Called after PUT /admin/v1/accounts/:id stored new settings. */
   accountSavedListeners?: ((record: AccountRecord) => Promise<void>)[];
   /** Starts background work (replay polling, the timeline scheduler). */

@@ -116,6 +116,7 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
         ? options.parts(core)
         : options.parts;
   for (const listener of parts.migrationListeners ?? []) service.addListener(listener);
+  for (const preparer of parts.migrationPreparers ?? []) service.addPreparer(preparer);
 
   // Texts per locale (notices and accepted pages), CORS and the Retry-After ceiling come from the config.
   const buildNotice = createNoticeBuilder(config);

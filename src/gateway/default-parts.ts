@@ -47,6 +47,8 @@ export function createDefaultParts(core: GatewayCore, options: DefaultPartsOptio
     adminRouters: [...buffer.adminRouters, ...timeline.adminRouters, ...integrations.adminRouters],
     accountExtras: [...buffer.accountExtras, ...integrations.accountExtras],
     migrationListeners: [...buffer.migrationListeners, ...timeline.migrationListeners, attention.migrationListener],
+    // The lists are written before the change is stored, so an instance dying in between cannot drop an account from them.
+    migrationPreparers: [attention.migrationPreparer],
     // An integration configured without field mappings is suspended from the moment it is saved.
     accountSavedListeners: [
       attention.accountSaved,

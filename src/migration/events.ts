@@ -14,3 +14,9 @@ export interface MigrationEvent {
 }
 
 export type MigrationListener = (event: MigrationEvent) => void | Promise<void>;
+
+/**
+ * Runs before a change is stored, with the event it will emit: for indexes that must never miss a stored change
+ * (an instance can die between storing and emitting). A rejection refuses the change; nothing is stored.
+ */
+export type MigrationPreparer = (event: MigrationEvent) => Promise<void>;

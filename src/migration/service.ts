@@ -14,7 +14,7 @@ import type { Clock } from '../domain/clock';
 import { GatewayError } from '../domain/errors';
 import type { Logger } from '../observability/logger';
 import type { Store } from '../store/types';
-import type { MigrationEvent, MigrationEventKind, MigrationListener } from './events';
+import type { MigrationEvent, MigrationEventKind, MigrationListener, MigrationPreparer } from './events';
 
 export interface Warning {
   code: string;
@@ -42,6 +42,7 @@ export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0
 
 export class MigrationService {
   private readonly listeners: MigrationListener[] = [];
+  private readonly preparers: MigrationPreparer[] = [];
 
   constructor(
     private readonly store: Store,
@@ -54,6 +55,11 @@ export class MigrationService {
 
   addListener(listener: MigrationListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Runs before each change with an event is stored (see MigrationPreparer). */
+  addPreparer(preparer: MigrationPreparer): void {
+    this.preparers.push(preparer);
   }
 
   async get(accountId: string): Promise<AccountRecord> {
@@ -334,8 +340,20 @@ export class MigrationService {
       }
       const now = this.clock.now();
       const next: AccountRecord = { ...mutation.record, updatedAt: now };
+      const event: MigrationEvent | null =
+        mutation.event && next.migration
+          ? {
+              kind: mutation.event.kind,
+              account: next,
+              migration: next.migration,
+              previousStart: mutation.event.previousStart,
+              actor,
+              at: now,
+            }
+          : null;
       let saved: 'ok' | 'conflict';
       try {
+        if (event) for (const prepare of this.preparers) await prepare(event);
         saved = await this.store.accounts.save(next, current.version, { at: now, actor, action: mutation.action, detail: mutation.detail });
       } catch (error) {
         if (reservedDay) await this.releaseUnlessHeld(accountId, reservedDay).catch(() => undefined);
@@ -349,16 +367,7 @@ export class MigrationService {
         await this.store.accounts.releaseDay(mutation.releaseDay.day, mutation.releaseDay.migrationId).catch(() => undefined);
       const stored = { ...next, version: current.version + 1 };
       this.onStored(stored);
-      if (mutation.event && stored.migration) {
-        await this.emit({
-          kind: mutation.event.kind,
-          account: stored,
-          migration: stored.migration,
-          previousStart: mutation.event.previousStart,
-          actor,
-          at: now,
-        });
-      }
+      if (event && stored.migration) await this.emit({ ...event, account: stored, migration: stored.migration });
       return stored;
     }
     throw new GatewayError(409, 'CONCURRENT_UPDATE', 'the account changed concurrently too often; try again');

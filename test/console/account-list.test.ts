@@ -8,7 +8,9 @@ import { createAttentionTracker } from '../../src/admin/account-list-index';
 import { listAccounts } from '../../src/admin/account-list';
 import { MemoryStore } from '../../src/store/memory/memory-store';
 import type { Store } from '../../src/store/types';
-import { ADMIN_TOKEN, accountRecord, accountSettings, auth } from '../support/accounts';
+import { ADMIN_TOKEN, SUPER_ADMIN, accountRecord, accountSettings, auth } from '../support/accounts';
+import { MigrationService } from '../../src/migration/service';
+import { silentLogger } from '../../src/observability/logger';
 import { storeFactories, testRedisUrl, uniquePrefix } from '../support/stores';
 import { RedisStore } from '../../src/store/redis/redis-store';
 import { accountKey } from '../../src/store/redis/keys';
@@ -78,6 +80,27 @@ describe('account lists', () => {
     await expectDocumented(await request(app).post('/admin/v1/accounts/acme/migration/complete').set(auth).expect(200));
     expect(ids(await list({ state: 'in_window' }))).toEqual([]);
     expect(await store.attention.range('in_window', { limit: 10, max: NOW + 8 * DAY })).toEqual([]);
+  });
+
+  it('lists a migration scheduled or started by an instance that died before announcing it', async () => {
+    // The migration engine's own service: it stores and then dies before its listeners run (none registered here).
+    const engine = new MigrationService(store, clock, { migrationsPerDay: 50, unavailableDates: [] }, silentLogger);
+    engine.addPreparer(createAttentionTracker(store.attention, clock).migrationPreparer);
+    await expectDocumented(await request(app).put('/admin/v1/accounts/quiet').set(auth).send(accountSettings()).expect(201));
+    await engine.schedule('quiet', SUPER_ADMIN.id, { start: NOW + 8 * DAY, target: 'eu' });
+    expect(ids(await list({ state: 'upcoming' }))).toEqual(['quiet']);
+    await engine.start('quiet', 'engine');
+    expect(ids(await list({ state: 'in_window' }))).toEqual(['quiet']);
+  });
+
+  it('refuses the change, storing nothing, when the lists cannot be written first', async () => {
+    const engine = new MigrationService(store, clock, { migrationsPerDay: 50, unavailableDates: [] }, silentLogger);
+    engine.addPreparer(() => Promise.reject(new Error('attention index unreachable')));
+    await expectDocumented(await request(app).put('/admin/v1/accounts/quiet').set(auth).send(accountSettings()).expect(201));
+    await expect(engine.schedule('quiet', SUPER_ADMIN.id, { start: NOW + 8 * DAY, target: 'eu' })).rejects.toThrow(
+      'attention index unreachable',
+    );
+    expect((await store.accounts.get('quiet'))?.migration).toBeNull();
   });
 
   it('lists an emergency start at once', async () => {
