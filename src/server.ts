@@ -14,6 +14,7 @@ import { RedisStore } from './store/redis/redis-store';
 import type { Store } from './store/types';
 import { runPrimary } from './cluster-primary';
 import { checkWorkersStore, workerCount } from './cluster-workers';
+import { serveClusterMetrics, workerMetricsSource } from './observability/cluster-metrics';
 
 async function main(settings: EnvSettings): Promise<void> {
   const logger = createLogger({ level: settings.logLevel });
@@ -23,6 +24,7 @@ async function main(settings: EnvSettings): Promise<void> {
   const config = loadConfig(settings);
   const graceMs = settings.shutdownGraceMs;
   if (workers > 1 && cluster.isPrimary) {
+    serveClusterMetrics();
     runPrimary({ count: workers, logger, stopTimeoutMs: graceMs + 10_000 });
     return;
   }
@@ -47,7 +49,10 @@ async function main(settings: EnvSettings): Promise<void> {
     stopBackground = () => (stopped ??= Promise.resolve(standard.close?.()));
     return { ...standard, close: () => stopBackground() };
   };
-  const app = createGateway({ config, store, logger, metrics: new Metrics({ defaultMetrics: true }), parts });
+  const metrics = new Metrics({ defaultMetrics: true });
+  // One scrape shows the whole process group: a worker answering /metrics asks the primary for every worker's sum.
+  const metricsText = workers > 1 ? workerMetricsSource(metrics.registry) : undefined;
+  const app = createGateway({ config, store, logger, metrics, parts, metricsText });
   const handler: http.RequestListener =
     // MG_TEST_WORKER_HEADER, set only by tests: every answer names the worker process that gave it.
     settings.testWorkerHeader

@@ -59,6 +59,8 @@ export interface GatewayOptions {
    * token introspection service. A thrown error or rejected promise counts as "the store is down" for the request.
    */
   resolveAccount?: ResolveAccountHook;
+  /** What GET /metrics serves; default this instance's registry. The server sums every worker's with WORKERS > 1. */
+  metricsText?: () => Promise<string>;
 }
 
 export interface GatewayHandle extends GatewayCore {
@@ -195,8 +197,9 @@ export function createGateway(options: GatewayOptions = {}): GatewayApp {
       () => res.status(503).json({ status: 'not_ready', store: store.kind, reason: 'the store is unreachable' }),
     );
   });
+  const metricsText = options.metricsText ?? (() => metrics.registry.metrics());
   app.get('/metrics', (_req, res, next) => {
-    metrics.registry.metrics().then((text) => {
+    metricsText().then((text) => {
       res.type(metrics.registry.contentType).send(text);
     }, next);
   });

@@ -84,6 +84,24 @@ it('WORKERS=2 serves one port from two worker processes', async () => {
   expect(pids.has(String(gw.pid))).toBe(false);
 });
 
+it('/metrics from any worker counts the requests every worker served', async () => {
+  const gw = await twoWorkers();
+  const pids = new Set<string>();
+  let sent = 0;
+  while (pids.size < 2 && sent < 60) {
+    const answer = await get(`${gw.url}/documents/q${sent}`);
+    expect(answer.status).toBe(200);
+    if (answer.workerPid) pids.add(answer.workerPid);
+    sent += 1;
+  }
+  expect(pids.size).toBe(2);
+  for (let i = 0; i < 2; i += 1) {
+    const scrape = await get(`${gw.url}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(scrape.body).toContain(`mg_requests_total{surface="document",action="proxy"} ${sent}`);
+  }
+});
+
 it('SIGTERM lets every worker finish the requests in flight, then the primary exits 0', async () => {
   const gw = await twoWorkers();
   us.setHandler(handlers.delay(1500, handlers.reply(200, { upstream: 'us', slow: true })));
