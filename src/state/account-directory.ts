@@ -7,6 +7,7 @@ import type { Metrics } from '../observability/metrics';
 import type { DirectoryChange } from '../store/directory-store';
 import { StoreUnavailableError, type Store } from '../store/types';
 import { BloomFilter, hashPair } from './bloom-filter';
+import { backoffDelayMs, type BackoffPolicy } from '../domain/backoff';
 
 export interface AccountDirectoryOptions {
   maxEntries: number;
@@ -17,8 +18,8 @@ const NONE = '';
 /** Smallest filter built: below this many keys its memory (~120 KB) does not matter. */
 const MIN_FILTER_CAPACITY = 65_536;
 const SCAN_BATCH = 1000;
-const RETRY_MIN_MS = 1000;
-const RETRY_MAX_MS = 30_000;
+/** Rebuilding the filter while the store is down: 1 s, 2 s, 4 s … 30 s between tries. */
+const REBUILD_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 30_000 };
 const MAX_HOST_LENGTH = 253;
 /** Distinct Host values remembered as naming no account (see AccountDirectory.freeHosts). */
 const FREE_HOSTS = 10_000;
@@ -76,7 +77,8 @@ export class AccountDirectory {
   private rebuilding: Promise<void> | null = null;
   private rebuildAgain = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  private retryMs = RETRY_MIN_MS;
+  /** Failed rebuilds in a row (the backoff's attempt count). */
+  private failedRebuilds = 0;
   private readonly inFlight = new Map<string, Promise<Answer>>();
   /** Bumped on every change and resync, so an answer read before it is not remembered after it. */
   private generation = 0;
@@ -298,7 +300,7 @@ export class AccountDirectory {
         for (const hash of collected) filter.add(hash);
         this.filter = filter;
         this.filterKeys.set(collected.length);
-        this.retryMs = RETRY_MIN_MS;
+        this.failedRebuilds = 0;
         this.logger.info({ keys: collected.length, filterBytes: filter.bytes, ms: Date.now() - started }, 'account directory filter built');
       })
       .catch((error: unknown) => {
@@ -319,11 +321,13 @@ export class AccountDirectory {
 
   private scheduleRetry(): void {
     if (this.closed || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.rebuild().catch(() => undefined);
-    }, this.retryMs);
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = null;
+        void this.rebuild().catch(() => undefined);
+      },
+      backoffDelayMs(REBUILD_BACKOFF, ++this.failedRebuilds),
+    );
     this.retryTimer.unref();
-    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
   }
 }
