@@ -14,7 +14,7 @@ import type { CorsPolicy } from '../answers/cors';
 import { hasValidBypass } from '../security/bypass';
 import type { StateCache } from '../state/state-cache';
 import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
+import { boundIncrement, type Metrics } from '../observability/metrics';
 import { refuseUpgrade, type Exchange, type Facts } from './respond';
 
 export interface HotPathDeps {
@@ -46,17 +46,8 @@ function actionLabel(action: Action): string {
 export function createHotPath(deps: HotPathDeps): HotPath {
   const { cache, clock, logger } = deps;
 
-  // One labelled child per (surface, action), looked up by a string key instead of prom-client hashing labels per request.
-  const counters = new Map<string, { inc(): void }>();
-  const count = (surface: string | null, label: string): void => {
-    const key = `${surface ?? 'none'}|${label}`;
-    let counter = counters.get(key);
-    if (!counter) {
-      counter = deps.metrics.requests.labels(surface ?? 'none', label);
-      counters.set(key, counter);
-    }
-    counter.inc();
-  };
+  const countRequest = boundIncrement(deps.metrics.requests);
+  const count = (surface: string | null, label: string): void => countRequest([surface ?? 'none', label]);
 
   function gone(exchange: Exchange): boolean {
     return exchange.kind === 'http' ? exchange.res.destroyed : exchange.socket.destroyed;

@@ -4,7 +4,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { AccountRecord, IntegrationSettings } from '../domain/account';
 import type { Clock } from '../domain/clock';
 import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
+import { registeredOnce, type Metrics } from '../observability/metrics';
 import { ALLOCATION_WINDOW_MS, type IntegrationState, type IntegrationStore } from '../store/integration-store';
 import { classifyCrmAnswer, headerValue, parseLimitInfo, type Classification } from './classify';
 import { clientLeft, createCrmProxy, crmTarget, sendJson, type CrmAnswerHooks } from './crm-proxy';
@@ -69,11 +69,8 @@ interface IntegrationMetrics {
   suspensions: Counter<'reason'>;
 }
 
-/** Several handlers (or a handler and a test) may share one registry: register once, reuse after. */
 function counter<L extends string>(registry: Registry, name: string, help: string, label: L): Counter<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames: [label], registers: [registry] });
+  return registeredOnce(registry, name, () => new Counter({ name, help, labelNames: [label], registers: [registry] }));
 }
 
 export function integrationMetrics(metrics: Metrics): IntegrationMetrics {

@@ -1,5 +1,30 @@
 // Prometheus metrics, one registry per gateway instance (several gateways may share a process in tests).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+
+/**
+ * The metric registered under `name` in this registry, else the one `make` creates and registers: several parts
+ * (or several gateways of one test) share a registry, and prom-client refuses a second registration of a name.
+ */
+export function registeredOnce<T extends Metric>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+/**
+ * `inc` through one cached child per label values: prom-client hashes the label object of every labelled inc()
+ * otherwise, which shows on the hot path. Label sets are few (surfaces × actions, kinds × sources).
+ */
+export function boundIncrement<L extends string>(counter: Counter<L>): (values: string[], by?: number) => void {
+  const children = new Map<string, { inc(by?: number): void }>();
+  return (values, by = 1) => {
+    const key = values.join('\u0000');
+    let child = children.get(key);
+    if (!child) {
+      child = counter.labels(...values);
+      children.set(key, child);
+    }
+    child.inc(by);
+  };
+}
 
 export class Metrics {
   readonly registry = new Registry();

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
+import { boundIncrement, registeredOnce, type Metrics } from '../observability/metrics';
 import type { DirectoryChange } from '../store/directory-store';
 import { StoreUnavailableError, type Store } from '../store/types';
 import { BloomFilter, hashPair } from './bloom-filter';
@@ -59,10 +59,6 @@ function unavailable(error: unknown): StoreUnavailableError {
     : new StoreUnavailableError('the account directory could not be read', { cause: error });
 }
 
-function metric<T>(metrics: Metrics, name: string, make: () => T): T {
-  return (metrics.registry.getSingleMetric(name) as T | undefined) ?? make();
-}
-
 /**
  * Answers come from three places, cheapest first: the LRU of keys seen (owner or "none"), then a Bloom filter of
  * every registered domain and digest (a "no" is final), then the store, asked once per key and remembered.
@@ -83,9 +79,7 @@ export class AccountDirectory {
   /** Bumped on every change and resync, so an answer read before it is not remembered after it. */
   private generation = 0;
   private closed = false;
-  private readonly lookups: Counter<'kind' | 'source'>;
-  /** One labelled child per (kind, source): prom-client hashes the labels of every inc() otherwise. */
-  private readonly counted = new Map<string, { inc(by?: number): void }>();
+  private readonly countLookup: (values: [Kind, string], by?: number) => void;
   /**
    * Host header values known to name no account until the next domain change: the gateway's own host names and
    * IP addresses arrive on most requests and would otherwise cost two filter hashes each. Bounded; cleared by any
@@ -102,8 +96,8 @@ export class AccountDirectory {
     metrics: Metrics,
   ) {
     this.cache = new LRUCache<string, string>({ max: options.maxEntries });
-    this.lookups = metric(
-      metrics,
+    const lookups = registeredOnce(
+      metrics.registry,
       'mg_directory_lookups_total',
       () =>
         new Counter({
@@ -113,8 +107,9 @@ export class AccountDirectory {
           registers: [metrics.registry],
         }),
     );
-    this.entries = metric(
-      metrics,
+    this.countLookup = boundIncrement(lookups);
+    this.entries = registeredOnce(
+      metrics.registry,
       'mg_directory_cache_entries',
       () =>
         new Gauge({
@@ -123,8 +118,8 @@ export class AccountDirectory {
           registers: [metrics.registry],
         }),
     );
-    this.filterKeys = metric(
-      metrics,
+    this.filterKeys = registeredOnce(
+      metrics.registry,
       'mg_directory_filter_keys',
       () =>
         new Gauge({
@@ -244,13 +239,7 @@ export class AccountDirectory {
   }
 
   private count(kind: Kind, source: string, by = 1): void {
-    const key = `${kind}|${source}`;
-    let child = this.counted.get(key);
-    if (!child) {
-      child = this.lookups.labels(kind, source);
-      this.counted.set(key, child);
-    }
-    child.inc(by);
+    this.countLookup([kind, source], by);
   }
 
   private apply(changes: DirectoryChange[]): void {
