@@ -7,7 +7,7 @@ import { ManualClock } from '../../src/domain/clock';
 import { MemoryStore } from '../../src/store/memory/memory-store';
 import { defaultRoutes } from '../../src/config/load';
 import { startUpstream, type Upstream } from '../support/upstream';
-import { ADMIN_TOKEN, accountSettings, auth } from '../support/accounts';
+import { ADMIN_TOKEN, accountWithMigration } from '../support/accounts';
 
 const H = 3600_000;
 const NOW = Date.parse('2026-11-23T12:00:00Z');
@@ -55,12 +55,7 @@ describe('route rewrite', () => {
       parts: {},
       config: { routes: [{ path: '/api/:accountId/**', rewrite: '/api/**', surface: 'api' }] },
     });
-    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
-    await request(app)
-      .post('/admin/v1/accounts/acme/migration')
-      .set(auth)
-      .send({ start: new Date(NOW + 8 * 24 * H).toISOString() })
-      .expect(201);
+    await accountWithMigration(app, 'acme', NOW + 8 * 24 * H);
     clock.set(NOW + 8 * 24 * H + H);
     await request(app).get('/api/acme/contacts').expect(477);
     expect(us.requests).toEqual([]);
@@ -160,12 +155,7 @@ describe('the resolveAccount hook', () => {
       parts: {},
       resolveAccount: (req) => (req.headers['x-introspected'] === 'yes' ? 'acme' : null),
     });
-    await request(app).put('/admin/v1/accounts/acme').set(auth).send(accountSettings()).expect(201);
-    await request(app)
-      .post('/admin/v1/accounts/acme/migration')
-      .set(auth)
-      .send({ start: new Date(NOW + 8 * 24 * H).toISOString() })
-      .expect(201);
+    await accountWithMigration(app, 'acme', NOW + 8 * 24 * H);
     clock.set(NOW + 8 * 24 * H + H);
     await request(app).get('/api/contacts').set('x-introspected', 'yes').expect(477);
     await request(app).get('/api/contacts').expect(200);

@@ -5,7 +5,7 @@ import { createGateway, type GatewayApp } from '../../src/gateway';
 import { ManualClock } from '../../src/domain/clock';
 import { MemoryStore } from '../../src/store/memory/memory-store';
 import { startUpstream, type Upstream } from '../support/upstream';
-import { ADMIN_TOKEN, accountSettings, auth } from '../support/accounts';
+import { ADMIN_TOKEN, accountWithMigration, auth } from '../support/accounts';
 
 const S = 1000;
 const H = 3600 * S;
@@ -30,16 +30,7 @@ afterAll(async () => {
 async function setup(config: Record<string, unknown> = {}): Promise<{ app: GatewayApp; clock: ManualClock }> {
   const clock = new ManualClock(NOW);
   const app = createGateway({ upstreams: { us: us.url, eu: eu.url }, store: new MemoryStore(), clock, adminTokens: [ADMIN_TOKEN], config });
-  await request(app)
-    .put('/admin/v1/accounts/acme')
-    .set(auth)
-    .send(accountSettings({ timezone: 'Europe/Stockholm' }))
-    .expect(201);
-  await request(app)
-    .post('/admin/v1/accounts/acme/migration')
-    .set(auth)
-    .send({ start: new Date(START).toISOString() })
-    .expect(201);
+  await accountWithMigration(app, 'acme', START, { timezone: 'Europe/Stockholm' });
   return { app, clock };
 }
 

@@ -1,4 +1,6 @@
 // Accounts for tests: settings in the shape of PUT /admin/v1/accounts/:id, and stored records.
+import type { Express } from 'express';
+import request from 'supertest';
 import type { AccountRecord, AccountSettings } from '../../src/domain/account';
 
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -39,4 +41,14 @@ export function accountRecord(id: string, settings: Partial<AccountSettings> = {
     version: 0,
     updatedAt: 1,
   };
+}
+
+/** Creates the account (settings over accountSettings()) and schedules its migration through the admin API: how every window test begins. */
+export async function accountWithMigration(app: Express, id: string, start: number, settings: Record<string, unknown> = {}): Promise<void> {
+  await request(app).put(`/admin/v1/accounts/${id}`).set(auth).send(accountSettings(settings)).expect(201);
+  await request(app)
+    .post(`/admin/v1/accounts/${id}/migration`)
+    .set(auth)
+    .send({ start: new Date(start).toISOString() })
+    .expect(201);
 }
